@@ -1,0 +1,74 @@
+"""The mention input schema: the JSONL line format, the API body and what connectors emit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cauce.mentions.text import clean_text
+
+MAX_TEXT_CHARS = 100_000
+
+
+class AuthorIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    handle: str = Field(min_length=1, max_length=300)
+    name: str | None = Field(default=None, max_length=500)
+    followers: int = Field(default=0, ge=0)
+
+    @field_validator("handle", "name")
+    @classmethod
+    def _clean(cls, value: str | None) -> str | None:
+        return None if value is None else clean_text(value).strip() or None
+
+
+class MetricsIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    likes: int = Field(default=0, ge=0)
+    reposts: int = Field(default=0, ge=0)
+    replies: int = Field(default=0, ge=0)
+
+
+class MentionIn(BaseModel):
+    """One post, comment, message or article that names a brand.
+
+    Unknown fields are accepted and kept (they end up in the mention's raw JSON column).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1, max_length=512, description="External id on the platform")
+    created_at: datetime
+    channel: str = Field(min_length=1, max_length=40)
+    brand: str = Field(min_length=1, max_length=200, description="Brand name or slug")
+    author: AuthorIn
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    in_reply_to: str | None = Field(default=None, max_length=512)
+    metrics: MetricsIn = Field(default_factory=MetricsIn)
+    url: str | None = Field(default=None, max_length=2000)
+    conversation_id: str | None = Field(default=None, max_length=512)
+    private: bool = Field(default=False, description="True for DMs, e-mail and other private channels")
+
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        # Naive timestamps are taken as UTC; everything is stored timezone-aware.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return value.strip().lower()
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return clean_text(value)
+
+    def extra_fields(self) -> dict[str, Any]:
+        """Fields that are not part of the schema, kept verbatim."""
+        return dict(self.model_extra or {})
