@@ -1,0 +1,239 @@
+"""Write and verify the append-only audit log.
+
+Every event stores the hash of the event before it, so editing or deleting any row breaks the
+chain at that row (`verify_chain`). Database triggers (see the migration) refuse UPDATE of a
+sealed row and any DELETE; the ORM refuses them too.
+
+Sealing: the row is inserted first with a pending hash — that takes the database's write lock
+(SQLite) — then the previous hash is read and the row sealed. On PostgreSQL an advisory
+transaction lock serialises writers so the chain never forks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.orm import Session
+
+from cauce.audit.models import AuditEvent
+from cauce.db import utcnow
+
+GENESIS = "0" * 64
+_PG_LOCK_KEY = 7_270_101  # arbitrary, stable: "audit chain" advisory lock
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it: a user, the system itself, or a connector."""
+
+    type: str
+    id: str | None = None
+    label: str | None = None
+
+    @classmethod
+    def user(cls, user_id: int, label: str) -> Actor:
+        return cls("user", str(user_id), label)
+
+    @classmethod
+    def connector(cls, name: str) -> Actor:
+        return cls("connector", name, name)
+
+
+SYSTEM = Actor("system", None, "Cauce")
+
+
+class AppendOnlyViolation(RuntimeError):
+    pass
+
+
+@event.listens_for(AuditEvent, "before_update")
+def _refuse_update(*_: Any) -> None:
+    raise AppendOnlyViolation("audit events are append-only")
+
+
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_delete(*_: Any) -> None:
+    raise AppendOnlyViolation("audit events are append-only")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
+    payload = json.dumps(_jsonable(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+
+
+def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "created_at": row.created_at.isoformat(timespec="microseconds"),
+        "actor_type": row.actor_type,
+        "actor_id": row.actor_id,
+        "actor_label": row.actor_label,
+        "brand_id": row.brand_id,
+        "case_id": row.case_id,
+        "entity_type": row.entity_type,
+        "entity_id": row.entity_id,
+        "action": row.action,
+        "before": row.before,
+        "after": row.after,
+        "reason": row.reason,
+    }
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    case_id: int | None = None,
+    brand_id: int | None = None,
+) -> AuditEvent:
+    """Append one event, sealed into the chain, in the caller's transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    row = AuditEvent(
+        created_at=utcnow(),
+        actor_type=actor.type,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        brand_id=brand_id,
+        case_id=case_id,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        action=action,
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        reason=reason,
+        prev_hash="",
+        hash=f"pending:{uuid.uuid4().hex}"[:64],
+    )
+    session.add(row)
+    session.flush()
+    prev = session.execute(
+        select(AuditEvent.hash).where(AuditEvent.id < row.id).order_by(AuditEvent.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    prev_hash = prev or GENESIS
+    sealed = _digest(prev_hash, _hashed_fields(row))
+    session.execute(
+        update(AuditEvent).where(AuditEvent.id == row.id).values(prev_hash=prev_hash, hash=sealed),
+        execution_options={"synchronize_session": False},
+    )
+    # Keep the in-memory object in step without triggering an ORM update.
+    session.expire(row, ["prev_hash", "hash"])
+    return row
+
+
+def record_changes(
+    session: Session,
+    obj: Any,
+    changes: dict[str, Any],
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    reason: str | None = None,
+    case_id: int | None = None,
+    brand_id: int | None = None,
+) -> dict[str, Any]:
+    """Apply field changes to `obj` and audit the ones that really changed (one event).
+
+    Returns the changed fields' new values; nothing is recorded when nothing changed.
+    """
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for name, value in changes.items():
+        old = getattr(obj, name)
+        if old != value:
+            before[name] = old
+            after[name] = value
+            setattr(obj, name, value)
+    if after:
+        record(
+            session,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=obj.id,
+            before=before,
+            after=after,
+            reason=reason,
+            case_id=case_id,
+            brand_id=brand_id,
+        )
+    return after
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    first_bad_id: int | None = None
+    problem: str | None = None
+
+
+def _iter_events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
+    last_id = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Recompute every hash; report the first row that does not fit."""
+    prev_hash = GENESIS
+    checked = 0
+    for row in _iter_events(session):
+        if row.prev_hash != prev_hash:
+            return ChainReport(False, checked, row.id, "el enlace con el evento anterior no coincide")
+        if _digest(prev_hash, _hashed_fields(row)) != row.hash:
+            return ChainReport(False, checked, row.id, "el contenido del evento fue alterado")
+        prev_hash = row.hash
+        checked += 1
+    return ChainReport(True, checked)
+
+
+def events_for_case(session: Session, case_id: int) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)))
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+def events_for(session: Session, entity_type: str, entity_ids: Iterable[Any]) -> list[AuditEvent]:
+    ids = [str(i) for i in entity_ids]
+    return list(
+        session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.entity_type == entity_type, AuditEvent.entity_id.in_(ids))
+            .order_by(AuditEvent.id)
+        )
+    )

@@ -1,0 +1,167 @@
+"""Users, roles, brand membership, password hashing (argon2), sessions and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from cauce.audit.service import Actor, record
+from cauce.auth.models import ApiToken, BrandMembership, User, WebSession
+from cauce.brands.models import Brand
+from cauce.db import utcnow
+from cauce.errors import Conflict, InvalidInput, NotFound, Unauthorized
+
+ROLES = ("agent", "supervisor", "admin")
+SESSION_LIFETIME = timedelta(hours=12)
+TOKEN_PREFIX = "cauce_"
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller and what they may see."""
+
+    user_id: int
+    name: str
+    email: str
+    role: str
+    brand_ids: frozenset[int] | None  # None: every brand (admins)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.user(self.user_id, self.name)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in ("supervisor", "admin")
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else self.name
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(session: Session, *, email: str, name: str, role: str, password: str,
+                brand_ids: list[int] | None = None, actor: Actor, locale: str = "es") -> User:
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise InvalidInput(f"Rol inválido {role!r}: use {', '.join(ROLES)}.")
+    if "@" not in email:
+        raise InvalidInput("El correo no es válido.")
+    if len(password) < 8:
+        raise InvalidInput("La contraseña debe tener al menos 8 caracteres.")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"Ya existe un usuario con el correo {email}.")
+    user = User(email=email, name=name.strip(), role=role, password_hash=hash_password(password), locale=locale)
+    session.add(user)
+    session.flush()
+    for brand_id in brand_ids or []:
+        if session.get(Brand, brand_id) is None:
+            raise NotFound(f"No existe la marca {brand_id}.")
+        session.add(BrandMembership(user_id=user.id, brand_id=brand_id))
+    record(session, actor=actor, action="user.created", entity_type="user", entity_id=user.id,
+           after={"email": email, "role": role, "brand_ids": brand_ids or []})
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+def brand_ids_of(session: Session, user: User) -> frozenset[int] | None:
+    if user.role == "admin":
+        return None
+    return frozenset(session.scalars(select(BrandMembership.brand_id).where(BrandMembership.user_id == user.id)))
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    return Principal(user.id, user.name, user.email, user.role, brand_ids_of(session, user))
+
+
+def can_access_brand(session: Session, *, user_id: int, brand_id: int) -> bool:
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return False
+    ids = brand_ids_of(session, user)
+    return ids is None or brand_id in ids
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    # Verify against a dummy hash for unknown users so timing does not reveal who exists.
+    stored = user.password_hash if user is not None else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        raise Unauthorized("Correo o contraseña incorrectos.") from None
+    if user is None or not user.active:
+        raise Unauthorized("Correo o contraseña incorrectos.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password-for-timing")
+
+
+def create_api_token(session: Session, *, user_id: int, name: str, actor: Actor) -> str:
+    """A new token for scripts; only its hash is stored, so it is shown once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user_id, name=name, prefix=token[:12], token_hash=_sha256(token)))
+    record(session, actor=actor, action="api_token.created", entity_type="user", entity_id=user_id,
+           after={"name": name, "prefix": token[:12]})
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(token)))
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("Token de API inválido o revocado.")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("Token de API inválido o revocado.")
+    row.last_used_at = utcnow()
+    return user
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def start_session(session: Session, *, user: User) -> NewSession:
+    token = secrets.token_urlsafe(32)
+    csrf = secrets.token_urlsafe(24)
+    expires = utcnow() + SESSION_LIFETIME
+    session.add(WebSession(user_id=user.id, token_hash=_sha256(token), csrf_token=csrf, expires_at=expires))
+    return NewSession(token, csrf, expires)
+
+
+def session_user(session: Session, token: str) -> tuple[User, WebSession]:
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == _sha256(token)))
+    if row is None or row.expires_at < utcnow():
+        raise Unauthorized("La sesión expiró; vuelva a iniciar sesión.")
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        raise Unauthorized("La sesión expiró; vuelva a iniciar sesión.")
+    return user, row
+
+
+def end_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == _sha256(token)))

@@ -1,0 +1,24 @@
+"""Brands the caller may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from cauce.brands import service as brands
+from cauce.cases import service as cases
+from cauce.web.deps import CurrentPrincipal, DbSession
+
+router = APIRouter(prefix="/brands", tags=["brands"])
+
+
+@router.get("")
+def list_brands(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+    return [
+        {"id": b.id, "name": b.name, "slug": b.slug, "country": b.country, "timezone": b.timezone,
+         "voice": b.voice, "handles": b.handles, "policy": b.policy,
+         "areas": [{"id": a.id, "name": a.name, "slug": a.slug, "investigation_hours": a.investigation_hours}
+                   for a in cases.areas_of(session, brand_id=b.id)]}
+        for b in brands.list_brands(session, brand_ids=principal.brand_ids)
+    ]

@@ -1,0 +1,128 @@
+"""Organisations, brands, their policies and areas."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cauce.audit.service import Actor, record
+from cauce.brands.models import Brand, Organisation
+from cauce.brands.policy import load_policy
+from cauce.errors import Conflict, InvalidInput, NotFound
+
+COUNTRY_TIMEZONES = {
+    "CO": "America/Bogota",
+    "MX": "America/Mexico_City",
+    "ES": "Europe/Madrid",
+    "AR": "America/Argentina/Buenos_Aires",
+    "CL": "America/Santiago",
+    "PE": "America/Lima",
+    "EC": "America/Guayaquil",
+    "UY": "America/Montevideo",
+    "VE": "America/Caracas",
+    "US": "America/New_York",
+}
+
+
+def slugify(value: str) -> str:
+    ascii_only = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")
+    return slug or "marca"
+
+
+def get_or_create_organisation(session: Session, *, name: str) -> Organisation:
+    slug = slugify(name)
+    org = session.scalar(select(Organisation).where(Organisation.slug == slug))
+    if org is None:
+        org = Organisation(name=name, slug=slug)
+        session.add(org)
+        session.flush()
+    return org
+
+
+def create_brand(
+    session: Session,
+    *,
+    name: str,
+    actor: Actor,
+    organisation: str | None = None,
+    country: str = "CO",
+    timezone: str | None = None,
+    voice: str = "tu",
+    language: str = "es",
+    handles: list[str] | None = None,
+    search_terms: list[str] | None = None,
+    policy: dict[str, Any] | None = None,
+    slug: str | None = None,
+) -> Brand:
+    country = country.upper()
+    if len(country) != 2:
+        raise InvalidInput(f"País inválido {country!r}: use el código ISO de dos letras (CO, MX, ES…).")
+    if voice not in ("tu", "usted"):
+        raise InvalidInput("La voz de la marca debe ser «tu» o «usted».")
+    slug = slug or slugify(name)
+    if session.scalar(select(Brand.id).where(Brand.slug == slug)) is not None:
+        raise Conflict(f"Ya existe una marca con el identificador {slug!r}.")
+    validated = load_policy(policy).model_dump()
+    org = get_or_create_organisation(session, name=organisation or name)
+    brand = Brand(
+        organisation_id=org.id,
+        name=name,
+        slug=slug,
+        country=country,
+        timezone=timezone or COUNTRY_TIMEZONES.get(country, "UTC"),
+        voice=voice,
+        language=language,
+        handles=list(handles or []),
+        search_terms=list(search_terms or [name]),
+        policy=validated,
+    )
+    session.add(brand)
+    session.flush()
+    record(session, actor=actor, action="brand.created", entity_type="brand", entity_id=brand.id,
+           after={"name": name, "slug": slug, "country": country}, brand_id=brand.id)
+    return brand
+
+
+def list_brands(session: Session, *, brand_ids: frozenset[int] | None = None) -> list[Brand]:
+    query = select(Brand).order_by(Brand.name)
+    if brand_ids is not None:
+        query = query.where(Brand.id.in_(brand_ids))
+    return list(session.scalars(query))
+
+
+def get(session: Session, *, brand_id: int) -> Brand:
+    brand = session.get(Brand, brand_id)
+    if brand is None:
+        raise NotFound(f"No existe la marca {brand_id}.")
+    return brand
+
+
+def resolve(session: Session, ref: str) -> Brand:
+    """A brand by slug or name (case- and accent-insensitive)."""
+    cache: dict[str, Brand] = session.info.setdefault("brand_cache", {})
+    key = ref.strip().casefold()
+    if key in cache:
+        return cache[key]
+    brand = session.scalar(select(Brand).where(Brand.slug == slugify(ref)))
+    if brand is None:
+        brand = session.scalar(select(Brand).where(func.lower(Brand.name) == key))
+    if brand is None:
+        raise NotFound(f"Marca desconocida: {ref!r}. Créela con `cauce brands add`.")
+    cache[key] = brand
+    return brand
+
+
+def update_policy(session: Session, *, brand_id: int, changes: dict[str, Any], actor: Actor) -> Brand:
+    brand = get(session, brand_id=brand_id)
+    merged = {**brand.policy, **changes}
+    validated = load_policy(merged).model_dump()
+    before = dict(brand.policy)
+    brand.policy = validated
+    record(session, actor=actor, action="brand.policy_updated", entity_type="brand", entity_id=brand.id,
+           before=before, after=validated, brand_id=brand.id)
+    return brand

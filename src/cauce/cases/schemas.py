@@ -1,0 +1,81 @@
+"""API shapes for cases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from cauce.cases import lifecycle, sla
+from cauce.cases.models import Case
+
+
+class CaseOut(BaseModel):
+    id: int
+    brand_id: int
+    person_id: int
+    channel: str
+    title: str
+    pqr_type: str
+    category: str | None
+    status: str
+    status_label: str
+    priority: int
+    priority_reasons: list[str]
+    author_role: str | None
+    role_confidence: float
+    flags: list[str]
+    assigned_user_id: int | None
+    area_id: int | None
+    outcome: str | None
+    mention_count: int
+    unanswered_count: int
+    opened_at: datetime
+    first_response_at: datetime | None
+    sla_state: str
+    clocks: list[dict[str, Any]]
+    escalated: bool
+    supervisor_flagged: bool
+
+    @classmethod
+    def of(cls, case: Case, *, now: datetime) -> CaseOut:
+        return cls(
+            id=case.id, brand_id=case.brand_id, person_id=case.person_id, channel=case.channel, title=case.title,
+            pqr_type=case.pqr_type, category=case.category, status=case.status,
+            status_label=lifecycle.STATES.get(case.status, case.status), priority=case.priority,
+            priority_reasons=list(case.priority_reasons), author_role=case.author_role,
+            role_confidence=case.role_confidence, flags=list(case.flags), assigned_user_id=case.assigned_user_id,
+            area_id=case.area_id, outcome=case.outcome, mention_count=case.mention_count,
+            unanswered_count=case.unanswered_count, opened_at=case.opened_at,
+            first_response_at=case.first_response_at, sla_state=sla.sla_state(case, now=now),
+            clocks=[c.as_dict() for c in sla.clocks(case, now=now)], escalated=case.escalated,
+            supervisor_flagged=case.supervisor_flagged,
+        )
+
+
+class TransitionIn(BaseModel):
+    to: str = Field(description="Target state: " + ", ".join(lifecycle.STATES))
+    reason: str | None = Field(default=None, max_length=2000)
+    outcome: str | None = Field(default=None, description="at_fault | not_at_fault | not_applicable")
+
+
+class AssignIn(BaseModel):
+    user_id: int | None = None
+    area_id: int | None = None
+    unassign: bool = False
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=20_000)
+
+
+class LegalExtensionIn(BaseModel):
+    notice: str = Field(min_length=20, max_length=5000)
+
+
+class SatisfactionIn(BaseModel):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=5000)
+    channel: str | None = None

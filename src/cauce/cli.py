@@ -1,0 +1,331 @@
+"""The `cauce` command line. Every command honours CAUCE_DATABASE_URL."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cauce.config import get_settings
+
+app = typer.Typer(help="Cauce: atención social y reputación en línea, en español primero.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Base de datos: migraciones.", no_args_is_help=True)
+users_app = typer.Typer(help="Usuarios y roles.", no_args_is_help=True)
+brands_app = typer.Typer(help="Marcas.", no_args_is_help=True)
+cases_app = typer.Typer(help="Casos PQR.", no_args_is_help=True)
+audit_app = typer.Typer(help="Bitácora de auditoría.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(brands_app, name="brands")
+app.add_typer(cases_app, name="cases")
+app.add_typer(audit_app, name="audit")
+
+
+def _database() -> Any:
+    from cauce.db import Database, ensure_migrated
+
+    db = Database(get_settings().database_url)
+    ensure_migrated(db)
+    return db
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _run(func: Any) -> Any:
+    """Run a command body, turning Cauce's typed errors into a clear message and exit code 1."""
+    from cauce.errors import CauceError
+
+    try:
+        return func()
+    except CauceError as exc:
+        _fail(exc.message)
+
+
+def _emit_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Create or migrate the database to the latest schema."""
+    from cauce.db import upgrade
+
+    url = get_settings().database_url
+    upgrade(url, revision)
+    typer.echo(f"Base de datos al día ({revision}).")
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the API and the web app."""
+    import uvicorn
+
+    from cauce.web.app import create_app
+
+    application = _run(lambda: create_app())
+    uvicorn.run(application, host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(port: int = 8000, host: str = "127.0.0.1",
+         rate: Annotated[float, typer.Option(help="Menciones simuladas por minuto")] = 40.0,
+         data_dir: Annotated[Path | None, typer.Option(help="Carpeta de la base de demo")] = None) -> None:
+    """Fresh demo database, brands, users and a live simulated Spanish mention stream."""
+    from cauce.demo.runner import run_demo
+
+    run_demo(host=host, port=port, rate_per_min=rate, data_dir=data_dir)
+
+
+@app.command()
+def worker(once: bool = False) -> None:
+    """Background jobs: SLA sweeps (and outbox and polling where configured)."""
+    from cauce.worker import run_worker
+
+    run_worker(_database(), get_settings(), once=once)
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Option()], name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="agent | supervisor | admin")] = "agent",
+    password: Annotated[str | None, typer.Option(help="Si falta, se pide")] = None,
+    brand: Annotated[list[str] | None, typer.Option(help="Marca (slug o nombre); repetible")] = None,
+) -> None:
+    from cauce.audit.service import SYSTEM
+    from cauce.auth import service as auth
+    from cauce.brands import service as brands
+
+    secret = password or typer.prompt("Contraseña", hide_input=True, confirmation_prompt=True)
+    db = _database()
+
+    def body() -> None:
+        with db.session() as session:
+            ids = [brands.resolve(session, b).id for b in brand or []]
+            user = auth.create_user(session, email=email, name=name, role=role, password=secret, brand_ids=ids,
+                                    actor=SYSTEM)
+            typer.echo(f"Usuario {user.email} creado (id {user.id}, rol {user.role}).")
+
+    _run(body)
+
+
+@users_app.command("list")
+def users_list(format: Annotated[str, typer.Option("--format")] = "table") -> None:
+    from cauce.auth import service as auth
+
+    db = _database()
+    with db.session() as session:
+        rows = [{"id": u.id, "email": u.email, "name": u.name, "role": u.role, "active": u.active,
+                 "brand_ids": sorted(auth.brand_ids_of(session, u) or [])} for u in auth.list_users(session)]
+    if format == "json":
+        _emit_json(rows)
+    else:
+        for r in rows:
+            typer.echo(f"{r['id']:>4}  {r['email']:<32} {r['role']:<10} {r['name']}")
+
+
+@users_app.command("token")
+def users_token(email: str, name: str = "script") -> None:
+    """Create an API token for a user (shown once)."""
+    from sqlalchemy import select
+
+    from cauce.audit.service import SYSTEM
+    from cauce.auth import service as auth
+    from cauce.auth.models import User
+
+    db = _database()
+    with db.session() as session:
+        user = session.scalar(select(User).where(User.email == email.lower()))
+        if user is None:
+            _fail(f"No existe el usuario {email}.")
+        assert user is not None
+        typer.echo(auth.create_api_token(session, user_id=user.id, name=name, actor=SYSTEM))
+
+
+@brands_app.command("add")
+def brands_add(
+    name: str,
+    country: Annotated[str, typer.Option(help="Código ISO del país (CO, MX, ES, AR, CL, PE…)")] = "CO",
+    handle: Annotated[list[str] | None, typer.Option(help="Cuenta de la marca; repetible")] = None,
+    term: Annotated[list[str] | None, typer.Option(help="Término de búsqueda; repetible")] = None,
+    voice: Annotated[str, typer.Option(help="tu | usted")] = "tu",
+    organisation: Annotated[str | None, typer.Option()] = None,
+    timezone: Annotated[str | None, typer.Option()] = None,
+    legal_pqrs: Annotated[bool, typer.Option(help="Términos de Ley 1755 de 2015 (Colombia)")] = False,
+) -> None:
+    from cauce.audit.service import SYSTEM
+    from cauce.brands import service as brands
+
+    db = _database()
+
+    def body() -> None:
+        with db.session() as session:
+            brand = brands.create_brand(session, name=name, actor=SYSTEM, organisation=organisation, country=country,
+                                        timezone=timezone, voice=voice, handles=handle or [],
+                                        search_terms=term or [name, *(handle or [])],
+                                        policy={"legal_pqrs": legal_pqrs})
+            typer.echo(f"Marca «{brand.name}» creada (id {brand.id}, slug {brand.slug}).")
+
+    _run(body)
+
+
+@brands_app.command("list")
+def brands_list(format: Annotated[str, typer.Option("--format")] = "table") -> None:
+    from cauce.brands import service as brands
+
+    db = _database()
+    with db.session() as session:
+        rows = [{"id": b.id, "name": b.name, "slug": b.slug, "country": b.country, "timezone": b.timezone,
+                 "voice": b.voice, "handles": b.handles, "search_terms": b.search_terms}
+                for b in brands.list_brands(session)]
+    if format == "json":
+        _emit_json(rows)
+    else:
+        for r in rows:
+            typer.echo(f"{r['id']:>4}  {r['slug']:<28} {r['country']}  {r['name']}")
+
+
+@app.command()
+def ingest(path: Annotated[str, typer.Argument(help="Archivo JSONL o CSV de menciones; - lee la entrada estándar")],
+           batch_size: int = 200, quiet: bool = False) -> None:
+    """Ingest mentions from a file; bad lines are reported and the rest still ingests."""
+    from cauce.audit.service import Actor
+    from cauce.mentions import fileio
+    from cauce.mentions.service import ingest_batch
+
+    settings = get_settings()
+    db = _database()
+    counts: Counter[str] = Counter()
+    handle = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
+    actor = Actor("connector", "file", f"import:{Path(path).name if path != '-' else 'stdin'}")
+
+    def good_items() -> Any:
+        for entry in fileio.read_mentions(handle, name=path):
+            if isinstance(entry, fileio.LineError):
+                counts["error"] += 1
+                if not quiet:
+                    typer.echo(f"línea {entry.line}: {entry.error}", err=True)
+                continue
+            yield entry
+
+    try:
+        for result in ingest_batch(db.session, good_items(), batch_size=batch_size, actor=actor, source="file",
+                                   thread_window=timedelta(hours=settings.thread_window_hours)):
+            counts[result.status] += 1
+            if result.status == "error" and not quiet:
+                typer.echo(f"{result.external_id}: {result.error}", err=True)
+    finally:
+        if handle is not sys.stdin:
+            handle.close()
+    summary = {"created": counts["created"], "duplicate": counts["duplicate"], "errors": counts["error"]}
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+    if summary["created"] + summary["duplicate"] == 0 and summary["errors"]:
+        raise typer.Exit(1)
+
+
+@cases_app.command("list")
+def cases_list(
+    format: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+    brand: Annotated[str | None, typer.Option()] = None,
+    status: Annotated[str | None, typer.Option()] = None,
+    limit: int = 50, include_closed: bool = False,
+) -> None:
+    """Cases in priority order."""
+    from cauce.brands import service as brands
+    from cauce.cases import service as cases
+    from cauce.cases.schemas import CaseOut
+    from cauce.db import utcnow
+
+    db = _database()
+
+    def body() -> None:
+        with db.session() as session:
+            brand_id = brands.resolve(session, brand).id if brand else None
+            now = utcnow()
+            rows = cases.list_cases(session, filters=cases.CaseFilters(brand_id=brand_id, status=status,
+                                                                       open_only=not include_closed),
+                                    limit=limit, now=now)
+            out = [CaseOut.of(c, now=now) for c in rows]
+        if format == "json":
+            _emit_json([o.model_dump(mode="json") for o in out])
+            return
+        typer.echo(f"{'#':>6} {'prio':>4}  {'estado':<18} {'tipo':<12} {'SLA':<9} título")
+        for o in out:
+            typer.echo(f"{o.id:>6} {o.priority:>4}  {o.status_label:<18} {o.pqr_type:<12} {o.sla_state:<9} "
+                       f"{o.title[:70]}")
+
+    _run(body)
+
+
+@cases_app.command("show")
+def cases_show(case_id: int, format: Annotated[str, typer.Option("--format", help="json | html")] = "json") -> None:
+    from cauce.cases import export
+    from cauce.cases import service as cases
+
+    db = _database()
+
+    def body() -> None:
+        with db.session() as session:
+            document = export.case_document(session, cases.get(session, case_id=case_id))
+        if format == "html":
+            typer.echo(export.case_html(document))
+        else:
+            _emit_json(document)
+
+    _run(body)
+
+
+@cases_app.command("check-sla")
+def cases_check_sla() -> None:
+    """One SLA sweep: record breaches and escalate cases about to breach."""
+    from cauce.cases import service as cases
+
+    db = _database()
+    with db.session() as session:
+        sweep = cases.check_sla(session)
+    typer.echo(json.dumps(sweep.__dict__))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain; exit 1 if any row was altered."""
+    from cauce.audit.service import verify_chain
+
+    db = _database()
+    with db.session() as session:
+        report = verify_chain(session)
+    typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _register_feature_commands() -> None:
+    """Features that add commands of their own (triage, replies, connectors, playbook)."""
+    for module_name in ("cauce.triage.cli", "cauce.replies.cli", "cauce.connectors.cli", "cauce.playbook.cli"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.register(app)
+
+
+_register_feature_commands()
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

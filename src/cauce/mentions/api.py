@@ -1,0 +1,66 @@
+"""POST mentions, one or a batch; each item gets its own result (a bad item never sinks the rest)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Body, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from cauce.brands import service as brands
+from cauce.errors import Forbidden, NotFound
+from cauce.mentions import service as mentions
+from cauce.mentions.schemas import MentionIn
+from cauce.web.deps import CurrentPrincipal, DbSession
+
+router = APIRouter(prefix="/mentions", tags=["mentions"])
+
+MAX_BATCH = 1000
+
+
+def _validation_message(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+
+
+@router.post("", openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
+    "oneOf": [{"$ref": "#/components/schemas/MentionIn"},
+              {"type": "array", "items": {"$ref": "#/components/schemas/MentionIn"}}]}}}}})
+def post_mentions(request: Request, session: DbSession, principal: CurrentPrincipal,
+                  payload: Any = Body(...)) -> JSONResponse:
+    single = isinstance(payload, dict)
+    items = [payload] if single else payload
+    if not isinstance(items, list) or not items:
+        return JSONResponse({"error": {"code": "invalid_input",
+                                       "message": "Envíe una mención (objeto JSON) o una lista de menciones."}}, 422)
+    if len(items) > MAX_BATCH:
+        return JSONResponse({"error": {"code": "invalid_input",
+                                       "message": f"Máximo {MAX_BATCH} menciones por solicitud."}}, 413)
+    settings = request.app.state.settings
+    window = timedelta(hours=settings.thread_window_hours)
+    results: list[dict[str, Any]] = []
+    for index, raw in enumerate(items):
+        try:
+            item = MentionIn.model_validate(raw)
+        except ValidationError as exc:
+            results.append({"index": index, "status": "error", "error": _validation_message(exc)})
+            continue
+        try:
+            brand = brands.resolve(session, item.brand)
+        except NotFound as exc:
+            results.append({"index": index, "id": item.id, "status": "error", "error": exc.message})
+            continue
+        if principal.brand_ids is not None and brand.id not in principal.brand_ids:
+            results.append({"index": index, "id": item.id, "status": "error",
+                            "error": Forbidden("No tiene acceso a esa marca.").message})
+            continue
+        result = mentions.ingest_one_safely(session, item, actor=principal.actor, source="api",
+                                            thread_window=window)
+        results.append({"index": index, **result.as_dict()})
+    if single:
+        result_one = results[0]
+        status = 201 if result_one["status"] == "created" else 200 if result_one["status"] == "duplicate" else 422
+        return JSONResponse(result_one, status)
+    summary = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "duplicate", "error")}
+    return JSONResponse({"summary": summary, "results": results}, 207 if summary["error"] else 200)

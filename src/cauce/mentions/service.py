@@ -1,0 +1,230 @@
+"""Ingest: normalise, dedupe, attach to a Person, triage, thread into a case, audit.
+
+`ingest` is the one door every mention comes through (API, file import, connectors, demo).
+Each mention is atomic: it is stored with its snapshot, person, case and audit events, or not
+at all — so a killed import can simply be re-run and only the missing mentions are added.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from cauce.audit.service import SYSTEM, Actor, record
+from cauce.brands import service as brands
+from cauce.brands.models import Brand
+from cauce.cases import service as cases
+from cauce.db import utcnow
+from cauce.errors import CauceError
+from cauce.mentions.models import Mention, MetricSnapshot
+from cauce.mentions.schemas import MentionIn
+from cauce.people import service as people
+from cauce.triage import service as triage
+from cauce.triage.schemas import Assessment, History, MetricPoint, PriorMessage
+
+log = logging.getLogger(__name__)
+
+HISTORY_LIMIT = 20
+# Comments on these networks sit on the brand's own page, where the whole community sees them.
+OWN_PAGE_CHANNELS = frozenset({"facebook", "instagram", "youtube", "tiktok"})
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    status: str  # created | duplicate | error
+    external_id: str | None = None
+    mention_id: int | None = None
+    case_id: int | None = None
+    case_created: bool = False
+    metrics_updated: bool = False
+    error: str | None = None
+    priority: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None and v is not False}
+
+
+def _existing(session: Session, brand_id: int, channel: str, external_id: str) -> Mention | None:
+    return session.scalar(select(Mention).where(Mention.brand_id == brand_id, Mention.channel == channel,
+                                                Mention.external_id == external_id))
+
+
+def _refresh_metrics(session: Session, mention: Mention, item: MentionIn) -> bool:
+    last = session.scalar(select(MetricSnapshot).where(MetricSnapshot.mention_id == mention.id)
+                          .order_by(MetricSnapshot.observed_at.desc(), MetricSnapshot.id.desc()).limit(1))
+    current = (item.metrics.likes, item.metrics.reposts, item.metrics.replies, item.author.followers)
+    if last is not None and (last.likes, last.reposts, last.replies, last.followers) == current:
+        return False
+    session.add(MetricSnapshot(mention_id=mention.id, observed_at=utcnow(), likes=current[0], reposts=current[1],
+                               replies=current[2], followers=current[3]))
+    mention.author_followers = item.author.followers
+    return True
+
+
+def _conversation_id(session: Session, brand_id: int, item: MentionIn) -> str:
+    if item.conversation_id:
+        return item.conversation_id
+    if item.in_reply_to:
+        parent = session.scalar(select(Mention.conversation_id).where(
+            Mention.brand_id == brand_id, Mention.channel == item.channel, Mention.external_id == item.in_reply_to))
+        # An unknown parent (e.g. the brand's own post) still groups its replies together.
+        return parent or item.in_reply_to
+    return item.id
+
+
+def _history(session: Session, *, brand_id: int, person_id: int, item: MentionIn) -> History:
+    rows = session.execute(
+        select(Mention.text, Mention.created_at, Mention.answered, Mention.external_id, Mention.in_reply_to,
+               Mention.author_handle)
+        .where(Mention.brand_id == brand_id, Mention.person_id == person_id)
+        .order_by(Mention.created_at.desc()).limit(HISTORY_LIMIT)
+    ).all()
+    prior = tuple(
+        PriorMessage(text=r.text, created_at=r.created_at, answered=r.answered, external_id=r.external_id,
+                     reply_to_other=r.in_reply_to is not None)
+        for r in reversed(rows)
+    )
+    on_own_page = bool((item.model_extra or {}).get("on_own_page", item.channel in OWN_PAGE_CHANNELS))
+    snapshot = MetricPoint(observed_at=utcnow(), likes=item.metrics.likes, reposts=item.metrics.reposts,
+                           replies=item.metrics.replies)
+    return History(prior_messages=prior, metric_snapshots=(snapshot,), on_own_page=on_own_page and not item.private)
+
+
+def _assessment_json(a: Assessment) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "language": a.language, "is_complaint": a.is_complaint, "complaint_score": round(a.complaint_score, 4),
+        "pqr_type": a.pqr_type, "category": a.category, "sentiment": a.sentiment, "anger": round(a.anger, 4),
+        "abusive": a.abusive, "threat": a.threat, "legal_risk": a.legal_risk, "author_role": a.author_role,
+        "role_confidence": round(a.role_confidence, 4), "priority": a.priority, "reasons": list(a.reasons),
+        "evidence": [e.__dict__ for e in a.evidence], "model_version": a.model_version,
+    }
+    if a.impact is not None:
+        data["impact"] = dict(a.impact.__dict__)
+    return data
+
+
+def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: str = "api",
+           thread_window: timedelta = timedelta(hours=72), now: datetime | None = None) -> IngestResult:
+    """Store one mention (idempotent on brand + channel + external id) and route it into a case."""
+    now = now or utcnow()
+    brand: Brand = brands.resolve(session, item.brand)
+    existing = _existing(session, brand.id, item.channel, item.id)
+    if existing is not None:
+        changed = _refresh_metrics(session, existing, item)
+        return IngestResult("duplicate", item.id, existing.id, existing.case_id, metrics_updated=changed)
+    author = people.match_or_create(session, organisation_id=brand.organisation_id, channel=item.channel,
+                                    handle=item.author.handle, display_name=item.author.name,
+                                    followers=item.author.followers, seen_at=item.created_at)
+    history = _history(session, brand_id=brand.id, person_id=author.person.id, item=item)
+    assessment = triage.assess(item, history)
+    conversation = _conversation_id(session, brand.id, item)
+    mention = Mention(
+        brand_id=brand.id, channel=item.channel, external_id=item.id, url=item.url, text=item.text,
+        author_handle=item.author.handle, author_name=item.author.name, author_followers=item.author.followers,
+        person_id=author.person.id, created_at=item.created_at, ingested_at=now, in_reply_to=item.in_reply_to,
+        conversation_id=conversation, private=item.private, language=assessment.language, source=source,
+        assessment=_assessment_json(assessment), is_complaint=assessment.is_complaint,
+        pqr_type=assessment.pqr_type, category=assessment.category, author_role=assessment.author_role,
+        priority=assessment.priority, abusive=assessment.abusive, threat=assessment.threat,
+        legal_risk=assessment.legal_risk, raw=item.extra_fields(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(mention)
+            session.flush()
+    except IntegrityError:
+        # Another worker stored the same mention between our check and our insert.
+        existing = _existing(session, brand.id, item.channel, item.id)
+        if existing is None:
+            raise
+        return IngestResult("duplicate", item.id, existing.id, existing.case_id)
+    session.add(MetricSnapshot(mention_id=mention.id, observed_at=now, likes=item.metrics.likes,
+                               reposts=item.metrics.reposts, replies=item.metrics.replies,
+                               followers=item.author.followers))
+    routed = cases.route(
+        session, brand=brand, person_id=author.person.id, channel=item.channel,
+        conversation_key=f"{item.channel}:{conversation}", mention_created_at=item.created_at,
+        mention_text=item.text, private=item.private, assessment=assessment, thread_window=thread_window,
+        actor=actor, now=now,
+    )
+    if routed.case is not None:
+        mention.case_id = routed.case.id
+    record(session, actor=actor, action="mention.ingested", entity_type="mention", entity_id=mention.id,
+           case_id=mention.case_id, brand_id=brand.id,
+           after={"channel": item.channel, "external_id": item.id, "source": source,
+                  "priority": assessment.priority, "pqr_type": assessment.pqr_type})
+    return IngestResult("created", item.id, mention.id, mention.case_id, case_created=routed.created,
+                        priority=assessment.priority)
+
+
+def ingest_one_safely(session: Session, item: MentionIn, **kwargs: Any) -> IngestResult:
+    """`ingest` inside a savepoint: a failure is reported and leaves the session usable."""
+    try:
+        with session.begin_nested():
+            return ingest(session, item, **kwargs)
+    except CauceError as exc:
+        return IngestResult("error", item.id, error=exc.message)
+    except (IntegrityError, OperationalError):
+        raise  # the caller retries the whole batch
+    except Exception as exc:  # a bug must not lose the rest of the batch
+        log.exception("ingest failed for %s", item.id)
+        return IngestResult("error", item.id, error=f"error interno: {type(exc).__name__}")
+
+
+def ingest_batch(db_session_factory: Any, items: Iterable[MentionIn], *, batch_size: int = 200,
+                 **kwargs: Any) -> Iterator[IngestResult]:
+    """Ingest many mentions, committing every `batch_size`; a failed commit is retried one by one."""
+    batch: list[MentionIn] = []
+
+    def flush(chunk: list[MentionIn]) -> list[IngestResult]:
+        try:
+            with db_session_factory() as session:
+                return [ingest_one_safely(session, item, **kwargs) for item in chunk]
+        except (IntegrityError, OperationalError):
+            if len(chunk) == 1:
+                raise
+            out: list[IngestResult] = []
+            for item in chunk:
+                out.extend(flush([item]))
+            return out
+
+    for item in items:
+        batch.append(item)
+        if len(batch) >= batch_size:
+            yield from flush(batch)
+            batch = []
+    if batch:
+        yield from flush(batch)
+
+
+def get(session: Session, *, mention_id: int) -> Mention | None:
+    return session.get(Mention, mention_id)
+
+
+def mentions_of_case(session: Session, *, case_id: int) -> list[Mention]:
+    return list(session.scalars(select(Mention).where(Mention.case_id == case_id).order_by(Mention.created_at)))
+
+
+def mentions_of_person(session: Session, *, person_id: int, brand_ids: frozenset[int] | None,
+                       limit: int = 200) -> list[Mention]:
+    query = select(Mention).where(Mention.person_id == person_id)
+    if brand_ids is not None:
+        query = query.where(Mention.brand_id.in_(brand_ids))
+    return list(session.scalars(query.order_by(Mention.created_at.desc()).limit(limit)))
+
+
+def snapshots_of(session: Session, *, mention_id: int) -> list[MetricSnapshot]:
+    return list(session.scalars(select(MetricSnapshot).where(MetricSnapshot.mention_id == mention_id)
+                                .order_by(MetricSnapshot.observed_at)))
+
+
+def mark_answered(session: Session, *, case_id: int) -> None:
+    for mention in mentions_of_case(session, case_id=case_id):
+        mention.answered = True

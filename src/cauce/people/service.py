@@ -1,0 +1,81 @@
+"""Find or create the Person behind a handle, and read their history across networks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cauce.errors import NotFound
+from cauce.people.models import Handle, Person
+
+
+def normalise_handle(handle: str) -> str:
+    return handle.strip().lstrip("@").casefold()
+
+
+@dataclass(frozen=True)
+class Author:
+    person: Person
+    handle: Handle
+    created: bool
+
+
+def match_or_create(
+    session: Session,
+    *,
+    organisation_id: int,
+    channel: str,
+    handle: str,
+    display_name: str | None,
+    followers: int,
+    seen_at: datetime,
+) -> Author:
+    """The Person who owns (organisation, channel, handle); created on first sight.
+
+    Two ingests racing on a brand-new handle both end with the same Person: the loser of the
+    unique-constraint race reads the winner's row.
+    """
+    key = normalise_handle(handle)
+    found = session.execute(
+        select(Handle, Person)
+        .join(Person, Person.id == Handle.person_id)
+        .where(Handle.organisation_id == organisation_id, Handle.channel == channel, Handle.handle == key)
+    ).first()
+    if found is not None:
+        handle_row, person = found
+        if followers and handle_row.followers != followers:
+            handle_row.followers = followers
+        if display_name and handle_row.display_name != display_name:
+            handle_row.display_name = display_name
+        if seen_at > person.last_seen_at:
+            person.last_seen_at = seen_at
+        return Author(person, handle_row, False)
+    person = Person(organisation_id=organisation_id, display_name=display_name or key,
+                    first_seen_at=seen_at, last_seen_at=seen_at)
+    try:
+        with session.begin_nested():
+            session.add(person)
+            session.flush()
+            handle_row = Handle(organisation_id=organisation_id, person_id=person.id, channel=channel,
+                                handle=key, display_name=display_name, followers=followers)
+            session.add(handle_row)
+            session.flush()
+    except IntegrityError:
+        return match_or_create(session, organisation_id=organisation_id, channel=channel, handle=handle,
+                               display_name=display_name, followers=followers, seen_at=seen_at)
+    return Author(person, handle_row, True)
+
+
+def get(session: Session, *, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound(f"No existe la persona {person_id}.")
+    return person
+
+
+def handles_of(session: Session, *, person_id: int) -> list[Handle]:
+    return list(session.scalars(select(Handle).where(Handle.person_id == person_id).order_by(Handle.id)))

@@ -1,0 +1,115 @@
+"""The FastAPI application: API under /api/v1, health, and (when present) the web pages."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from cauce import __version__
+from cauce.config import Settings, get_settings
+from cauce.db import Database, ensure_migrated
+from cauce.errors import CauceError
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if details is not None:
+        body["error"]["details"] = details
+    return body
+
+
+async def _sla_loop(app: FastAPI, every: float) -> None:
+    from cauce.cases.service import check_sla
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(_sweep, app.state.db, check_sla)
+        except Exception:  # the scheduler must outlive a bad sweep
+            log.exception("SLA sweep failed")
+
+
+def _sweep(db: Database, check: Any) -> None:
+    with db.session() as session:
+        check(session)
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None, run_scheduler: bool = True,
+               check_migrations: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    db = db or Database(settings.database_url)
+    if check_migrations:
+        ensure_migrated(db)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(_sla_loop(app, settings.sla_check_seconds))] if run_scheduler else []
+        for hook in app.state.startup_hooks:
+            tasks.append(asyncio.create_task(hook(app)))
+        yield
+        for task in tasks:
+            task.cancel()
+
+    app = FastAPI(title="Cauce API", version=__version__, openapi_url="/openapi.json", docs_url="/api/docs",
+                  redoc_url=None, lifespan=lifespan)
+    app.state.db = db
+    app.state.settings = settings
+    app.state.startup_hooks = []
+
+    @app.exception_handler(CauceError)
+    async def _cauce_error(_: Request, exc: CauceError) -> JSONResponse:
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
+        return JSONResponse(error_body("invalid_input", "La solicitud no es válida.", details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        from sqlalchemy import text
+
+        with db.session() as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    from cauce.auth.api import router as auth_router
+    from cauce.brands.api import router as brands_router
+    from cauce.cases.api import router as cases_router
+    from cauce.mentions.api import router as mentions_router
+    from cauce.people.api import router as people_router
+
+    for router in (mentions_router, cases_router, people_router, auth_router, brands_router):
+        app.include_router(router, prefix="/api/v1")
+    _include_optional(app)
+    return app
+
+
+def _include_optional(app: FastAPI) -> None:
+    """Features that plug in routes of their own (web pages, playbook, connectors) when present."""
+    import importlib
+
+    for module_name in ("cauce.replies.api", "cauce.playbook.api", "cauce.connectors.api",
+                        "cauce.reports.api", "cauce.web.pages"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        module.install(app)

@@ -1,0 +1,162 @@
+"""Ingest → route: dedupe, people, threading, cases, audit — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from helpers import T0, make_brand, mention, scripted_triage
+from sqlalchemy import func, select
+
+from cauce.audit.service import verify_chain
+from cauce.cases.models import Case
+from cauce.db import Database
+from cauce.errors import NotFound
+from cauce.mentions.models import Mention, MetricSnapshot
+from cauce.mentions.service import ingest, ingest_batch
+from cauce.people.models import Handle, Person
+
+
+def _count(db: Database, model: type) -> int:
+    with db.session() as s:
+        return s.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_same_mention_twice_is_one_row_and_metrics_become_snapshots(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage(), db.session() as s:
+        first = ingest(s, mention(1))
+        again = ingest(s, mention(1))
+        grown = ingest(s, mention(1, metrics={"likes": 40, "reposts": 9, "replies": 3}))
+    assert first.status == "created" and first.case_created
+    assert again.status == "duplicate" and not again.metrics_updated
+    assert grown.status == "duplicate" and grown.metrics_updated
+    assert _count(db, Mention) == 1
+    with db.session() as s:
+        likes = s.scalars(select(MetricSnapshot.likes).order_by(MetricSnapshot.id)).all()
+    assert likes == [0, 40]
+
+
+def test_concurrent_copies_of_one_mention_store_one_row(db: Database) -> None:
+    make_brand(db)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in ingest_batch(db.session, [mention(77)], batch_size=1):
+                pass
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with scripted_triage():
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors
+    assert _count(db, Mention) == 1
+    assert _count(db, Case) == 1
+
+
+def test_author_becomes_one_person_matched_by_handle_case_insensitively(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage(), db.session() as s:
+        ingest(s, mention(1, handle="@Ana_P"))
+        ingest(s, mention(2, handle="ana_p", minutes=5, text="¿Alguien me responde?"))
+    assert _count(db, Person) == 1
+    with db.session() as s:
+        assert s.scalar(select(Handle.handle)) == "ana_p"
+
+
+def test_reply_in_a_conversation_joins_its_case(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage(), db.session() as s:
+        a = ingest(s, mention(1, handle="@ana"))
+        b = ingest(s, mention(2, handle="@otro", in_reply_to="1", minutes=3, text="A mí también me pasa"))
+    assert a.case_id is not None and b.case_id == a.case_id
+
+
+def test_new_complaint_by_same_person_within_window_joins_open_case(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage(), db.session() as s:
+        a = ingest(s, mention(1))
+        b = ingest(s, mention(2, minutes=60 * 24, text="Ya van dos días y nada",
+                           test_triage={"pqr_type": "reclamo", "priority": 70, "reasons": ["reclamo"]}))
+        c = ingest(s, mention(3, minutes=60 * 24 * 10, text="Otra vez sin servicio"),
+                   thread_window=timedelta(hours=72))
+    assert b.case_id == a.case_id
+    assert c.case_id != a.case_id  # outside the window: a new case
+    with db.session() as s:
+        case = s.get(Case, a.case_id)
+        assert case is not None
+        assert case.mention_count == 2 and case.unanswered_count == 2
+        assert case.pqr_type == "reclamo" and case.priority == 70  # the stronger type and priority win
+
+
+def test_chatter_without_pqr_or_risk_stays_a_mention_without_case(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage(), db.session() as s:
+        r = ingest(s, mention(1, text="Vi el comercial de Conectel en el partido",
+                              test_triage={"is_complaint": False, "pqr_type": "otro", "category": None}))
+        risky = ingest(s, mention(2, handle="@x", text="sé dónde vive el gerente",
+                                  test_triage={"is_complaint": False, "pqr_type": "otro", "category": None,
+                                               "threat": True}))
+    assert r.status == "created" and r.case_id is None
+    assert risky.case_id is not None
+    with db.session() as s:
+        case = s.get(Case, risky.case_id)
+        assert case is not None and case.flags == ["threat"]
+
+
+def test_unknown_brand_is_a_clear_error(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage(), db.session() as s, pytest.raises(NotFound, match="Marca desconocida"):
+        ingest(s, mention(1, brand="no-existe"))
+
+
+def test_hostile_text_is_stored_verbatim_and_safely(db: Database) -> None:
+    make_brand(db)
+    nasty = "<script>alert(1)</script> \u202eRTL\u202c Z\u0351\u0351\u0351\u0351\u0351\u0351algo \x00 " + "😡" * 10
+    huge = "no funciona " * 8000  # ~96 kB
+    with scripted_triage(), db.session() as s:
+        ingest(s, mention(1, text=nasty))
+        ingest(s, mention(2, text=huge, handle="@b"))
+    with db.session() as s:
+        texts = dict(s.execute(select(Mention.external_id, Mention.text)).all())
+    assert texts["1"].startswith("<script>alert(1)</script>")
+    assert "\x00" not in texts["1"] and "\u202e" in texts["1"]
+    assert len(texts["2"]) == len(huge)
+
+
+def test_every_ingest_is_audited_and_the_chain_verifies(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage(), db.session() as s:
+        for i in range(5):
+            ingest(s, mention(i, handle=f"@p{i}", minutes=i))
+    with db.session() as s:
+        report = verify_chain(s)
+    assert report.ok and report.checked >= 11  # brand + 5 × (case opened + mention ingested)
+
+
+def test_triage_gets_the_authors_history_with_answered_flags(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage() as assessor, db.session() as s:
+        ingest(s, mention(1))
+        ingest(s, mention(2, minutes=10, text="¿Hola?"))
+        ingest(s, mention(3, minutes=20, text="Nadie responde"))
+    history = assessor.calls[-1][1]
+    assert [p.text for p in history.prior_messages] == ["Sin internet hace 3 días", "¿Hola?"]
+    assert history.unanswered_count == 2
+
+
+def test_sla_clocks_are_set_from_brand_policy(db: Database) -> None:
+    make_brand(db)
+    with scripted_triage(), db.session() as s:
+        r = ingest(s, mention(1))
+        case = s.get(Case, r.case_id)
+        assert case is not None
+        # Monday 09:00 Bogotá + 1 business hour
+        assert case.first_response_due == T0 + timedelta(hours=1)
+        assert case.resolution_due is not None and case.resolution_due > case.first_response_due
