@@ -1,0 +1,100 @@
+"""The `cauce` command line against a real database file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import mention, scripted_triage
+from typer.testing import CliRunner
+
+from cauce.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("CAUCE_DATABASE_URL", f"sqlite:///{tmp_path}/cli.db")
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def invoke(*args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_commands_refuse_an_unmigrated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAUCE_DATABASE_URL", f"sqlite:///{tmp_path}/new.db")
+    result = runner.invoke(app, ["brands", "list"])
+    assert result.exit_code != 0
+    assert "cauce db upgrade" in str(result.exception)
+
+
+def test_brands_add_and_list_json(env: Path) -> None:
+    code, out, _ = invoke("brands", "add", "Banco Andino", "--country", "mx", "--handle", "@bancoandino",
+                          "--voice", "usted")
+    assert code == 0 and "banco-andino" in out
+    code, out, _ = invoke("brands", "list", "--format", "json")
+    brands = json.loads(out)
+    assert brands[0]["slug"] == "banco-andino" and brands[0]["country"] == "MX"
+    assert brands[0]["timezone"] == "America/Mexico_City" and brands[0]["handles"] == ["@bancoandino"]
+    code, _, err = invoke("brands", "add", "Banco Andino")
+    assert code == 1 and "Ya existe" in err
+
+
+def test_users_create_and_list(env: Path) -> None:
+    invoke("brands", "add", "Conectel")
+    code, out, _ = invoke("users", "create", "--email", "laura@conectel.co", "--name", "Laura", "--role", "agent",
+                          "--password", "clave-segura", "--brand", "conectel")
+    assert code == 0, out
+    code, out, _ = invoke("users", "list", "--format", "json")
+    assert json.loads(out)[0]["brand_ids"] == [1]
+    code, _, err = invoke("users", "create", "--email", "x@y.co", "--name", "X", "--password", "corta")
+    assert code == 1 and "8 caracteres" in err
+
+
+def test_ingest_file_keeps_good_lines_and_reports_bad_ones(env: Path) -> None:
+    invoke("brands", "add", "Conectel")
+    lines = [mention(1).model_dump_json(), "{not json", json.dumps({"id": "2", "text": "falta todo"}),
+             mention(3, handle="@b", brand="Nadie").model_dump_json(), mention(4, handle="@c").model_dump_json(), ""]
+    path = env / "in.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with scripted_triage():
+        code, out, err = invoke("ingest", str(path))
+        assert json.loads(out.strip().splitlines()[-1]) == {"created": 2, "duplicate": 0, "errors": 3}
+        assert "línea 2: JSON inválido" in err and "línea 3" in err and "Marca desconocida" in err
+        code, out, _ = invoke("ingest", str(path), "--quiet")
+        assert json.loads(out.strip().splitlines()[-1]) == {"created": 0, "duplicate": 2, "errors": 3}
+
+
+def test_ingest_csv_from_stdin(env: Path) -> None:
+    invoke("brands", "add", "Conectel")
+    csv_text = ("id,created_at,channel,brand,author_handle,author_name,followers,text,likes\n"
+                "c1,2026-03-02T14:00:00Z,facebook,conectel,@maria,María,50,\"Llevo 3 días sin señal, ¿qué pasa?\",4\n")
+    with scripted_triage():
+        code, out, _ = invoke("ingest", "-", input=csv_text)
+    assert code == 0 and json.loads(out.strip()) == {"created": 1, "duplicate": 0, "errors": 0}
+
+
+def test_cases_list_and_show(env: Path) -> None:
+    invoke("brands", "add", "Conectel")
+    path = env / "m.jsonl"
+    path.write_text("\n".join(mention(i, handle=f"@u{i}", test_triage={"priority": 10 * i}).model_dump_json()
+                              for i in range(1, 4)), encoding="utf-8")
+    with scripted_triage():
+        invoke("ingest", str(path))
+    code, out, _ = invoke("cases", "list", "--format", "json")
+    rows = json.loads(out)
+    assert [r["priority"] for r in rows] == [30, 20, 10]
+    code, out, _ = invoke("cases", "list")
+    assert "prio" in out.splitlines()[0] and len(out.splitlines()) == 4
+    code, out, _ = invoke("cases", "show", str(rows[0]["id"]), "--format", "json")
+    assert json.loads(out)["case"]["id"] == rows[0]["id"]
+    code, _, err = invoke("cases", "show", "999")
+    assert code == 1 and "No existe el caso 999" in err
+    code, out, _ = invoke("audit", "verify")
+    assert code == 0 and json.loads(out)["ok"] is True
