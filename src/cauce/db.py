@@ -175,11 +175,15 @@ def ensure_migrated(db: Database) -> None:
 
 
 def import_all_models() -> None:
-    """Register every feature's tables on Base.metadata (for migrations and tests)."""
-    import cauce.audit.models
-    import cauce.auth.models
-    import cauce.brands.models
-    import cauce.cases.models
-    import cauce.mentions.models
-    import cauce.people.models
-    import cauce.replies.models  # noqa: F401
+    """Register every feature's tables on Base.metadata (for migrations and tests).
+
+    Each feature keeps its tables in `cauce/<feature>/models.py`; all of them are imported.
+    """
+    import importlib
+    import pkgutil
+
+    import cauce
+
+    for info in pkgutil.iter_modules(cauce.__path__):
+        if info.ispkg and (Path(cauce.__path__[0]) / info.name / "models.py").exists():
+            importlib.import_module(f"cauce.{info.name}.models")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:47:21.823348
+Create Date: 2026-11-23 08:53:02.961874
 """
 
 from collections.abc import Sequence
