@@ -128,6 +128,10 @@ class ModerationAction(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(20), default="applied")  # proposed, applied, appealed, reversed
+    # Carrying the action out on the network (block, hide…) goes through the outbox.
+    channel_account_id: Mapped[int | None] = mapped_column(ForeignKey("channel_accounts.id"))
+    delivery_state: Mapped[str] = mapped_column(String(20), default="not_needed")  # not_needed|queued|done|failed
+    delivery_error: Mapped[str | None] = mapped_column(Text)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     override_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

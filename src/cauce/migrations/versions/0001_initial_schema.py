@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:53:02.961874
+Create Date: 2026-11-23 08:53:50.714526
 """
 
 from collections.abc import Sequence
@@ -351,12 +351,16 @@ def upgrade() -> None:
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('evidence', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('channel_account_id', sa.Integer(), nullable=True),
+    sa.Column('delivery_state', sa.String(length=20), nullable=False),
+    sa.Column('delivery_error', sa.Text(), nullable=True),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
     sa.Column('override_reason', sa.Text(), nullable=True),
     sa.Column('created_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_user_id'], ['users.id'], name=op.f('fk_moderation_actions_actor_user_id_users')),
     sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_moderation_actions_brand_id_brands')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_moderation_actions_case_id_cases')),
+    sa.ForeignKeyConstraint(['channel_account_id'], ['channel_accounts.id'], name=op.f('fk_moderation_actions_channel_account_id_channel_accounts')),
     sa.ForeignKeyConstraint(['mention_id'], ['mentions.id'], name=op.f('fk_moderation_actions_mention_id_mentions')),
     sa.ForeignKeyConstraint(['person_id'], ['people.id'], name=op.f('fk_moderation_actions_person_id_people')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_actions'))
