@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, inspect
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -148,17 +150,28 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(_alembic_config(url), revision)
 
 
-def head_revision() -> str | None:
-    from alembic.script import ScriptDirectory
+_REVISION = re.compile(r"^revision(?::\s*str)?\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision(?::[^=]*)?=\s*(?:['\"]([^'\"]+)['\"]|None)", re.M)
 
-    return ScriptDirectory.from_config(_alembic_config("sqlite://")).get_current_head()
+
+def head_revision() -> str | None:
+    """The newest migration, read from the version files (cheaper than importing Alembic)."""
+    revisions: dict[str, str | None] = {}
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN.search(source)
+        if rev:
+            revisions[rev.group(1)] = down.group(1) if down else None
+    parents = {down for down in revisions.values() if down}
+    heads = sorted(set(revisions) - parents)
+    return heads[-1] if heads else None
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+    if "alembic_version" not in inspect(engine).get_table_names():
+        return None
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def ensure_migrated(db: Database) -> None:
