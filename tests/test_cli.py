@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers import mention, scripted_triage
 from typer.testing import CliRunner
 
 from cauce.cli import app
+from helpers import mention, scripted_triage
 
 runner = CliRunner()
 
@@ -64,10 +64,10 @@ def test_ingest_file_keeps_good_lines_and_reports_bad_ones(env: Path) -> None:
     path = env / "in.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
     with scripted_triage():
-        code, out, err = invoke("ingest", str(path))
+        _, out, err = invoke("ingest", str(path))
         assert json.loads(out.strip().splitlines()[-1]) == {"created": 2, "duplicate": 0, "errors": 3}
         assert "línea 2: JSON inválido" in err and "línea 3" in err and "Marca desconocida" in err
-        code, out, _ = invoke("ingest", str(path), "--quiet")
+        _code, out, _ = invoke("ingest", str(path), "--quiet")
         assert json.loads(out.strip().splitlines()[-1]) == {"created": 0, "duplicate": 2, "errors": 3}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -23,7 +25,7 @@ def test_chain_verifies_and_links_each_event_to_the_previous(db: Database) -> No
     with db.session() as s:
         rows = s.query(AuditEvent).order_by(AuditEvent.id).all()
         assert rows[0].prev_hash == "0" * 64
-        assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
         assert verify_chain(s).ok
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from helpers import make_brand
 
 from cauce.audit.service import SYSTEM
 from cauce.auth import service as auth
 from cauce.auth.models import User
 from cauce.db import Database
 from cauce.errors import Conflict, InvalidInput, Unauthorized
+from helpers import make_brand
 
 
 def test_password_is_hashed_with_argon2_and_verified(db: Database) -> None:

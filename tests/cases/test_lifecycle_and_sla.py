@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from helpers import T0, make_brand, mention, scripted_triage
 
 from cauce.audit.service import SYSTEM, events_for_case
 from cauce.brands.models import Brand
@@ -15,6 +14,7 @@ from cauce.cases.models import Case
 from cauce.db import Database
 from cauce.errors import Conflict, InvalidInput, InvalidTransition
 from cauce.mentions.service import ingest
+from helpers import T0, make_brand, mention, scripted_triage
 
 
 def open_case(db: Database, **brand_kwargs: object) -> int:

@@ -6,7 +6,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from helpers import T0, make_brand, mention, scripted_triage
 from sqlalchemy import func, select
 
 from cauce.audit.service import verify_chain
@@ -16,6 +15,7 @@ from cauce.errors import NotFound
 from cauce.mentions.models import Mention, MetricSnapshot
 from cauce.mentions.service import ingest, ingest_batch
 from cauce.people.models import Handle, Person
+from helpers import T0, make_brand, mention, scripted_triage
 
 
 def _count(db: Database, model: type) -> int:

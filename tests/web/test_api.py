@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from helpers import make_brand, mention, scripted_triage
 
 from cauce.audit.service import SYSTEM
 from cauce.auth import service as auth
 from cauce.config import Settings
 from cauce.db import Database, DatabaseNotMigrated
 from cauce.web.app import create_app
+from helpers import make_brand, mention, scripted_triage
 
 
 @pytest.fixture

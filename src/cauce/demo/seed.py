@@ -33,7 +33,7 @@ class DemoUser:
 
 
 def demo_users() -> tuple[DemoUser, ...]:
-    agents = (
+    agents: tuple[DemoUser, ...] = (
         DemoUser("laura@conectel.demo", "Laura Gómez", "agent", ("conectel",)),
         DemoUser("sofia@lumina.demo", "Sofía Navarro", "agent", ("lumina",)),
         DemoUser("diego@bancoandino.demo", "Diego Hernández", "agent", ("banco-andino",)),

@@ -10,7 +10,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Lone surrogates cannot be encoded as UTF-8 (they come from broken JSON escapes such as "\ud83d").
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Zalgo: cap runs of combining marks so one message cannot blow up rendering.
-_COMBINING_RUN = re.compile(r"([\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]{3})[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_COMBINING_RUN = re.compile(f"([{_MARKS}]{{3}})[{_MARKS}]+")
 
 
 def clean_text(value: str) -> str:
