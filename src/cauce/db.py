@@ -96,6 +96,8 @@ class Database:
     """One engine and its session factory."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        # Foreign keys across features resolve only when every feature's tables are registered.
+        import_all_models()
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)

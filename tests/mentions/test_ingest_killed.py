@@ -37,7 +37,7 @@ def test_sigkill_mid_import_then_rerun(tmp_path: Path) -> None:
     with db.session() as s:
         for spec in BRANDS:
             seed_brand(s, spec)
-    events = Simulator(seed=21, start=datetime(2026, 3, 2, 14, tzinfo=UTC), rate_per_min=120).events(3000)
+    events = Simulator(seed=21, start=datetime(2026, 3, 2, 14, tzinfo=UTC), rate_per_min=120).events(1500)
     path = tmp_path / "mentions.jsonl"
     ids: set[str] = set()
     with path.open("w", encoding="utf-8") as fh:

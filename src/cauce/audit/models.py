@@ -28,5 +28,7 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     reason: Mapped[str | None] = mapped_column(Text)
+    # Position in the chain, assigned when the transaction commits (under the chain lock).
+    seq: Mapped[int | None] = mapped_column(unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)

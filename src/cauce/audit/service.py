@@ -4,9 +4,10 @@ Every event stores the hash of the event before it, so editing or deleting any r
 chain at that row (`verify_chain`). Database triggers (see the migration) refuse UPDATE of a
 sealed row and any DELETE; the ORM refuses them too.
 
-Sealing: the row is inserted first with a pending hash — that takes the database's write lock
-(SQLite) — then the previous hash is read and the row sealed. On PostgreSQL an advisory
-transaction lock serialises writers so the chain never forks.
+Sealing: events are inserted with a pending hash and sealed together just before their
+transaction commits — under the database's write lock (SQLite takes it at BEGIN IMMEDIATE) or an
+advisory transaction lock (PostgreSQL) — so the chain, ordered by `seq`, never forks, and a
+transaction that writes many events pays for one chain read and one batched update.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import bindparam, event, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from cauce.audit.models import AuditEvent
@@ -98,6 +99,9 @@ def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
     }
 
 
+_PENDING_KEY = "cauce_audit_pending"
+
+
 def record(
     session: Session,
     *,
@@ -111,9 +115,7 @@ def record(
     case_id: int | None = None,
     brand_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event, sealed into the chain, in the caller's transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    """Append one event in the caller's transaction; it is sealed into the chain at commit."""
     row = AuditEvent(
         created_at=utcnow(),
         actor_type=actor.type,
@@ -128,22 +130,51 @@ def record(
         after=_jsonable(after) if after is not None else None,
         reason=reason,
         prev_hash="",
-        hash=f"pending:{uuid.uuid4().hex}"[:64],
+        hash=f"pending:{uuid.uuid4().hex}",
     )
     session.add(row)
-    session.flush()
-    prev = session.execute(
-        select(AuditEvent.hash).where(AuditEvent.id < row.id).order_by(AuditEvent.id.desc()).limit(1)
-    ).scalar_one_or_none()
-    prev_hash = prev or GENESIS
-    sealed = _digest(prev_hash, _hashed_fields(row))
-    session.execute(
-        update(AuditEvent).where(AuditEvent.id == row.id).values(prev_hash=prev_hash, hash=sealed),
-        execution_options={"synchronize_session": False},
-    )
-    # Keep the in-memory object in step without triggering an ORM update.
-    session.expire(row, ["prev_hash", "hash"])
+    session.info.setdefault(_PENDING_KEY, []).append(row)
     return row
+
+
+@event.listens_for(Session, "before_commit")
+def _seal_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # releasing a savepoint: seal once, when the real transaction commits
+    pending: list[AuditEvent] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return
+    session.flush()
+    # Events added inside a rolled-back savepoint are no longer persistent: they never happened.
+    rows = sorted((r for r in pending if inspect(r).persistent), key=lambda r: r.id)
+    if not rows:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (last[0], last[1]) if last is not None else (0, GENESIS)
+    updates = []
+    for row in rows:
+        seq += 1
+        sealed = _digest(prev_hash, _hashed_fields(row) | {"seq": seq})
+        updates.append({"row_id": row.id, "seq": seq, "prev_hash": prev_hash, "hash": sealed})
+        prev_hash = sealed
+    session.execute(
+        update(AuditEvent.__table__).where(AuditEvent.__table__.c.id == bindparam("row_id")).values(
+            seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash")),
+        updates,
+    )
+    for row in rows:  # keep the identity map in step without an ORM update
+        session.expire(row, ["seq", "prev_hash", "hash"])
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    if not session.in_transaction():
+        session.info.pop(_PENDING_KEY, None)
 
 
 def record_changes(
@@ -195,25 +226,29 @@ class ChainReport:
 
 
 def _iter_events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
-    last_id = 0
+    last_seq = 0
     while True:
         rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
         ).all()
         if not rows:
             return
         yield from rows
-        last_id = rows[-1].id
+        last_seq = rows[-1].seq or last_seq
 
 
 def verify_chain(session: Session) -> ChainReport:
     """Recompute every hash; report the first row that does not fit."""
     prev_hash = GENESIS
     checked = 0
+    unsealed = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))) or 0
+    if unsealed:
+        first = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.seq.is_(None)))
+        return ChainReport(False, 0, first, "hay eventos fuera de la cadena")
     for row in _iter_events(session):
         if row.prev_hash != prev_hash:
             return ChainReport(False, checked, row.id, "el enlace con el evento anterior no coincide")
-        if _digest(prev_hash, _hashed_fields(row)) != row.hash:
+        if _digest(prev_hash, _hashed_fields(row) | {"seq": row.seq}) != row.hash:
             return ChainReport(False, checked, row.id, "el contenido del evento fue alterado")
         prev_hash = row.hash
         checked += 1

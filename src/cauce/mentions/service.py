@@ -24,7 +24,7 @@ from cauce.cases import service as cases
 from cauce.db import utcnow
 from cauce.errors import CauceError
 from cauce.mentions.models import Mention, MetricSnapshot
-from cauce.mentions.schemas import MentionIn
+from cauce.mentions.schemas import MentionIn, MetricsIn
 from cauce.people import service as people
 from cauce.triage import service as triage
 from cauce.triage.schemas import Assessment, History, MetricPoint, PriorMessage
@@ -114,6 +114,15 @@ def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: 
            thread_window: timedelta = timedelta(hours=72), now: datetime | None = None) -> IngestResult:
     """Store one mention (idempotent on brand + channel + external id) and route it into a case."""
     now = now or utcnow()
+    # One flush up front makes the previous mention's changes visible to this one's queries;
+    # after that, autoflush stays off and we flush only where a new row's id is needed.
+    session.flush()
+    with session.no_autoflush:
+        return _ingest(session, item, actor=actor, source=source, thread_window=thread_window, now=now)
+
+
+def _ingest(session: Session, item: MentionIn, *, actor: Actor, source: str, thread_window: timedelta,
+            now: datetime) -> IngestResult:
     brand: Brand = brands.resolve(session, item.brand)
     existing = _existing(session, brand.id, item.channel, item.id)
     if existing is not None:
@@ -125,6 +134,12 @@ def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: 
     history = _history(session, brand_id=brand.id, person_id=author.person.id, item=item)
     assessment = triage.assess(item, history)
     conversation = _conversation_id(session, brand.id, item)
+    routed = cases.route(
+        session, brand=brand, person_id=author.person.id, channel=item.channel,
+        conversation_key=f"{item.channel}:{conversation}", mention_created_at=item.created_at,
+        mention_text=item.text, private=item.private, assessment=assessment, thread_window=thread_window,
+        actor=actor, now=now,
+    )
     mention = Mention(
         brand_id=brand.id, channel=item.channel, external_id=item.id, url=item.url, text=item.text,
         author_handle=item.author.handle, author_name=item.author.name, author_followers=item.author.followers,
@@ -134,28 +149,13 @@ def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: 
         pqr_type=assessment.pqr_type, category=assessment.category, author_role=assessment.author_role,
         priority=assessment.priority, abusive=assessment.abusive, threat=assessment.threat,
         legal_risk=assessment.legal_risk, raw=item.extra_fields(),
+        case_id=routed.case.id if routed.case is not None else None,
     )
-    try:
-        with session.begin_nested():
-            session.add(mention)
-            session.flush()
-    except IntegrityError:
-        # Another worker stored the same mention between our check and our insert.
-        existing = _existing(session, brand.id, item.channel, item.id)
-        if existing is None:
-            raise
-        return IngestResult("duplicate", item.id, existing.id, existing.case_id)
+    session.add(mention)
+    session.flush()  # a concurrent copy fails here on the unique key; see ingest_one_safely
     session.add(MetricSnapshot(mention_id=mention.id, observed_at=now, likes=item.metrics.likes,
                                reposts=item.metrics.reposts, replies=item.metrics.replies,
                                followers=item.author.followers))
-    routed = cases.route(
-        session, brand=brand, person_id=author.person.id, channel=item.channel,
-        conversation_key=f"{item.channel}:{conversation}", mention_created_at=item.created_at,
-        mention_text=item.text, private=item.private, assessment=assessment, thread_window=thread_window,
-        actor=actor, now=now,
-    )
-    if routed.case is not None:
-        mention.case_id = routed.case.id
     record(session, actor=actor, action="mention.ingested", entity_type="mention", entity_id=mention.id,
            case_id=mention.case_id, brand_id=brand.id,
            after={"channel": item.channel, "external_id": item.id, "source": source,
@@ -165,13 +165,23 @@ def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: 
 
 
 def ingest_one_safely(session: Session, item: MentionIn, **kwargs: Any) -> IngestResult:
-    """`ingest` inside a savepoint: a failure is reported and leaves the session usable."""
+    """`ingest` inside a savepoint: a failure is reported and leaves the session usable.
+
+    A copy of the same mention stored concurrently by another worker surfaces as a unique-key
+    violation; the savepoint is rolled back and the stored copy reported as a duplicate.
+    """
     try:
         with session.begin_nested():
             return ingest(session, item, **kwargs)
     except CauceError as exc:
         return IngestResult("error", item.id, error=exc.message)
-    except (IntegrityError, OperationalError):
+    except IntegrityError:
+        brand = brands.resolve(session, item.brand)
+        existing = _existing(session, brand.id, item.channel, item.id)
+        if existing is None:
+            raise
+        return IngestResult("duplicate", item.id, existing.id, existing.case_id)
+    except OperationalError:
         raise  # the caller retries the whole batch
     except Exception as exc:  # a bug must not lose the rest of the batch
         log.exception("ingest failed for %s", item.id)
@@ -228,3 +238,19 @@ def snapshots_of(session: Session, *, mention_id: int) -> list[MetricSnapshot]:
 def mark_answered(session: Session, *, case_id: int) -> None:
     for mention in mentions_of_case(session, case_id=case_id):
         mention.answered = True
+
+
+def add_metric_snapshot(session: Session, mention_id: int, metrics: MetricsIn, *,
+                        observed_at: datetime | None = None) -> bool:
+    """Store a fresh engagement reading (metric refresh of open cases); False when nothing changed."""
+    mention = session.get(Mention, mention_id)
+    if mention is None:
+        return False
+    last = session.scalar(select(MetricSnapshot).where(MetricSnapshot.mention_id == mention_id)
+                          .order_by(MetricSnapshot.observed_at.desc(), MetricSnapshot.id.desc()).limit(1))
+    current = (metrics.likes, metrics.reposts, metrics.replies)
+    if last is not None and (last.likes, last.reposts, last.replies) == current:
+        return False
+    session.add(MetricSnapshot(mention_id=mention_id, observed_at=observed_at or utcnow(), likes=current[0],
+                               reposts=current[1], replies=current[2], followers=mention.author_followers))
+    return True

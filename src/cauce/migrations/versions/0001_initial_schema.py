@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 08:53:50.714526
+Create Date: 2026-11-23 09:20:17.356409
 """
 
 from collections.abc import Sequence
@@ -35,10 +35,12 @@ def upgrade() -> None:
     sa.Column('before', sa.JSON(), nullable=True),
     sa.Column('after', sa.JSON(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('seq', sa.Integer(), nullable=True),
     sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events')),
-    sa.UniqueConstraint('hash', name=op.f('uq_audit_events_hash'))
+    sa.UniqueConstraint('hash', name=op.f('uq_audit_events_hash')),
+    sa.UniqueConstraint('seq', name=op.f('uq_audit_events_seq'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index('ix_audit_case', ['case_id'], unique=False)
@@ -173,6 +175,43 @@ def upgrade() -> None:
     with op.batch_alter_table('channel_accounts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_channel_accounts_brand_id'), ['brand_id'], unique=False)
 
+    op.create_table('crises',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('started_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('detected_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_signal_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('watch_until', cauce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', cauce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('alerts', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_crises_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crises'))
+    )
+    with op.batch_alter_table('crises', schema=None) as batch_op:
+        batch_op.create_index('ix_crises_brand_status', ['brand_id', 'status'], unique=False)
+
+    op.create_table('guideline_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('intro', sa.Text(), nullable=False),
+    sa.Column('clauses', sa.JSON(), nullable=False),
+    sa.Column('author_user_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_user_id'], ['users.id'], name=op.f('fk_guideline_versions_author_user_id_users')),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_guideline_versions_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guideline_versions')),
+    sa.UniqueConstraint('brand_id', 'version', name=op.f('uq_guideline_versions_brand_id_version'))
+    )
+    with op.batch_alter_table('guideline_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guideline_versions_brand_id'), ['brand_id'], unique=False)
+
     op.create_table('handles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -189,6 +228,31 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('handles', schema=None) as batch_op:
         batch_op.create_index('ix_handles_person', ['person_id'], unique=False)
+
+    op.create_table('playbook_overrides',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('updated_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_playbook_overrides_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_playbook_overrides')),
+    sa.UniqueConstraint('brand_id', name=op.f('uq_playbook_overrides_brand_id'))
+    )
+    op.create_table('root_causes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('category', sa.String(length=20), nullable=True),
+    sa.Column('label', sa.String(length=300), nullable=False),
+    sa.Column('terms', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('examples', sa.JSON(), nullable=False),
+    sa.Column('created_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', cauce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_root_causes_brand_id_brands')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_root_causes'))
+    )
+    with op.batch_alter_table('root_causes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_root_causes_brand_id'), ['brand_id'], unique=False)
 
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -243,6 +307,38 @@ def upgrade() -> None:
         batch_op.create_index('ix_cases_open_priority', ['is_open', 'priority', 'id'], unique=False)
         batch_op.create_index('ix_cases_person', ['person_id', 'brand_id', 'is_open'], unique=False)
         batch_op.create_index('ix_cases_queue', ['brand_id', 'is_open', 'priority'], unique=False)
+
+    op.create_table('improvement_actions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('root_cause_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('notice_text', sa.Text(), nullable=True),
+    sa.Column('created_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('done_at', cauce.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_improvement_actions_brand_id_brands')),
+    sa.ForeignKeyConstraint(['root_cause_id'], ['root_causes.id'], name=op.f('fk_improvement_actions_root_cause_id_root_causes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_improvement_actions'))
+    )
+    with op.batch_alter_table('improvement_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_improvement_actions_brand_id'), ['brand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_improvement_actions_root_cause_id'), ['root_cause_id'], unique=False)
+
+    op.create_table('crisis_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('crisis_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('linked_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_crisis_cases_case_id_cases')),
+    sa.ForeignKeyConstraint(['crisis_id'], ['crises.id'], name=op.f('fk_crisis_cases_crisis_id_crises')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_crisis_cases')),
+    sa.UniqueConstraint('crisis_id', 'case_id', name=op.f('uq_crisis_cases_crisis_id_case_id'))
+    )
+    with op.batch_alter_table('crisis_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_crisis_cases_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_crisis_cases_crisis_id'), ['crisis_id'], unique=False)
 
     op.create_table('follow_ups',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -313,6 +409,19 @@ def upgrade() -> None:
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notes_case_id'), ['case_id'], unique=False)
 
+    op.create_table('root_cause_cases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('root_cause_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_root_cause_cases_case_id_cases')),
+    sa.ForeignKeyConstraint(['root_cause_id'], ['root_causes.id'], name=op.f('fk_root_cause_cases_root_cause_id_root_causes')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_root_cause_cases')),
+    sa.UniqueConstraint('root_cause_id', 'case_id', name=op.f('uq_root_cause_cases_root_cause_id_case_id'))
+    )
+    with op.batch_alter_table('root_cause_cases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_root_cause_cases_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_root_cause_cases_root_cause_id'), ['root_cause_id'], unique=False)
+
     op.create_table('satisfaction_results',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -325,6 +434,32 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('satisfaction_results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_satisfaction_results_case_id'), ['case_id'], unique=False)
+
+    op.create_table('evidence_snapshots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('brand_id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('mention_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=40), nullable=False),
+    sa.Column('url', sa.String(length=2000), nullable=True),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('author_handle', sa.String(length=300), nullable=False),
+    sa.Column('author_name', sa.String(length=500), nullable=True),
+    sa.Column('followers', sa.Integer(), nullable=False),
+    sa.Column('metrics', sa.JSON(), nullable=False),
+    sa.Column('reach', sa.JSON(), nullable=False),
+    sa.Column('posted_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('captured_at', cauce.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('captured_by_user_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['brand_id'], ['brands.id'], name=op.f('fk_evidence_snapshots_brand_id_brands')),
+    sa.ForeignKeyConstraint(['captured_by_user_id'], ['users.id'], name=op.f('fk_evidence_snapshots_captured_by_user_id_users')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_evidence_snapshots_case_id_cases')),
+    sa.ForeignKeyConstraint(['mention_id'], ['mentions.id'], name=op.f('fk_evidence_snapshots_mention_id_mentions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence_snapshots'))
+    )
+    with op.batch_alter_table('evidence_snapshots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_snapshots_case_id'), ['case_id'], unique=False)
 
     op.create_table('metric_snapshots',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -420,10 +555,19 @@ def downgrade() -> None:
         batch_op.drop_index('ix_metric_snapshots_mention')
 
     op.drop_table('metric_snapshots')
+    with op.batch_alter_table('evidence_snapshots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_snapshots_case_id'))
+
+    op.drop_table('evidence_snapshots')
     with op.batch_alter_table('satisfaction_results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_satisfaction_results_case_id'))
 
     op.drop_table('satisfaction_results')
+    with op.batch_alter_table('root_cause_cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_root_cause_cases_root_cause_id'))
+        batch_op.drop_index(batch_op.f('ix_root_cause_cases_case_id'))
+
+    op.drop_table('root_cause_cases')
     with op.batch_alter_table('notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notes_case_id'))
 
@@ -438,6 +582,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_follow_ups_case_id'))
 
     op.drop_table('follow_ups')
+    with op.batch_alter_table('crisis_cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_crisis_cases_crisis_id'))
+        batch_op.drop_index(batch_op.f('ix_crisis_cases_case_id'))
+
+    op.drop_table('crisis_cases')
+    with op.batch_alter_table('improvement_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_improvement_actions_root_cause_id'))
+        batch_op.drop_index(batch_op.f('ix_improvement_actions_brand_id'))
+
+    op.drop_table('improvement_actions')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index('ix_cases_queue')
         batch_op.drop_index('ix_cases_person')
@@ -445,10 +599,23 @@ def downgrade() -> None:
         batch_op.drop_index('ix_cases_conversation')
 
     op.drop_table('cases')
+    with op.batch_alter_table('root_causes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_root_causes_brand_id'))
+
+    op.drop_table('root_causes')
+    op.drop_table('playbook_overrides')
     with op.batch_alter_table('handles', schema=None) as batch_op:
         batch_op.drop_index('ix_handles_person')
 
     op.drop_table('handles')
+    with op.batch_alter_table('guideline_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guideline_versions_brand_id'))
+
+    op.drop_table('guideline_versions')
+    with op.batch_alter_table('crises', schema=None) as batch_op:
+        batch_op.drop_index('ix_crises_brand_status')
+
+    op.drop_table('crises')
     with op.batch_alter_table('channel_accounts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_channel_accounts_brand_id'))
 
