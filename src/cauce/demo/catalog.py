@@ -25,7 +25,7 @@ class DemoArea:
     investigation_hours: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity equality: brands are module-level singletons
 class DemoBrand:
     name: str
     slug: str
@@ -37,11 +37,11 @@ class DemoBrand:
     # Network -> the brand's own account on it ("@conectel" style for social, address for e-mail).
     handles: MappingProxyType[str, str]
     search_terms: tuple[str, ...]
-    hashtags: tuple[str, ...]
+    hashtags: tuple[str, ...]  # the first one is the brand's own, neutral tag
     misspellings: tuple[str, ...]
     areas: tuple[DemoArea, ...]
     # Weekday ("mon".."sun") -> "HH:MM-HH:MM" local time, the format of brands.policy.BrandPolicy.
-    business_hours: MappingProxyType[str, str] = field(default=_WEEKDAYS_8_18)
+    business_hours: MappingProxyType[str, str] = field(default_factory=lambda: _WEEKDAYS_8_18)
     # Colombian/Peruvian public bodies and CO brands follow statutory PQRS terms.
     legal_pqrs: bool = False
     # Main products/services named in complaints ("el plan", "la tarjeta"...).
@@ -77,7 +77,7 @@ CONECTEL = DemoBrand(
         "telegram": "@ConectelAyuda", "email": "ayuda@conectel.example",
     }),
     search_terms=("Conectel", "ConectelCO", "Conectel Hogar", "Conectel Móvil", "Conectel Fibra"),
-    hashtags=("#SinServicioConectel", "#ConectelFalla", "#Conectel"),
+    hashtags=("#Conectel", "#SinServicioConectel", "#ConectelFalla"),
     misspellings=("conetel", "conectell", "konectel", "conectl"),
     areas=_areas(
         ("cobros", "Facturación y cobros", 24),

@@ -244,21 +244,42 @@ FOLLOW_UPS: tuple[tuple[str, ...], ...] = (
     (  # 1: reminder
         "¿Alguien leyó mi mensaje?", "Sigo esperando respuesta.", "Hola, ¿hay alguien ahí?",
         "Les escribí ayer y nada.", "Repito mi reclamo porque nadie contesta.",
-        "¿Me van a responder o no?",
+        "¿Me van a responder o no?", "Buenas, ¿alguna novedad?", "¿Hola? Sigo aquí.",
+        "Les dejé mensaje privado también y nada.", "¿Tienen a alguien atendiendo hoy?",
+        "Por favor revisen mi caso.", "Sigo sin noticias.",
     ),
     (  # 2: angry
         "Ya van {days} días y nadie responde. 😡", "Es una falta de respeto total.",
         "Cada día peor, nadie da la cara.", "¿Así tratan a sus clientes? Increíble.",
         "Tercer mensaje y cero respuesta. Qué vergüenza.",
-        "Me tienen harta/o, {days} días esperando.",
+        "Me tienen harta/o, {days} días esperando.", "Ya van {days} días, ¿es en serio?",
+        "Responden a todo el mundo menos a mí.", "Veo que publican promociones pero no contestan.",
+        "Nadie se hace cargo de nada en {brand}.", "Me cansé de esperar, {days} días ya.",
     ),
-    (  # 3: furious, sometimes one insult (PLAYBOOK §7: still a customer)
+    (  # 3: furious; the first four insult once (PLAYBOOK §7: still a customer)
         "Son unos inútiles, ya van {days} días sin una sola respuesta. 🤬",
         "Ladrones, eso es lo que son. Nadie responde.",
         "Qué empresa de porquería, {days} días ignorándome.",
         "Incompetentes. Voy a contarle a todo el mundo cómo tratan a la gente.",
         "Estoy furioso/a. Es la última vez que les escribo por aquí.",
+        "Se acabó mi paciencia. Voy a contar esto en todas partes.",
+        "Última vez que escribo. Después no se quejen de lo que publique.",
     ),
+)
+FOLLOW_UP_INSULTS = 4  # how many of the level-3 lines above are insults
+# What the ignored customer still lacks, by category, for follow-ups to name their problem.
+STILL_MISSING: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
+    "cobro": ("la devolución del cobro", "que me expliquen ese cargo", "mi reembolso"),
+    "entrega": ("mi pedido", "el paquete", "la visita que me prometieron"),
+    "contrato": ("la cancelación", "que respeten lo que firmé", "la copia del contrato"),
+    "producto": ("servicio", "una solución a la falla", "que funcione lo que pago"),
+    "atencion": ("que alguien me atienda", "una respuesta de verdad", "un número de caso"),
+    "garantia": ("el cambio por garantía", "que me reparen el equipo", "la garantía"),
+    "otro": ("una explicación", "una solución", "respuesta"),
+})
+STILL_MISSING_LINES: tuple[str, ...] = (
+    "Sigo sin {missing}.", "Todavía sin {missing}.", "Nada de {missing} hasta ahora.",
+    "¿Y {missing}?", "Sigo esperando {missing}.",
 )
 
 # --- a hostile user with a grudge: generalised attacks and boycott calls -------------------
@@ -282,7 +303,12 @@ TROLL_REPLIES: tuple[str, ...] = (
     "Uff otro ofendidito llorando en redes", "{brand} lo hace a propósito, son expertos en eso 😂",
     "Ni te van a contestar, ahorrate el drama", "Qué divertido ver a la gente sufrir con {brand} 🍿",
     "Dale, escribí otro hilo, seguro ahora sí 😂😂", "Te lo merecés por confiar en {brand}",
+    "Mucho texto. No leí 😴", "Alto drama por una pavada", "Cuánto te pagan por quejarte? 🤣",
+    "Jajaja otra víctima de {brand}, ya somos club", "Y a mí qué me contás, andá a laburar 😂",
+    "Eso es mentira y lo sabés", "Bienvenido al club de los estafados por {brand} 🎉",
+    "Seguí participando 🤡", "Capaz si lo gritás más fuerte te escuchan 📢",
 )
+TROLL_ENDINGS: tuple[str, ...] = ("", "", "", " jaja", " 😂", " 🍿", " xD", " 🤡🤡", " saludos")
 TROLL_THREATS: tuple[str, ...] = (
     "Sé dónde queda la oficina de {brand}, vamos a ver si me ignoran en persona 🔥",
     "Un día de estos alguien va a ir a quemarles el local, avisados 🔥",
@@ -294,12 +320,18 @@ PETITIONS: tuple[str, ...] = (
     "¿Cómo hago para cambiar {product}?",
     "¿Me pueden enviar la información de {product}, por favor?",
     "¿{brand} tiene cobertura en mi ciudad?",
-    "Necesito un certificado de {product}, ¿cómo lo solicito?",
+    "Necesito la factura de {product}, ¿cómo la solicito?",
     "¿Dónde puedo ver el estado de mi solicitud?",
     "¿Hacen envíos a Bolivia? Gracias.",
     "Quisiera saber los requisitos para {product}.",
     "¿Tienen algún número de WhatsApp para consultas?",
+    "¿Cuánto tarda normalmente {product}?", "¿Puedo pagar {product} en cuotas?",
+    "¿Con quién hablo para actualizar mis datos en {brand}?",
+    "¿{brand} abre los domingos?", "¿Hay algún descuento para {product} este mes?",
+    "Buenas, ¿cómo me doy de alta en {brand}?",
 )
+PETITION_ENDINGS: tuple[str, ...] = ("", "", " Gracias.", " Saludos.", " ¡Gracias de antemano!",
+                                     " Quedo atento/a.", " Mil gracias 🙏")
 SUGGESTIONS: tuple[str, ...] = (
     "Sería genial que {brand} tuviera atención por WhatsApp.",
     "Sugerencia para {brand}: avisen por SMS cuando haya mantenimiento.",
@@ -307,6 +339,10 @@ SUGGESTIONS: tuple[str, ...] = (
     "Propongo que {brand} publique los tiempos de espera reales.",
     "Ojalá {brand} pusiera más opciones de pago.",
     "Una idea: que el seguimiento de {product} sea en tiempo real.",
+    "{brand}, ¿por qué no abren un canal de atención por chat en vivo?",
+    "Estaría bueno que {brand} respondiera también los fines de semana.",
+    "Les sugiero simplificar el formulario de reclamos, es eterno.",
+    "Deberían capacitar mejor a los asesores sobre {product}.",
 )
 PRAISE: tuple[str, ...] = (
     "Gracias {brand}, me resolvieron en 10 minutos 🙌",
@@ -315,6 +351,10 @@ PRAISE: tuple[str, ...] = (
     "Por fin una empresa que responde. Gracias {brand} 💚",
     "La chica que me atendió en {brand} fue un amor, gracias!",
     "Llegó todo perfecto y antes de lo esperado 😍",
+    "Reconozco cuando hacen bien las cosas: gracias {brand}.",
+    "Súper rápida la respuesta de {brand}, así da gusto.",
+    "Después del problema de la semana pasada, me compensaron. Bien ahí {brand}.",
+    "Nunca pensé decir esto pero {brand} me salvó el día 🙌",
 )
 OFF_TOPIC: tuple[str, ...] = (
     "Alguien más viendo el partido? Qué golazo 🔥", "Hoy toca lunes otra vez 😴",
@@ -323,10 +363,15 @@ OFF_TOPIC: tuple[str, ...] = (
     "El logo nuevo de {brand} parece de los 90 jaja",
     "Mi gato se durmió encima del router de {brand} 😂",
     "Sorteo! Sigue a @cuenta_random y gana un celular 🎁",
+    "La canción del comercial de {brand} no se me sale de la cabeza",
+    "Busco trabajo, ¿alguien sabe si {brand} está contratando?",
+    "Hoy pasé por la oficina de {brand} y había una fila de dos cuadras, ¿qué pasó?",
+    "Ganá dinero desde tu casa 💸💸 link en mi perfil",
 )
 SWEARING: tuple[str, ...] = (
     "Qué mierda de día.", "Maldita sea, otra vez lo mismo.", "Carajo, esto no puede ser.",
-    "Estoy hasta la madre.", "Qué desastre, por Dios.",
+    "Estoy hasta la madre.", "Qué desastre, por Dios.", "Puta madre, otra vez.",
+    "Qué cagada todo esto.", "Joder, qué mala suerte.", "Me lleva la que me trajo.",
 )
 FOREIGN: tuple[str, ...] = (
     "My order from {brand} never arrived, 3 weeks already. Anyone else?",
@@ -356,13 +401,24 @@ DIALECT_CLOSERS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
     "pe": ("¡Qué roche!", "Qué palta, pe.", "¿Ya pe?", "Está fatal, causa.", "Asu mare."),
 })
 DIALECT_MONEY: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
-    "mx": ("lana", "varo", "dinero"), "co": ("plata", "platica", "dinero"),
-    "ar": ("guita", "plata", "mango"), "es": ("pasta", "dinero", "pelas"),
-    "cl": ("lucas", "plata", "dinero"), "pe": ("plata", "soles", "luca"),
+    "mx": ("la lana", "el varo", "el dinero"), "co": ("la plata", "la platica", "el dinero"),
+    "ar": ("la guita", "la plata", "los mangos"), "es": ("la pasta", "el dinero", "las pelas"),
+    "cl": ("las lucas", "la plata", "el dinero"), "pe": ("la plata", "los soles", "las lucas"),
+})
+# Everyday words that differ by country, applied to the neutral phrase parts above.
+DIALECT_WORDS: MappingProxyType[str, tuple[tuple[str, str], ...]] = MappingProxyType({
+    "mx": (("trabajo desde la casa", "chambeo desde la casa"), ("la casa", "el depa")),
+    "co": (("en la tienda", "en el punto de atención"), ("nadie contesta", "nadie contesta, parce")),
+    "ar": (("celular", "celu"), ("carro", "auto"), ("papas", "papas fritas"),
+           ("trabajo desde la casa", "laburo desde casa")),
+    "es": (("celular", "móvil"), ("carro", "coche"), ("con ustedes", "con vosotros"),
+           ("la casa", "casa")),
+    "cl": (("celular", "celu"), ("carro", "auto"), ("trabajo desde la casa", "hago pega desde la casa")),
+    "pe": (("trabajo desde la casa", "chambeo desde la jato"), ("la casa", "la jato")),
 })
 MONEY_LINES: tuple[str, ...] = (
-    "Con la {money} que uno paga no hay derecho.", "Quiero mi {money} de vuelta.",
-    "Uno trabajando duro por la {money} y ustedes así.",
+    "Con {money} que uno paga no hay derecho.", "Quiero {money} de vuelta.",
+    "Uno trabajando duro por {money} y ustedes así.",
 )
 CURRENCY: MappingProxyType[str, tuple[str, int, int]] = MappingProxyType({
     # country -> (format, min, max); amounts are whole units.
