@@ -1,0 +1,43 @@
+"""Regional touches per brand country: how people greet, close and name the private channel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Regional:
+    greetings: tuple[str, ...]
+    closings: tuple[str, ...]
+    dm: str  # how the private channel is said locally
+
+
+_DEFAULT = Regional(
+    greetings=("Hola, {name}.", "¡Hola, {name}!", "{name}, hola."),
+    closings=("Un saludo.", "Quedamos atentos.", ""),
+    dm="por DM",
+)
+
+REGIONS: dict[str, Regional] = {
+    "CO": Regional(("Hola, {name}.", "¡Hola, {name}!", "Buen día, {name}."),
+                   ("Quedamos atentos.", "Un saludo.", ""), "por DM"),
+    "MX": Regional(("¡Hola, {name}!", "Hola, {name}.", "¡Qué tal, {name}!"),
+                   ("Quedamos al pendiente.", "Saludos.", ""), "por DM"),
+    "ES": Regional(("¡Hola, {name}!", "Hola, {name}.", "Buenas, {name}."),
+                   ("Un saludo.", "Un abrazo.", ""), "por mensaje privado (MD)"),
+    "AR": Regional(("¡Hola, {name}!", "Hola, {name}.", "{name}, ¡hola!"),
+                   ("Saludos.", "Un abrazo.", ""), "por DM"),
+    "UY": Regional(("¡Hola, {name}!", "Hola, {name}."), ("Saludos.", ""), "por DM"),
+    "CL": Regional(("¡Hola, {name}!", "Hola, {name}."), ("Saludos.", "Quedamos atentos.", ""), "por DM"),
+    "PE": Regional(("¡Hola, {name}!", "Hola, {name}."), ("Quedamos atentos.", "Saludos.", ""), "por DM"),
+}
+
+EN = Regional(("Hi {name},", "Hello {name},"), ("Best,", ""), "via DM")
+SIGNATURES = ("— {agent}", "^{agent}", "{agent}, de {brand}")
+SIGNATURES_EN = ("— {agent}", "^{agent}", "{agent} at {brand}")
+
+
+def regional_for(country: str | None, language: str) -> Regional:
+    if language == "en":
+        return EN
+    return REGIONS.get((country or "").upper(), _DEFAULT)

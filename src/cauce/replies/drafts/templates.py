@@ -1,0 +1,121 @@
+"""The template library: defaults shipped as YAML, with per-brand overrides merged on top."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cauce.errors import InvalidInput
+from cauce.replies.drafts.schemas import INTENTS
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Variant:
+    id: str
+    # (alternative wordings of one sentence, optional); the drafter picks one wording.
+    body: tuple[tuple[tuple[str, ...], bool], ...]
+
+
+@dataclass(frozen=True)
+class IntentTemplates:
+    visibility: str
+    variants: tuple[Variant, ...]
+
+
+@dataclass(frozen=True)
+class Library:
+    language: str
+    intents: Mapping[str, IntentTemplates]
+    greetings: tuple[str, ...] = ()
+    closings: tuple[str, ...] = ()
+    signatures: tuple[str, ...] = ()
+
+
+def _parse_variant(raw: Any, intent: str) -> Variant:
+    if not isinstance(raw, Mapping) or not raw.get("id") or not isinstance(raw.get("body"), list):
+        raise InvalidInput(f"Plantilla inválida en «{intent}»: cada variante necesita «id» y «body» (lista).")
+    body: list[tuple[tuple[str, ...], bool]] = []
+    for sentence in raw["body"]:
+        wordings = sentence if isinstance(sentence, list) else [sentence]
+        if not wordings or not all(isinstance(w, str) and w.strip() for w in wordings):
+            raise InvalidInput(f"Plantilla «{raw['id']}»: cada frase debe ser un texto (o lista de textos) no vacío.")
+        optional = wordings[0].startswith("? ")
+        body.append((tuple(w[2:] if w.startswith("? ") else w for w in wordings), optional))
+    if all(optional for _, optional in body):
+        raise InvalidInput(f"Plantilla «{raw['id']}»: necesita al menos una frase obligatoria.")
+    return Variant(str(raw["id"]), tuple(body))
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep merge of mappings; lists (variants, greetings) are replaced, not concatenated."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def build_library(raw: Mapping[str, Any]) -> Library:
+    intents_raw = raw.get("intents")
+    if not isinstance(intents_raw, Mapping):
+        raise InvalidInput("Las plantillas necesitan una sección «intents».")
+    unknown = set(intents_raw) - set(INTENTS)
+    if unknown:
+        raise InvalidInput(f"Intención desconocida en plantillas: {', '.join(sorted(unknown))}.")
+    intents: dict[str, IntentTemplates] = {}
+    for intent, spec in intents_raw.items():
+        if not isinstance(spec, Mapping) or not spec.get("variants"):
+            raise InvalidInput(f"La intención «{intent}» necesita al menos una variante.")
+        visibility = spec.get("visibility", "public")
+        if visibility not in ("public", "private"):
+            raise InvalidInput(f"Visibilidad inválida en «{intent}»: {visibility!r}.")
+        intents[intent] = IntentTemplates(visibility, tuple(_parse_variant(v, intent) for v in spec["variants"]))
+    return Library(
+        language=str(raw.get("language", "es")),
+        intents=intents,
+        greetings=tuple(raw.get("greetings") or ()),
+        closings=tuple(raw.get("closings") or ()),
+        signatures=tuple(raw.get("signatures") or ()),
+    )
+
+
+@lru_cache(maxsize=8)
+def _default_raw(language: str) -> dict[str, Any]:
+    path = TEMPLATES_DIR / f"{language}.yaml"
+    if not path.exists():
+        raise InvalidInput(f"No hay plantillas para el idioma «{language}».")
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path.name} no es un mapa YAML.")
+    return data
+
+
+def load_overrides(directory: Path, language: str) -> dict[str, Any]:
+    """A brand's override file (<directory>/<language>.yaml), or {} when it has none."""
+    path = directory / f"{language}.yaml"
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"{path} no es YAML válido: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} debe ser un mapa YAML.")
+    return data
+
+
+def library_for(language: str, overrides: Mapping[str, Any] | None = None) -> Library:
+    raw = _default_raw(language)
+    if overrides:
+        raw = _merge(raw, overrides)
+    return build_library(raw)
