@@ -98,3 +98,16 @@ def test_cases_list_and_show(env: Path) -> None:
     assert code == 1 and "No existe el caso 999" in err
     code, out, _ = invoke("audit", "verify")
     assert code == 0 and json.loads(out)["ok"] is True
+
+
+def test_ingest_survives_lone_surrogates_and_control_characters(env: Path) -> None:
+    invoke("brands", "add", "Conectel")
+    line = ('{"id": "s1", "created_at": "2026-03-02T14:00:00Z", "channel": "twitter", "brand": "conectel", '
+            '"author": {"handle": "@ana\\ud83d", "name": "Ana\\u0000"}, "text": "sin se\\u00f1al \\ud83d\\u0007 hoy"}')
+    path = env / "odd.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    with scripted_triage():
+        _, out, err = invoke("ingest", str(path))
+    assert json.loads(out.strip().splitlines()[-1]) == {"created": 1, "duplicate": 0, "errors": 0}, err
+    _, out, _ = invoke("cases", "list", "--format", "json")
+    assert json.loads(out)[0]["title"] == "sin señal \ufffd hoy"

@@ -19,10 +19,11 @@ class AuthorIn(BaseModel):
     name: str | None = Field(default=None, max_length=500)
     followers: int = Field(default=0, ge=0)
 
-    @field_validator("handle", "name")
+    @field_validator("handle", "name", mode="before")
     @classmethod
-    def _clean(cls, value: str | None) -> str | None:
-        return None if value is None else clean_text(value).strip() or None
+    def _clean(cls, value: object) -> object:
+        # Before pydantic's own str check, which rejects lone surrogates from broken JSON escapes.
+        return clean_text(value).strip() or None if isinstance(value, str) else value
 
 
 class MetricsIn(BaseModel):
@@ -64,10 +65,10 @@ class MentionIn(BaseModel):
     def _channel(cls, value: str) -> str:
         return value.strip().lower()
 
-    @field_validator("text")
+    @field_validator("text", mode="before")
     @classmethod
-    def _text(cls, value: str) -> str:
-        return clean_text(value)
+    def _text(cls, value: object) -> object:
+        return clean_text(value) if isinstance(value, str) else value
 
     def extra_fields(self) -> dict[str, Any]:
         """Fields that are not part of the schema, kept verbatim."""

@@ -1,0 +1,353 @@
+"""E-mail: the support inbox in (IMAP) and the private channel out (SMTP), threads kept.
+
+Incoming: new messages by UID (cursor = UIDVALIDITY + last UID, read-only, never marks as read).
+A message's id is its Message-ID, its thread the first of References (else In-Reply-To).
+Outgoing: answers carry In-Reply-To and References so mail clients keep the thread, and a
+Message-ID derived from the idempotency key; with `sent_mailbox` set, the sent copy is
+appended there and `find_existing_reply` looks it up, so a retry after a crash never sends twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import imaplib
+import re
+import smtplib
+import ssl
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from email.message import EmailMessage, Message
+from email.utils import format_datetime, formataddr, getaddresses, parseaddr, parsedate_to_datetime
+from typing import Any
+
+from pydantic import SecretStr
+
+from cauce.connectors.base import (
+    AuthExpired,
+    Connector,
+    ConnectorConfig,
+    FetchResult,
+    PayloadError,
+    PermanentError,
+    SentItem,
+    TransientError,
+    make_mention,
+    secret,
+)
+from cauce.connectors.html_text import html_to_text
+from cauce.mentions.schemas import MAX_TEXT_CHARS, MentionIn
+
+NETWORK = "email"
+MAX_MESSAGE_BYTES = 15_000_000
+_QUOTE_HEADER = re.compile(r"^\s*(El|On|Le|Am)\b.{0,200}(escribió|wrote|a écrit|schrieb)\s*:\s*$", re.IGNORECASE)
+_MSGID = re.compile(r"<[^<>\s]{1,500}>")
+
+
+class EmailConfig(ConnectorConfig):
+    imap_host: str
+    imap_port: int = 993
+    imap_ssl: bool = True
+    username: str
+    password: SecretStr
+    mailbox: str = "INBOX"
+    sent_mailbox: str | None = None  # e.g. "Sent": keeps a copy and enables duplicate checks
+    smtp_host: str
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_username: str | None = None  # default: username
+    smtp_password: SecretStr | None = None  # default: password
+    from_address: str
+    from_name: str | None = None
+    page_limit: int = 50
+
+
+def _strip_id(value: str | None) -> str | None:
+    if not value:
+        return None
+    found = _MSGID.search(value)
+    return found.group(0)[1:-1] if found else value.strip()[:500] or None
+
+
+def _references(message: Message) -> list[str]:
+    return [m[1:-1] for m in _MSGID.findall(str(message.get("References") or ""))]
+
+
+def _body_text(message: Message) -> str:
+    """The text/plain part (else the HTML one as text), without the quoted previous message."""
+    plain: str | None = None
+    html: str | None = None
+    parts = message.walk() if message.is_multipart() else iter([message])
+    for part in parts:
+        if part.get_content_maintype() == "multipart" or part.get_filename():
+            continue
+        try:
+            content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
+        except (LookupError, ValueError):
+            content = part.get_payload(decode=True)
+        if isinstance(content, bytes):
+            content = content.decode("utf-8", "replace")
+        if not isinstance(content, str):
+            continue
+        if part.get_content_type() == "text/plain" and plain is None:
+            plain = content
+        elif part.get_content_type() == "text/html" and html is None:
+            html = content
+    text = plain if plain is not None else html_to_text(html or "")
+    kept: list[str] = []
+    for line in text.splitlines():
+        if _QUOTE_HEADER.match(line):
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line.rstrip())
+    return "\n".join(kept).strip()
+
+
+class EmailConnector(Connector):
+    kind = "email"
+    config_class = EmailConfig
+
+    def __init__(self, config: EmailConfig) -> None:
+        self.config = config
+
+    def __repr__(self) -> str:
+        return f"EmailConnector(user={self.config.username!r}, imap={self.config.imap_host!r})"
+
+    # --- IMAP ----------------------------------------------------------------------------------
+    @contextmanager
+    def imap(self) -> Iterator[imaplib.IMAP4]:
+        try:
+            if self.config.imap_ssl:
+                conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                    self.config.imap_host,
+                    self.config.imap_port,
+                    ssl_context=ssl.create_default_context(),
+                    timeout=self.config.timeout_s,
+                )
+            else:
+                conn = imaplib.IMAP4(self.config.imap_host, self.config.imap_port, timeout=self.config.timeout_s)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise TransientError(f"email: no se pudo conectar al servidor IMAP ({type(exc).__name__})") from None
+        try:
+            try:
+                conn.login(self.config.username, secret(self.config.password))
+            except imaplib.IMAP4.error:
+                raise AuthExpired("email: el servidor IMAP rechazó usuario o contraseña") from None
+            yield conn
+        except imaplib.IMAP4.abort as exc:
+            raise TransientError(f"email: conexión IMAP interrumpida ({exc})") from None
+        except imaplib.IMAP4.error as exc:
+            raise PermanentError(f"email: el servidor IMAP rechazó la orden ({exc})") from None
+        except OSError as exc:
+            raise TransientError(f"email: error de red IMAP ({type(exc).__name__})") from None
+        finally:
+            with suppress(OSError, imaplib.IMAP4.error):
+                conn.logout()
+
+    @staticmethod
+    def _select(conn: imaplib.IMAP4, mailbox: str) -> int:
+        status, _ = conn.select(_quote(mailbox), readonly=True)
+        if status != "OK":
+            raise PermanentError(f"email: no existe el buzón {mailbox!r}")
+        _, data = conn.response("UIDVALIDITY")
+        try:
+            return int(data[0]) if data and data[0] else 0
+        except (TypeError, ValueError):
+            return 0
+
+    @staticmethod
+    def _fetch_raw(conn: imaplib.IMAP4, uid: int) -> bytes | None:
+        status, data = conn.uid("FETCH", str(uid), "(RFC822.SIZE BODY.PEEK[])")
+        if status != "OK":
+            return None
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+                return item[1]
+        return None
+
+    def fetch(self, cursor: Mapping[str, Any] | None = None) -> FetchResult:
+        cursor = dict(cursor or {})
+        mentions: list[MentionIn] = []
+        errors: list[str] = []
+        with self.imap() as conn:
+            validity = self._select(conn, self.config.mailbox)
+            last = int(cursor.get("last_uid") or 0)
+            if cursor.get("uidvalidity") not in (None, validity):
+                last = 0  # the mailbox was rebuilt: UIDs restart; Message-IDs keep ingest deduplicated
+            status, data = conn.uid("SEARCH", f"UID {last + 1}:*")
+            if status != "OK":
+                raise PermanentError("email: la búsqueda IMAP falló")
+            uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > last)
+            limit = max(1, self.config.page_limit)
+            for uid in uids[:limit]:
+                raw = self._fetch_raw(conn, uid)
+                if raw is None:
+                    errors.append(f"email: no se pudo leer el mensaje UID {uid}")
+                elif len(raw) > MAX_MESSAGE_BYTES:
+                    errors.append(f"email: mensaje UID {uid} demasiado grande; se omitió")
+                else:
+                    try:
+                        mentions.append(self.to_mention(raw, uid=uid, validity=validity))
+                    except PayloadError as exc:
+                        errors.append(exc.reason)
+                last = uid  # even a bad message is passed: it would fail the same way forever
+            cursor.update(uidvalidity=validity, last_uid=last)
+        return FetchResult(mentions=mentions, cursor=cursor, more=len(uids) > limit, errors=errors)
+
+    def to_mention(self, raw: bytes, *, uid: int, validity: int) -> MentionIn:
+        message = message_from_bytes(raw, policy=policy.default)
+        name, address = parseaddr(str(message.get("From") or ""))
+        if not address or "@" not in address:
+            raise PayloadError(f"email: mensaje UID {uid} sin remitente válido")
+        message_id = _strip_id(str(message.get("Message-ID") or "")) or f"imap:{validity}:{uid}"
+        in_reply_to = _strip_id(str(message.get("In-Reply-To") or ""))
+        refs = _references(message)
+        try:
+            created = parsedate_to_datetime(str(message.get("Date")))
+        except (TypeError, ValueError, IndexError):
+            created = datetime.now(UTC)
+        subject = str(message.get("Subject") or "").strip()
+        body = _body_text(message)
+        text = f"{subject}\n\n{body}".strip() if subject else body
+        return make_mention(
+            {
+                "id": message_id,
+                "created_at": created,
+                "channel": NETWORK,
+                "brand": self.config.brand,
+                "author": {"handle": address.lower(), "name": name or None},
+                "text": text[:MAX_TEXT_CHARS],
+                "in_reply_to": in_reply_to,
+                "conversation_id": (refs[0] if refs else in_reply_to) or message_id,
+                "private": True,
+                "subject": subject[:500],
+                "references": refs[:50],
+                "imap_uid": uid,
+            },
+            network=NETWORK,
+        )
+
+    def _find(self, conn: imaplib.IMAP4, mailbox: str, message_id: str) -> Message | None:
+        self._select(conn, mailbox)
+        status, data = conn.uid("SEARCH", "HEADER", "Message-ID", _quote(f"<{message_id}>"))
+        uids = (data[0] or b"").split() if status == "OK" and data else []
+        if not uids:
+            return None
+        raw = self._fetch_raw(conn, int(uids[-1]))
+        return message_from_bytes(raw, policy=policy.default) if raw else None
+
+    def test_connection(self) -> str:
+        with self.imap() as conn:
+            self._select(conn, self.config.mailbox)
+        with self._smtp():
+            pass  # connecting and logging in is the test
+        return self.config.from_address
+
+    # --- SMTP ----------------------------------------------------------------------------------
+    @contextmanager
+    def _smtp(self) -> Iterator[smtplib.SMTP]:
+        user = self.config.smtp_username or self.config.username
+        password = secret(self.config.smtp_password) or secret(self.config.password)
+        try:
+            if self.config.smtp_ssl:
+                server: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.config.smtp_host,
+                    self.config.smtp_port,
+                    timeout=self.config.timeout_s,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                server = smtplib.SMTP(self.config.smtp_host, self.config.smtp_port, timeout=self.config.timeout_s)
+            with server:
+                server.ehlo()
+                if self.config.smtp_starttls and not self.config.smtp_ssl:
+                    server.starttls(context=ssl.create_default_context())
+                    server.ehlo()
+                if user and password:
+                    server.login(user, password)
+                yield server
+        except smtplib.SMTPAuthenticationError:
+            raise AuthExpired("email: el servidor SMTP rechazó usuario o contraseña") from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentError(f"email: destinatario rechazado ({', '.join(exc.recipients)})") from None
+        except smtplib.SMTPResponseException as exc:
+            reason = f"email: el servidor SMTP respondió {exc.smtp_code}"
+            if 400 <= exc.smtp_code < 500:
+                raise TransientError(reason) from None
+            raise PermanentError(reason, exc.smtp_code) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientError(f"email: error de conexión SMTP ({type(exc).__name__})") from None
+
+    def _message_id(self, idempotency_key: str) -> str:
+        domain = self.config.from_address.rsplit("@", 1)[-1]
+        return f"cauce.{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@{domain}"
+
+    def send_private(
+        self, *, recipient: str, text: str, idempotency_key: str, in_reply_to: str | None = None
+    ) -> SentItem:
+        address = parseaddr(recipient)[1]
+        if not address or "@" not in address or any(c in recipient for c in "\r\n"):
+            raise PermanentError(f"email: dirección inválida {recipient[:80]!r}")
+        existing = self.find_existing_reply(in_reply_to or "", idempotency_key)
+        if existing is not None:
+            return existing
+        subject, references = "Respuesta a su solicitud", []
+        if in_reply_to:
+            with self.imap() as conn:
+                original = self._find(conn, self.config.mailbox, in_reply_to)
+            if original is not None:
+                previous = str(original.get("Subject") or "").strip()
+                subject = previous if previous.lower().startswith(("re:", "rv:")) else f"Re: {previous}"
+                references = _references(original)
+            references = [*references, in_reply_to][-20:]
+        message = EmailMessage()
+        message["From"] = formataddr((self.config.from_name or "", self.config.from_address))
+        message["To"] = address
+        message["Subject"] = subject
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message_id = self._message_id(idempotency_key)
+        message["Message-ID"] = f"<{message_id}>"
+        if in_reply_to:
+            message["In-Reply-To"] = f"<{in_reply_to}>"
+            message["References"] = " ".join(f"<{r}>" for r in references)
+        message.set_content(text)
+        with self._smtp() as server:
+            server.send_message(message)
+        if self.config.sent_mailbox:
+            self._append_sent(message)
+        return SentItem(message_id, None)
+
+    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+        """E-mail has no public side: the answer goes privately to the original sender."""
+        with self.imap() as conn:
+            original = self._find(conn, self.config.mailbox, in_reply_to)
+        if original is None:
+            raise PermanentError("email: no se encontró el mensaje a responder en el buzón")
+        reply_to = str(original.get("Reply-To") or original.get("From") or "")
+        addresses = [a for _, a in getaddresses([reply_to]) if a]
+        if not addresses:
+            raise PermanentError("email: el mensaje original no tiene remitente")
+        return self.send_private(
+            recipient=addresses[0], text=text, idempotency_key=idempotency_key, in_reply_to=in_reply_to
+        )
+
+    def _append_sent(self, message: EmailMessage) -> None:
+        assert self.config.sent_mailbox
+        with self.imap() as conn:
+            conn.append(_quote(self.config.sent_mailbox), "(\\Seen)", None, message.as_bytes())
+
+    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+        if not self.config.sent_mailbox:
+            return None
+        message_id = self._message_id(idempotency_key)
+        with self.imap() as conn:
+            found = self._find(conn, self.config.sent_mailbox, message_id)
+        return SentItem(message_id, None) if found is not None else None
+
+
+def _quote(value: str) -> str:
+    if any(c in value for c in "\r\n\x00"):
+        raise PermanentError("email: valor IMAP inválido")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
