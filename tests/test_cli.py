@@ -111,3 +111,25 @@ def test_ingest_survives_lone_surrogates_and_control_characters(env: Path) -> No
     assert json.loads(out.strip().splitlines()[-1]) == {"created": 1, "duplicate": 0, "errors": 0}, err
     _, out, _ = invoke("cases", "list", "--format", "json")
     assert json.loads(out)[0]["title"] == "sin señal \ufffd hoy"
+
+
+def test_reply_check_reads_the_case_from_the_database(env: Path) -> None:
+    invoke("brands", "add", "Conectel", "--voice", "usted")
+    path = env / "m.jsonl"
+    path.write_text(mention(1, text="Me cobraron dos veces la factura de marzo").model_dump_json(), encoding="utf-8")
+    with scripted_triage():
+        invoke("ingest", str(path))
+    code, out, err = invoke("reply", "check", "--case", "1", "--visibility", "public", "--format", "json",
+                            "--text", "Hola @ana, escríbenos aquí tu número de cédula y la dirección. Laura")
+    assert code == 0, err
+    verdict = json.loads(out)
+    assert verdict["verdict"] == "block"
+    assert {f["rule"] for f in verdict["findings"]} >= {"public-personal-data"}
+    code, _, err = invoke("reply", "check", "--case", "99", "--text", "Hola")
+    assert code == 1 and "No existe el caso 99" in err
+
+
+def test_worker_once_runs_the_sweeps_and_the_connector_runtime(env: Path) -> None:
+    code, out, err = invoke("worker", "--once")
+    assert code == 0, err
+    assert "'sla'" in out and "'connectors'" in out

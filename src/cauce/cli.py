@@ -88,7 +88,7 @@ def demo(port: int = 8000, host: str = "127.0.0.1",
 
 @app.command()
 def worker(once: bool = False) -> None:
-    """Background jobs: SLA sweeps (and outbox and polling where configured)."""
+    """Background jobs: SLA sweeps, crisis watch, the outbox, channel polling and metric refresh."""
     from cauce.worker import run_worker
 
     run_worker(_database(), get_settings(), once=once)
@@ -308,6 +308,14 @@ def audit_verify() -> None:
         raise typer.Exit(1)
 
 
+def _reply_context_from_db(case_id: int | None, brand: str | None) -> Any:
+    """`cauce reply check --case/--brand`: the guard's context read from the database."""
+    from cauce.replies.context import guard_context_from_db
+
+    with _database().read_session() as session:
+        return guard_context_from_db(session, case_id=case_id, brand_ref=brand)
+
+
 def _register_feature_commands() -> None:
     """Features that add commands of their own (triage, replies, connectors, playbook)."""
     for module_name in ("cauce.triage.cli", "cauce.replies.cli", "cauce.connectors.cli", "cauce.playbook.cli"):
@@ -317,7 +325,10 @@ def _register_feature_commands() -> None:
             if exc.name != module_name:
                 raise
             continue
-        module.register(app)
+        if module_name == "cauce.replies.cli":
+            module.register(app, context_loader=_reply_context_from_db)
+        else:
+            module.register(app)
 
 
 _register_feature_commands()

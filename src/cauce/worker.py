@@ -1,9 +1,15 @@
-"""The background worker: periodic jobs that keep cases honest when nobody is looking."""
+"""The background worker: periodic jobs that keep cases honest when nobody is looking.
+
+Two threads: the SLA/crisis sweeps, and the connector runtime (outbox delivery, channel polling,
+metric refresh) from `cauce.connectors.runtime.loops`.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from typing import Any
 
 from cauce.cases import service as cases
 from cauce.config import Settings
@@ -12,12 +18,38 @@ from cauce.db import Database
 log = logging.getLogger(__name__)
 
 
+def sweep(db: Database) -> dict[str, Any]:
+    """One pass of the time-driven checks: SLA breaches and escalation, then crisis watch."""
+    out: dict[str, Any] = {}
+    with db.session() as session:
+        out["sla"] = cases.check_sla(session).__dict__
+    try:
+        from cauce.playbook import crisis
+    except ModuleNotFoundError:
+        return out
+    with db.session() as session:
+        out["crisis"] = crisis.crisis_sweep(session)
+    return out
+
+
 def run_worker(db: Database, settings: Settings, *, once: bool = False) -> None:
-    while True:
-        with db.session() as session:
-            sweep = cases.check_sla(session)
-        log.info("SLA sweep: %s", sweep)
-        if once:
-            print(f"SLA: {sweep.checked} casos revisados, {sweep.breached} vencidos, {sweep.escalated} escalados")
-            return
-        time.sleep(settings.sla_check_seconds)
+    from cauce.connectors.runtime import loops
+
+    if once:
+        result = sweep(db)
+        result["connectors"] = loops.run_once(db)
+        print(result)
+        return
+    stop = threading.Event()
+    runtime = threading.Thread(target=loops.run_forever, args=(db, settings), kwargs={"stop": stop},
+                               name="connectors", daemon=True)
+    runtime.start()
+    try:
+        while True:
+            try:
+                log.info("sweep: %s", sweep(db))
+            except Exception:  # keep sweeping: one bad pass must not stop the worker
+                log.exception("sweep failed")
+            time.sleep(settings.sla_check_seconds)
+    finally:
+        stop.set()

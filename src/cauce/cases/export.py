@@ -55,7 +55,8 @@ def case_document(session: Session, case: Case, *, now: datetime | None = None) 
         ],
         "replies": [
             {"id": r.id, "visibility": r.visibility, "channel": r.channel, "state": r.state, "text": r.text,
-             "created_at": _iso(r.created_at), "sent_at": _iso(r.sent_at), "external_id": r.external_id}
+             "created_at": _iso(r.created_at), "sent_at": _iso(r.sent_at), "external_id": r.external_id,
+             "error": r.error}
             for r in replies
         ],
         "notes": [{"id": n.id, "author_user_id": n.author_user_id, "created_at": _iso(n.created_at), "text": n.text}

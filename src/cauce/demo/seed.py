@@ -55,6 +55,10 @@ def seed_brand(session: Session, spec: DemoBrand) -> int:
         timezone=spec.timezone, voice=spec.voice, handles=list(spec.handles.values()),
         search_terms=[*spec.search_terms, *spec.hashtags, *spec.misspellings], policy=dict(spec.policy),
     )
+    # The demo's own channel: agents' replies go through the real outbox and show as delivered.
+    from cauce.connectors.demo_channel import ensure_demo_channel
+
+    ensure_demo_channel(session, brand)
     for area in spec.areas:
         cases.create_area(session, brand_id=brand.id, name=area.name, slug=area.slug,
                           investigation_hours=area.investigation_hours,

@@ -28,20 +28,16 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return body
 
 
-async def _sla_loop(app: FastAPI, every: float) -> None:
-    from cauce.cases.service import check_sla
+async def _sweep_loop(app: FastAPI, every: float) -> None:
+    """SLA breaches/escalation and crisis watch, every `every` seconds (see cauce.worker.sweep)."""
+    from cauce.worker import sweep
 
     while True:
         await asyncio.sleep(every)
         try:
-            await asyncio.to_thread(_sweep, app.state.db, check_sla)
+            await asyncio.to_thread(sweep, app.state.db)
         except Exception:  # the scheduler must outlive a bad sweep
-            log.exception("SLA sweep failed")
-
-
-def _sweep(db: Database, check: Any) -> None:
-    with db.session() as session:
-        check(session)
+            log.exception("periodic sweep failed")
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None, run_scheduler: bool = True,
@@ -53,7 +49,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(_sla_loop(app, settings.sla_check_seconds))] if run_scheduler else []
+        tasks = [asyncio.create_task(_sweep_loop(app, settings.sla_check_seconds))] if run_scheduler else []
         for hook in app.state.startup_hooks:
             tasks.append(asyncio.create_task(hook(app)))
         yield
@@ -64,6 +60,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
                   redoc_url=None, lifespan=lifespan)
     app.state.db = db
     app.state.settings = settings
+    app.state.run_scheduler = run_scheduler  # background hooks of features honour it too
     app.state.startup_hooks = []
 
     @app.exception_handler(CauceError)

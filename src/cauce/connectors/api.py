@@ -1,0 +1,231 @@
+"""HTTP routes for channel accounts (admins; credentials masked) and the background loops' hooks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from cauce.audit.service import Actor
+from cauce.brands import channels
+from cauce.brands import service as brands
+from cauce.brands.models import Brand, ChannelAccount
+from cauce.connectors.base import AuthExpired, ConnectorError, PayloadError, SignatureError
+from cauce.connectors.runtime.polling import PollResult, ingest_items
+from cauce.db import Database, utcnow
+from cauce.errors import CauceError, NotFound
+from cauce.web.deps import Admin, DbSession
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/channels", tags=["channels"])
+
+
+class ChannelIn(BaseModel):
+    brand: str = Field(min_length=1, max_length=200, description="Brand slug or name")
+    kind: str = Field(min_length=1, max_length=40)
+    name: str | None = Field(default=None, max_length=200)
+    base_url: str | None = Field(default=None, max_length=500)
+    credentials: dict[str, Any] = Field(default_factory=dict)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChannelPatch(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    base_url: str | None = Field(default=None, max_length=500)
+    enabled: bool | None = None
+    credentials: dict[str, Any] | None = None
+    settings: dict[str, Any] | None = None
+
+
+@router.get("")
+def list_channels(session: DbSession, principal: Admin, brand_id: int | None = None) -> list[dict[str, Any]]:
+    return [channels.view(c).as_dict() for c in channels.list_channels(session, brand_id=brand_id)]
+
+
+@router.post("", status_code=201)
+def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> dict[str, Any]:
+    brand = brands.resolve(session, body.brand)
+    channel = channels.add_channel(
+        session,
+        brand=brand,
+        kind=body.kind,
+        name=body.name,
+        base_url=body.base_url,
+        credentials=body.credentials,
+        settings=body.settings,
+        actor=principal.actor,
+    )
+    return channels.view(channel).as_dict()
+
+
+@router.get("/{channel_id}")
+def get_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+    return channels.view(channels.get_channel(session, channel_id)).as_dict()
+
+
+@router.patch("/{channel_id}")
+def update_channel(channel_id: int, body: ChannelPatch, session: DbSession, principal: Admin) -> dict[str, Any]:
+    channel = channels.update_channel(
+        session,
+        channel_id=channel_id,
+        actor=principal.actor,
+        name=body.name,
+        base_url=body.base_url,
+        enabled=body.enabled,
+        settings=body.settings,
+        credentials=body.credentials,
+    )
+    return channels.view(channel).as_dict()
+
+
+@router.delete("/{channel_id}")
+def disable_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+    """Channels are disabled, not deleted: replies and mentions keep pointing at them."""
+    channel = channels.update_channel(session, channel_id=channel_id, actor=principal.actor, enabled=False)
+    return channels.view(channel).as_dict()
+
+
+@router.post("/{channel_id}/test")
+def test_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+    channel = channels.get_channel(session, channel_id)
+    try:
+        with channels.build_connector(channel.kind, channels.connector_config(session, channel)) as connector:
+            account = connector.test_connection()
+    except AuthExpired as exc:
+        reason = f"Credenciales vencidas o revocadas: {exc.reason}"
+        channels.mark_unhealthy(session, channel, error=reason, actor=principal.actor)
+        return {"ok": False, "error": reason}
+    except ConnectorError as exc:
+        return {"ok": False, "error": exc.reason}
+    channels.mark_healthy(session, channel, actor=principal.actor)
+    return {"ok": True, "account": account}
+
+
+def _background_enabled(app: FastAPI) -> bool:
+    if os.environ.get("CAUCE_BACKGROUND", "1").strip().lower() in ("0", "false", "no", "off"):
+        return False
+    return bool(getattr(app.state, "run_scheduler", True))
+
+
+def install(app: FastAPI) -> None:
+    from cauce.connectors.runtime.loops import outbox_hook, polling_hook
+
+    app.include_router(router, prefix="/api/v1")
+    app.include_router(webhooks)
+
+    async def outbox(app_: Any) -> None:
+        if _background_enabled(app_):
+            await outbox_hook(app_)
+
+    async def polling(app_: Any) -> None:
+        if _background_enabled(app_):
+            await polling_hook(app_)
+
+    app.state.startup_hooks.extend([outbox, polling])
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+webhooks = APIRouter(prefix="/webhooks", tags=["webhooks"])
+# URL segment → channel kind.
+WEBHOOK_KINDS = {"meta": "meta", "x": "x", "telegram": "telegram", "generic": "webhook"}
+MAX_WEBHOOK_BYTES = 5_000_000
+
+
+def _webhook_error(status: int, code: str, message: str) -> JSONResponse:
+    log.warning("webhook refused (%s): %s", code, message)
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _webhook_connector(db: Database, segment: str, channel_id: int) -> tuple[Any, str]:
+    """The channel's connector and brand slug; NotFound unless it is an enabled channel of that kind."""
+    kind = WEBHOOK_KINDS.get(segment)
+    with db.read_session() as session:
+        channel = session.get(ChannelAccount, channel_id)
+        if kind is None or channel is None or channel.kind != kind or not channel.enabled:
+            raise NotFound("No existe ese webhook.")
+        brand = session.get(Brand, channel.brand_id)
+        assert brand is not None
+        return channels.build_connector(kind, channels.connector_config(session, channel)), brand.slug
+
+
+def _handle_post(db: Database, segment: str, channel_id: int, headers: dict[str, str], raw: bytes) -> JSONResponse:
+    try:
+        connector, slug = _webhook_connector(db, segment, channel_id)
+        parse = getattr(connector, "parse_webhook", None)
+        if parse is None:
+            return _webhook_error(404, "not_found", "Este canal no recibe webhooks.")
+        parsed = parse(headers, raw)
+    except SignatureError as exc:
+        return _webhook_error(401, "bad_signature", exc.reason)
+    except (PayloadError, ConnectorError) as exc:
+        return _webhook_error(400, "bad_payload", exc.reason)
+    except CauceError as exc:
+        return _webhook_error(exc.status_code if exc.status_code < 500 else 400, exc.code, exc.message)
+    items = list(getattr(parsed, "mentions", parsed))
+    result = PollResult(channel_id)
+    result.error_details.extend(getattr(parsed, "errors", []))
+    result.errors += len(result.error_details)
+    with db.session() as session:
+        ingest_items(
+            session,
+            items,
+            channel_id=channel_id,
+            brand_slug=slug,
+            actor=Actor.connector(f"{WEBHOOK_KINDS[segment]}:{channel_id}"),
+            now=utcnow(),
+            into=result,
+        )
+    return JSONResponse(result.as_dict(), status_code=200)
+
+
+@webhooks.post("/{segment}/{channel_id}")
+async def receive(segment: str, channel_id: int, request: Request) -> JSONResponse:
+    """Verify the signature on the raw body, then ingest; bad requests get a 4xx with a reason."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+        return _webhook_error(413, "too_large", "El cuerpo supera el máximo permitido.")
+    raw = await request.body()
+    if len(raw) > MAX_WEBHOOK_BYTES:
+        return _webhook_error(413, "too_large", "El cuerpo supera el máximo permitido.")
+    try:
+        return await run_in_threadpool(
+            _handle_post, request.app.state.db, segment, channel_id, dict(request.headers), raw
+        )
+    except Exception:  # never a 500 to a sender (it would retry forever); the log has the trace
+        log.exception("webhook %s/%s failed", segment, channel_id)
+        return _webhook_error(400, "webhook_failed", "No se pudo procesar el webhook.")
+
+
+def _handle_get(db: Database, segment: str, channel_id: int, params: dict[str, str]) -> Response:
+    try:
+        connector, _ = _webhook_connector(db, segment, channel_id)
+        if segment == "meta":
+            return PlainTextResponse(connector.verify_subscription(params))
+        if segment == "x":
+            return JSONResponse(connector.crc_response(params.get("crc_token", "")))
+    except SignatureError as exc:
+        return _webhook_error(403, "bad_verification", exc.reason)
+    except ConnectorError as exc:
+        return _webhook_error(400, "bad_request", exc.reason)
+    except CauceError as exc:
+        return _webhook_error(exc.status_code if exc.status_code < 500 else 400, exc.code, exc.message)
+    return _webhook_error(405, "method_not_allowed", "Este webhook solo acepta POST.")
+
+
+@webhooks.get("/{segment}/{channel_id}")
+async def verify(segment: str, channel_id: int, request: Request) -> Response:
+    """Meta's subscription handshake (hub.challenge) and X's CRC check."""
+    try:
+        return await run_in_threadpool(
+            _handle_get, request.app.state.db, segment, channel_id, dict(request.query_params)
+        )
+    except Exception:
+        log.exception("webhook verification %s/%s failed", segment, channel_id)
+        return _webhook_error(400, "webhook_failed", "No se pudo verificar el webhook.")

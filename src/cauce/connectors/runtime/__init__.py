@@ -1,0 +1,1 @@
+"""The connector runtime: polling scheduler, metric refresh and the background loops (outbox too)."""
