@@ -160,3 +160,19 @@ def test_sla_clocks_are_set_from_brand_policy(db: Database) -> None:
         # Monday 09:00 Bogotá + 1 business hour
         assert case.first_response_due == T0 + timedelta(hours=1)
         assert case.resolution_due is not None and case.resolution_due > case.first_response_due
+
+
+def test_a_batch_threads_replies_to_mentions_of_the_same_batch(db: Database) -> None:
+    make_brand(db)
+    chain = [mention(1, handle="@ana"), mention(2, handle="@marca", in_reply_to="1", minutes=1, text="¿Qué pasó?"),
+             mention(3, handle="@ana", in_reply_to="2", minutes=2, text="Sigo sin servicio"),
+             mention(3, handle="@ana", in_reply_to="2", minutes=2, text="Sigo sin servicio",
+                     metrics={"likes": 5, "reposts": 0, "replies": 0})]
+    with scripted_triage() as assessor:
+        results = list(ingest_batch(db.session, chain, batch_size=10))
+    assert [r.status for r in results] == ["created", "created", "created", "duplicate"]
+    assert len({r.case_id for r in results}) == 1
+    assert results[3].metrics_updated
+    # Ana's second message was assessed knowing her first one, though neither was stored yet.
+    third = next(h for m, h in assessor.calls if m.id == "3")
+    assert [p.text for p in third.prior_messages] == ["Sin internet hace 3 días"]

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from cauce.audit.service import SYSTEM, Actor, record, record_changes
 from cauce.brands.models import Brand
-from cauce.brands.policy import load_policy
 from cauce.cases import lifecycle, sla
 from cauce.cases.models import Area, Case, FollowUp, Note, Satisfaction
 from cauce.db import utcnow
@@ -441,7 +440,7 @@ def check_sla(session: Session, *, now: datetime | None = None, batch: int = 100
             brand = brands.get(case.brand_id) or session.get(Brand, case.brand_id)
             assert brand is not None
             brands[brand.id] = brand
-            warn = load_policy(brand.policy).escalate_at_fraction_left
+            warn = sla.policy_and_calendar(brand)[0].escalate_at_fraction_left
             running = [c for c in sla.clocks(case, now=now, warn_fraction=warn) if c.done_at is None]
             new_breaches = [c.name for c in running if c.state == "breached" and c.name not in case.breaches]
             if new_breaches:

@@ -11,6 +11,7 @@ Terms are counted in working days from the day after reception.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,6 +38,22 @@ def calendar_for(brand: Brand, policy: BrandPolicy | None = None) -> BusinessCal
     )
 
 
+_cache: dict[tuple[int, str, str, str], tuple[BrandPolicy, BusinessCalendar]] = {}
+
+
+def policy_and_calendar(brand: Brand) -> tuple[BrandPolicy, BusinessCalendar]:
+    """The brand's validated policy and calendar, cached until the policy, zone or country change."""
+    key = (brand.id, json.dumps(brand.policy, sort_keys=True, default=str), brand.timezone, brand.country)
+    found = _cache.get(key)
+    if found is None:
+        policy = load_policy(brand.policy)
+        found = (policy, calendar_for(brand, policy))
+        if len(_cache) > 1000:
+            _cache.clear()
+        _cache[key] = found
+    return found
+
+
 def first_response_due(opened_at: datetime, policy: BrandPolicy, calendar: BusinessCalendar) -> datetime:
     business_due = calendar.add_business_minutes(opened_at, policy.first_response_minutes)
     # Whatever the calendar says, nobody waits more than 24 hours for a first reply.
@@ -49,8 +66,7 @@ def legal_term_days(case: Case) -> int | None:
 
 def apply_targets(case: Case, brand: Brand, *, now: datetime) -> None:
     """Set the due times that follow from the case's type and state (idempotent)."""
-    policy = load_policy(brand.policy)
-    calendar = calendar_for(brand, policy)
+    policy, calendar = policy_and_calendar(brand)
     if case.first_response_due is None:
         case.first_response_due = first_response_due(case.opened_at, policy, calendar)
     case.resolution_due = calendar.add_business_minutes(
@@ -69,7 +85,7 @@ def apply_targets(case: Case, brand: Brand, *, now: datetime) -> None:
 
 
 def area_due(assigned_at: datetime, investigation_hours: int, brand: Brand) -> datetime:
-    return calendar_for(brand).add_business_minutes(assigned_at, investigation_hours * 60)
+    return policy_and_calendar(brand)[1].add_business_minutes(assigned_at, investigation_hours * 60)
 
 
 @dataclass(frozen=True)

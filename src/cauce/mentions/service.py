@@ -8,9 +8,10 @@ at all — so a killed import can simply be re-run and only the missing mentions
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -110,19 +111,43 @@ def _assessment_json(a: Assessment) -> dict[str, Any]:
     return data
 
 
+@dataclass
+class _BatchState:
+    """What earlier mentions of the same batch tell later ones before any of them is stored."""
+
+    priors: dict[tuple[int, int], list[PriorMessage]] = field(default_factory=dict)
+    conversations: dict[tuple[int, str, str], str] = field(default_factory=dict)
+
+
+@dataclass
+class _Prepared:
+    """A new mention with everything triage needs, before it is assessed and stored."""
+
+    item: MentionIn
+    brand: Brand
+    person_id: int
+    history: History
+    conversation: str
+
+
 def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: str = "api",
            thread_window: timedelta = timedelta(hours=72), now: datetime | None = None) -> IngestResult:
     """Store one mention (idempotent on brand + channel + external id) and route it into a case."""
     now = now or utcnow()
-    # One flush up front makes the previous mention's changes visible to this one's queries;
-    # after that, autoflush stays off and we flush only where a new row's id is needed.
+    # One flush up front makes earlier changes visible to this mention's queries; after that,
+    # autoflush stays off and we flush only where a new row's id is needed.
     session.flush()
     with session.no_autoflush:
-        return _ingest(session, item, actor=actor, source=source, thread_window=thread_window, now=now)
+        prepared = _prepare(session, item, batch=_BatchState())
+        if isinstance(prepared, IngestResult):
+            return prepared
+        assessment = triage.assess(item, prepared.history)
+        return _apply(session, prepared, assessment, actor=actor, source=source, thread_window=thread_window,
+                      now=now)
 
 
-def _ingest(session: Session, item: MentionIn, *, actor: Actor, source: str, thread_window: timedelta,
-            now: datetime) -> IngestResult:
+def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepared | IngestResult:
+    """Dedupe, find the author and read their history (plus what they said earlier in this batch)."""
     brand: Brand = brands.resolve(session, item.brand)
     existing = _existing(session, brand.id, item.channel, item.id)
     if existing is not None:
@@ -132,10 +157,24 @@ def _ingest(session: Session, item: MentionIn, *, actor: Actor, source: str, thr
                                     handle=item.author.handle, display_name=item.author.name,
                                     followers=item.author.followers, seen_at=item.created_at)
     history = _history(session, brand_id=brand.id, person_id=author.person.id, item=item)
-    assessment = triage.assess(item, history)
-    conversation = _conversation_id(session, brand.id, item)
+    earlier = batch.priors.setdefault((brand.id, author.person.id), [])
+    if earlier:
+        merged = (*history.prior_messages, *earlier)[-HISTORY_LIMIT:]
+        history = replace(history, prior_messages=tuple(merged))
+    earlier.append(PriorMessage(text=item.text, created_at=item.created_at, external_id=item.id,
+                                reply_to_other=item.in_reply_to is not None))
+    parent = batch.conversations.get((brand.id, item.channel, item.in_reply_to or ""))
+    conversation = item.conversation_id or parent or _conversation_id(session, brand.id, item)
+    batch.conversations[(brand.id, item.channel, item.id)] = conversation
+    return _Prepared(item, brand, author.person.id, history, conversation)
+
+
+def _apply(session: Session, prepared: _Prepared, assessment: Assessment, *, actor: Actor, source: str,
+           thread_window: timedelta, now: datetime) -> IngestResult:
+    """Route the assessed mention into a case and store it, its first snapshot and its audit event."""
+    item, brand, conversation = prepared.item, prepared.brand, prepared.conversation
     routed = cases.route(
-        session, brand=brand, person_id=author.person.id, channel=item.channel,
+        session, brand=brand, person_id=prepared.person_id, channel=item.channel,
         conversation_key=f"{item.channel}:{conversation}", mention_created_at=item.created_at,
         mention_text=item.text, private=item.private, assessment=assessment, thread_window=thread_window,
         actor=actor, now=now,
@@ -143,7 +182,7 @@ def _ingest(session: Session, item: MentionIn, *, actor: Actor, source: str, thr
     mention = Mention(
         brand_id=brand.id, channel=item.channel, external_id=item.id, url=item.url, text=item.text,
         author_handle=item.author.handle, author_name=item.author.name, author_followers=item.author.followers,
-        person_id=author.person.id, created_at=item.created_at, ingested_at=now, in_reply_to=item.in_reply_to,
+        person_id=prepared.person_id, created_at=item.created_at, ingested_at=now, in_reply_to=item.in_reply_to,
         conversation_id=conversation, private=item.private, language=assessment.language, source=source,
         assessment=_assessment_json(assessment), is_complaint=assessment.is_complaint,
         pqr_type=assessment.pqr_type, category=assessment.category, author_role=assessment.author_role,
@@ -152,7 +191,7 @@ def _ingest(session: Session, item: MentionIn, *, actor: Actor, source: str, thr
         case_id=routed.case.id if routed.case is not None else None,
     )
     session.add(mention)
-    session.flush()  # a concurrent copy fails here on the unique key; see ingest_one_safely
+    session.flush()  # a concurrent copy fails here on the unique key; see _isolated
     session.add(MetricSnapshot(mention_id=mention.id, observed_at=now, likes=item.metrics.likes,
                                reposts=item.metrics.reposts, replies=item.metrics.replies,
                                followers=item.author.followers))
@@ -164,15 +203,15 @@ def _ingest(session: Session, item: MentionIn, *, actor: Actor, source: str, thr
                         priority=assessment.priority)
 
 
-def ingest_one_safely(session: Session, item: MentionIn, **kwargs: Any) -> IngestResult:
-    """`ingest` inside a savepoint: a failure is reported and leaves the session usable.
+def _isolated(session: Session, item: MentionIn, step: Callable[[], IngestResult]) -> IngestResult:
+    """Run one mention's step inside a savepoint: a failure is reported and leaves the session usable.
 
     A copy of the same mention stored concurrently by another worker surfaces as a unique-key
     violation; the savepoint is rolled back and the stored copy reported as a duplicate.
     """
     try:
         with session.begin_nested():
-            return ingest(session, item, **kwargs)
+            return step()
     except CauceError as exc:
         return IngestResult("error", item.id, error=exc.message)
     except IntegrityError:
@@ -188,6 +227,65 @@ def ingest_one_safely(session: Session, item: MentionIn, **kwargs: Any) -> Inges
         return IngestResult("error", item.id, error=f"error interno: {type(exc).__name__}")
 
 
+def ingest_one_safely(session: Session, item: MentionIn, **kwargs: Any) -> IngestResult:
+    """`ingest` of one mention, isolated in a savepoint."""
+    return _isolated(session, item, lambda: ingest(session, item, **kwargs))
+
+
+def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = SYSTEM, source: str = "api",
+                thread_window: timedelta = timedelta(hours=72), now: datetime | None = None) -> list[IngestResult]:
+    """Ingest a batch in order, with one vectorised triage call for the whole batch.
+
+    Results come back in input order; each mention is still isolated (a bad one never sinks the rest).
+    """
+    now = now or utcnow()
+    batch = _BatchState()
+    results: list[IngestResult | None] = [None] * len(items)
+    pending: list[tuple[int, _Prepared]] = []
+    seen: set[tuple[str, str, str]] = set()
+    again: list[int] = []  # a second copy within the batch: ingested after the first is stored
+    session.flush()
+    with session.no_autoflush:
+        for index, item in enumerate(items):
+            key = (item.brand.strip().casefold(), item.channel, item.id)
+            if key in seen:
+                again.append(index)
+                continue
+            seen.add(key)
+            outcome = _isolated_prepare(session, item, batch)
+            if isinstance(outcome, IngestResult):
+                results[index] = outcome
+            else:
+                pending.append((index, outcome))
+        assessments = _assess_all([(p.item, p.history) for _, p in pending])
+        for (index, prepared), assessment in zip(pending, assessments, strict=True):
+            step = partial(_apply, session, prepared, assessment, actor=actor, source=source,
+                           thread_window=thread_window, now=now)
+            results[index] = _isolated(session, prepared.item, step)
+    for index in again:
+        results[index] = ingest_one_safely(session, items[index], actor=actor, source=source,
+                                           thread_window=thread_window, now=now)
+    return [r for r in results if r is not None]
+
+
+def _isolated_prepare(session: Session, item: MentionIn, batch: _BatchState) -> _Prepared | IngestResult:
+    try:
+        with session.begin_nested():
+            return _prepare(session, item, batch=batch)
+    except CauceError as exc:
+        return IngestResult("error", item.id, error=exc.message)
+
+
+def _assess_all(pairs: list[tuple[MentionIn, History]]) -> list[Assessment]:
+    if not pairs:
+        return []
+    assessor = triage.get_assessor()
+    assess_many = getattr(assessor, "assess_many", None)
+    if assess_many is not None:
+        return list(assess_many(pairs))
+    return [assessor.assess(mention, history) for mention, history in pairs]
+
+
 def ingest_batch(db_session_factory: Any, items: Iterable[MentionIn], *, batch_size: int = 200,
                  **kwargs: Any) -> Iterator[IngestResult]:
     """Ingest many mentions, committing every `batch_size`; a failed commit is retried one by one."""
@@ -196,7 +294,7 @@ def ingest_batch(db_session_factory: Any, items: Iterable[MentionIn], *, batch_s
     def flush(chunk: list[MentionIn]) -> list[IngestResult]:
         try:
             with db_session_factory() as session:
-                return [ingest_one_safely(session, item, **kwargs) for item in chunk]
+                return ingest_many(session, chunk, **kwargs)
         except (IntegrityError, OperationalError):
             if len(chunk) == 1:
                 raise
