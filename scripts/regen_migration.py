@@ -6,6 +6,8 @@ Until the first release the schema is one migration: run this after changing any
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -26,6 +28,10 @@ try:
                          autogenerate=True, rev_id="0001")
     text = initial.read_text().replace("Revises: \n", "Revises:\n")
     initial.write_text(text)
+    # Generated code follows the project's style too.
+    ruff = Path(sys.executable).parent / "ruff"
+    subprocess.run([str(ruff), "format", "--quiet", str(initial)], check=False)
+    subprocess.run([str(ruff), "check", "--fix", "--quiet", str(initial)], check=False)
 finally:
     for path in saved.glob("*.py"):
         path.rename(MIGRATIONS_DIR / "versions" / path.name)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, event, func, inspect, select, text, update
+from sqlalchemy import Table, bindparam, event, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from cauce.audit.models import AuditEvent
@@ -155,15 +155,18 @@ def _seal_pending(session: Session) -> None:
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.is_not(None))
         .order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
-    seq, prev_hash = (last[0], last[1]) if last is not None else (0, GENESIS)
+    seq: int = last[0] if last is not None and last[0] is not None else 0
+    prev_hash: str = last[1] if last is not None else GENESIS
     updates = []
     for row in rows:
         seq += 1
         sealed = _digest(prev_hash, _hashed_fields(row) | {"seq": seq})
         updates.append({"row_id": row.id, "seq": seq, "prev_hash": prev_hash, "hash": sealed})
         prev_hash = sealed
+    table = AuditEvent.__table__
+    assert isinstance(table, Table)
     session.execute(
-        update(AuditEvent.__table__).where(AuditEvent.__table__.c.id == bindparam("row_id")).values(
+        update(table).where(table.c.id == bindparam("row_id")).values(
             seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash")),
         updates,
     )
