@@ -52,6 +52,8 @@ class History:
     on_own_page: bool = False  # posted on the brand's own page/account (others see it)
     previous_cases: int = 0
     author_is_verified: bool = False
+    # The mention being assessed replies to somebody else's post (not the brand's, not the author's).
+    reply_to_other: bool = False
 
     @property
     def unanswered_count(self) -> int:

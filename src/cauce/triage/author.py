@@ -1,0 +1,169 @@
+"""Author role from the current message and the author's history with the brand.
+
+Conservative by design (PLAYBOOK §7): calling an unhappy customer a troll is the worst error,
+so "troll" needs several consistent signals across messages and no sign of being a customer,
+and every role comes with the evidence that supports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from cauce.triage.doc import Doc
+from cauce.triage.rules import complaint_score
+from cauce.triage.schemas import Evidence
+from cauce.triage.signals import text_signals
+
+_EXCERPT = 140
+MAX_EVIDENCE = 12
+
+
+@dataclass
+class AuthorProfile:
+    """Counts of messages (not of words) showing each signal, over history + current message."""
+
+    messages: int = 0
+    ownership: int = 0  # "mi pedido", order/account numbers, "soy cliente": signs of being a customer
+    customer: int = 0  # ownership or a concrete request
+    complaints: int = 0
+    insults: int = 0
+    mockery: int = 0
+    replies: int = 0  # replies to somebody else's post
+    pile_ons: int = 0  # mockery/insults in replies to somebody else's post
+    grudge: int = 0  # boycott calls, generalised attacks, old grievances
+    boycott: int = 0
+    old_grievance: int = 0
+    threats: int = 0
+    answered: int = 0
+    unanswered_before_insult: int = 0
+    evidence: list[Evidence] = field(default_factory=list)
+
+    @property
+    def troll_messages(self) -> int:
+        return max(self.mockery, self.insults) + self.pile_ons
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(text[: _EXCERPT * 4].split())
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
+
+
+@dataclass(frozen=True)
+class _Observation:
+    """What one message says about its author (cached: histories repeat the same texts)."""
+
+    excerpt: str
+    ownership: bool
+    customer_signal: str | None  # "concrete_request" | "customer_evidence"
+    complaint: bool
+    insult: bool
+    mockery: bool
+    grudge_signal: str | None  # "boycott_call" | "old_grievance" | "generalised_attack"
+    boycott: bool
+    old_grievance: bool
+    threat: bool
+
+
+@lru_cache(maxsize=131_072)
+def _observation(text: str) -> _Observation:
+    sig = text_signals(text)
+    return _Observation(
+        excerpt=_excerpt(text),
+        ownership=bool(sig.customer_evidence),
+        customer_signal=(("concrete_request" if sig.concrete_request else "customer_evidence")
+                         if sig.customer_markers else None),
+        complaint=complaint_score(sig) >= 0.5,
+        insult=bool(sig.insults),
+        mockery=bool(sig.mockery),
+        grudge_signal=(("boycott_call" if sig.boycott else ("old_grievance" if sig.old_grievance
+                                                              else "generalised_attack"))
+                       if sig.grudge_markers else None),
+        boycott=bool(sig.boycott),
+        old_grievance=bool(sig.old_grievance),
+        threat=bool(sig.threats),
+    )
+
+
+def _observe(profile: AuthorProfile, text: str, *, reply_to_other: bool, answered: bool,
+             external_id: str | None, unanswered_so_far: int) -> None:
+    seen = _observation(text)
+    profile.messages += 1
+    profile.answered += answered
+    profile.replies += reply_to_other
+
+    def note(signal: str) -> None:
+        profile.evidence.append(Evidence(signal=signal, message=seen.excerpt, external_id=external_id))
+
+    profile.ownership += seen.ownership
+    if seen.customer_signal:
+        profile.customer += 1
+        note(seen.customer_signal)
+    profile.complaints += seen.complaint
+    if seen.insult:
+        profile.insults += 1
+        if profile.insults == 1:
+            profile.unanswered_before_insult = unanswered_so_far
+        note("insult")
+    if seen.mockery:
+        profile.mockery += 1
+        note("mockery")
+    if reply_to_other and (seen.mockery or seen.insult):
+        profile.pile_ons += 1
+        note("pile_on")
+    if seen.grudge_signal:
+        profile.grudge += 1
+        note(seen.grudge_signal)
+    profile.boycott += seen.boycott
+    profile.old_grievance += seen.old_grievance
+    if seen.threat:
+        profile.threats += 1
+        note("threat")
+
+
+def build_profile(doc: Doc) -> AuthorProfile:
+    profile = AuthorProfile()
+    unanswered = 0
+    for prior in doc.history.prior_messages:
+        _observe(profile, prior.text, reply_to_other=prior.reply_to_other,
+                 answered=prior.answered, external_id=prior.external_id, unanswered_so_far=unanswered)
+        unanswered += 0 if prior.answered else 1
+    _observe(profile, doc.text, reply_to_other=doc.history.reply_to_other, answered=False,
+             external_id=doc.mention.id, unanswered_so_far=unanswered)
+    return profile
+
+
+def troll_allowed(profile: AuthorProfile) -> bool:
+    """The hard gate before anyone is called a troll, whatever a model says."""
+    return profile.messages >= 2 and profile.ownership == 0 and profile.threats + profile.troll_messages >= 2
+
+
+def decide(profile: AuthorProfile, *, current_is_complaint: bool) -> tuple[str, float]:
+    """Rule-only role and confidence. Order matters: customer evidence vetoes troll."""
+    customer_like = profile.customer + profile.complaints
+    if (profile.troll_messages >= 3 and troll_allowed(profile) and profile.customer == 0
+            and profile.complaints <= profile.mockery and (profile.mockery >= 2 or profile.pile_ons >= 1)):
+        confidence = min(0.9, 0.4 + 0.1 * profile.troll_messages + 0.05 * profile.pile_ons)
+        return "troll", confidence
+    if profile.grudge >= 2 and profile.customer <= profile.grudge // 2:
+        confidence = min(0.9, 0.45 + 0.1 * profile.grudge + 0.05 * profile.boycott)
+        return "hostil", confidence
+    if customer_like or current_is_complaint:
+        confidence = min(0.95, 0.55 + 0.1 * profile.customer + 0.05 * profile.complaints)
+        return "cliente", confidence
+    if profile.grudge >= 1 or profile.troll_messages >= 2:
+        return "ninguno", 0.4  # not enough to label anyone yet: say so with low confidence
+    return "ninguno", 0.6 if profile.messages > 1 else 0.5
+
+
+class AuthorProfiler:
+    """Rule-only role (used when no trained role model is shipped)."""
+
+    name = "author"
+
+    def __call__(self, docs: list[Doc]) -> None:
+        for doc in docs:
+            profile = build_profile(doc)
+            doc.author_role, doc.role_confidence = decide(profile, current_is_complaint=doc.is_complaint)
+            doc.evidence = profile.evidence[-MAX_EVIDENCE:]
+            doc.scores["unanswered_before_insult"] = float(profile.unanswered_before_insult)
