@@ -13,6 +13,12 @@ if [ "${1:-}" = "--test" ]; then
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -e ".${extras}" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -c "import cauce" >/dev/null
+# The web app's browser packages (htmx, Chart.js) come from npm, pinned by package-lock.json.
+if command -v npm >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+else
+  echo "warning: npm is missing; the web app needs node_modules/htmx.org (apt-get install npm, then rerun)" >&2
+fi
 if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "Installing Debian's chromium for the browser tests…"

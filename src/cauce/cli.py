@@ -78,7 +78,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 @app.command()
 def demo(port: int = 8000, host: str = "127.0.0.1",
-         rate: Annotated[float, typer.Option(help="Menciones simuladas por minuto")] = 40.0,
+         rate: Annotated[float, typer.Option(help="Menciones simuladas por minuto")] = 12.0,
          data_dir: Annotated[Path | None, typer.Option(help="Carpeta de la base de demo")] = None) -> None:
     """Fresh demo database, brands, users and a live simulated Spanish mention stream."""
     from cauce.demo.runner import run_demo

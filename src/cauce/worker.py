@@ -28,7 +28,7 @@ def sweep(db: Database) -> dict[str, Any]:
     except ModuleNotFoundError:
         return out
     with db.session() as session:
-        out["crisis"] = crisis.crisis_sweep(session)
+        out["crisis"] = crisis.crisis_sweep(session).as_dict()
     return out
 
 

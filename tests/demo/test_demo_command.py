@@ -24,7 +24,7 @@ def _free_port() -> int:
 def test_demo_serves_and_the_queue_grows(tmp_path: Path) -> None:
     port = _free_port()
     proc = subprocess.Popen(
-        [CAUCE, "demo", "--port", str(port), "--rate", "600", "--data-dir", str(tmp_path / "demo")],
+        [CAUCE, "demo", "--port", str(port), "--rate", "120", "--data-dir", str(tmp_path / "demo")],
         env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

@@ -6,13 +6,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from cauce.audit.service import Actor, record
+from cauce.audit.service import Actor, record, record_changes
 from cauce.auth.models import ApiToken, BrandMembership, User, WebSession
 from cauce.brands.models import Brand
 from cauce.db import utcnow
@@ -165,3 +166,68 @@ def session_user(session: Session, token: str) -> tuple[User, WebSession]:
 
 def end_session(session: Session, token: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_hash == _sha256(token)))
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"No existe el usuario {user_id}.")
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)
+                          .where(User.role == "admin", User.active.is_(True))) or 0
+
+
+def update_user(session: Session, *, user_id: int, actor: Actor, acting_user_id: int | None,
+                role: str | None = None, name: str | None = None, active: bool | None = None) -> User:
+    """Change a user's role, name or active flag; the last active admin cannot be demoted or disabled."""
+    user = _user(session, user_id)
+    changes: dict[str, Any] = {}
+    if role is not None:
+        if role not in ROLES:
+            raise InvalidInput(f"Rol inválido {role[:20]!r}: use {', '.join(ROLES)}.")
+        changes["role"] = role
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("El nombre no puede estar vacío.")
+        changes["name"] = name.strip()[:200]
+    if active is not None:
+        if not active and user_id == acting_user_id:
+            raise Conflict("No puede desactivar su propia cuenta.")
+        changes["active"] = active
+    losing_admin = user.role == "admin" and user.active and (
+        changes.get("role", "admin") != "admin" or changes.get("active", True) is False)
+    if losing_admin and _active_admins(session) <= 1:
+        raise Conflict("Es el único administrador activo: cree otro antes de cambiarle el rol o desactivarlo.")
+    changed = record_changes(session, user, changes, actor=actor, action="user.updated", entity_type="user")
+    if changed.get("active") is False:
+        # A deactivated user is signed out everywhere at once.
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    return user
+
+
+def set_user_brands(session: Session, *, user_id: int, brand_ids: list[int], actor: Actor) -> list[int]:
+    user = _user(session, user_id)
+    wanted = sorted(set(brand_ids))
+    known = set(session.scalars(select(Brand.id).where(Brand.id.in_(wanted))))
+    missing = [b for b in wanted if b not in known]
+    if missing:
+        raise NotFound(f"No existe la marca {missing[0]}.")
+    current = sorted(session.scalars(select(BrandMembership.brand_id).where(BrandMembership.user_id == user.id)))
+    if current == wanted:
+        return current
+    session.execute(delete(BrandMembership).where(BrandMembership.user_id == user.id))
+    session.add_all([BrandMembership(user_id=user.id, brand_id=b) for b in wanted])
+    session.flush()
+    record(session, actor=actor, action="user.brands_changed", entity_type="user", entity_id=user.id,
+           before={"brand_ids": current}, after={"brand_ids": wanted})
+    return wanted
+
+
+def brands_of_users(session: Session) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for user_id, brand_id in session.execute(select(BrandMembership.user_id, BrandMembership.brand_id)):
+        out.setdefault(user_id, []).append(brand_id)
+    return out

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from cauce.audit.service import Actor, record
+from cauce.audit.service import Actor, record, record_changes
 from cauce.brands.models import Brand, Organisation
 from cauce.brands.policy import load_policy
 from cauce.errors import Conflict, InvalidInput, NotFound
@@ -125,4 +126,59 @@ def update_policy(session: Session, *, brand_id: int, changes: dict[str, Any], a
     brand.policy = validated
     record(session, actor=actor, action="brand.policy_updated", entity_type="brand", entity_id=brand.id,
            before=before, after=validated, brand_id=brand.id)
+    return brand
+
+
+MAX_LIST_ITEMS = 50
+MAX_ITEM_CHARS = 200
+_HANDLE = re.compile(r"^@?[\w.\-]{1,100}$", re.UNICODE)
+
+
+def clean_list(raw: str | list[str], what: str) -> list[str]:
+    """One item per line or comma; blanks dropped, duplicates removed, lengths bounded."""
+    items = raw if isinstance(raw, list) else re.split(r"[\n,]", raw or "")
+    out = list(dict.fromkeys(i.strip() for i in items if i and i.strip()))
+    if len(out) > MAX_LIST_ITEMS:
+        raise InvalidInput(f"{what}: como máximo {MAX_LIST_ITEMS} elementos.")
+    if any(len(i) > MAX_ITEM_CHARS for i in out):
+        raise InvalidInput(f"{what}: cada elemento puede tener hasta {MAX_ITEM_CHARS} caracteres.")
+    return out
+
+
+def update_brand_profile(session: Session, *, brand_id: int, actor: Actor, name: str | None = None,
+                         voice: str | None = None, country: str | None = None, timezone: str | None = None,
+                         handles: list[str] | None = None, search_terms: list[str] | None = None) -> Brand:
+    brand = get(session, brand_id=brand_id)
+    changes: dict[str, Any] = {}
+    if name is not None:
+        if not name.strip() or len(name.strip()) > 200:
+            raise InvalidInput("El nombre de la marca no puede estar vacío ni pasar de 200 caracteres.")
+        changes["name"] = name.strip()
+    if voice is not None:
+        if voice not in ("tu", "usted"):
+            raise InvalidInput("La voz de la marca debe ser «tu» o «usted».")
+        changes["voice"] = voice
+    if country is not None:
+        country = country.strip().upper()
+        if not re.fullmatch(r"[A-Z]{2}", country):
+            raise InvalidInput(f"País inválido {country[:20]!r}: use el código ISO de dos letras (CO, MX, ES…).")
+        changes["country"] = country
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"Zona horaria desconocida {timezone[:60]!r} (ejemplo: America/Bogota).") from None
+        changes["timezone"] = timezone.strip()
+    if handles is not None:
+        bad = [h for h in handles if not _HANDLE.match(h)]
+        if bad:
+            raise InvalidInput(f"Cuenta inválida {bad[0][:60]!r}: use @usuario, sin espacios.")
+        changes["handles"] = handles
+    if search_terms is not None:
+        if not search_terms:
+            raise InvalidInput("Indique al menos un término de búsqueda (el nombre de la marca, por ejemplo).")
+        changes["search_terms"] = search_terms
+    record_changes(session, brand, changes, actor=actor, action="brand.updated", entity_type="brand",
+                   brand_id=brand.id)
+    session.info.pop("brand_cache", None)
     return brand

@@ -93,3 +93,12 @@ class BusinessCalendar:
                 if counted == days:
                     return datetime.combine(day, time(23, 59, 59), self.tz).astimezone(UTC)
         raise ValueError("no se pudo calcular el término legal")
+
+
+def next_holidays(country: str, *, today: date, count: int = 6) -> list[tuple[date, str]]:
+    """The country's next national holidays (the `holidays` package, as the SLA calendar uses)."""
+    try:
+        calendar = holidays_lib.country_holidays(country, years=[today.year, today.year + 1], language="es")
+    except (NotImplementedError, KeyError):
+        return []
+    return sorted((d, str(name)) for d, name in calendar.items() if d >= today)[:count]

@@ -34,6 +34,7 @@ class Case(Base):
         Index("ix_cases_open_priority", "is_open", "priority", "id"),
         Index("ix_cases_person", "person_id", "brand_id", "is_open"),
         Index("ix_cases_conversation", "brand_id", "conversation_key"),
+        Index("ix_cases_brand_opened", "brand_id", "opened_at"),  # reports by period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -460,3 +460,22 @@ def check_sla(session: Session, *, now: datetime | None = None, batch: int = 100
                 }, actor=SYSTEM, action="sla.escalated", entity_type="case", case_id=case.id,
                     brand_id=case.brand_id, reason=reason)
     return SlaSweep(checked, breached, escalated)
+
+
+def update_area(session: Session, *, area_id: int, actor: Actor, name: str | None = None,
+                investigation_hours: int | None = None) -> Area:
+    area = session.get(Area, area_id)
+    if area is None:
+        raise NotFound(f"No existe el área {area_id}.")
+    changes: dict[str, Any] = {}
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("El nombre del área no puede estar vacío.")
+        changes["name"] = name.strip()[:200]
+    if investigation_hours is not None:
+        if not 1 <= investigation_hours <= 24 * 60:
+            raise InvalidInput("El tiempo de investigación va de 1 a 1440 horas hábiles.")
+        changes["investigation_hours"] = investigation_hours
+    record_changes(session, area, changes, actor=actor, action="area.updated", entity_type="area",
+                   brand_id=area.brand_id)
+    return area

@@ -19,7 +19,10 @@ from cauce.db import Database, upgrade, utcnow
 
 log = logging.getLogger(__name__)
 
-BACKLOG = 40  # mentions from the last hour, so the queue is not empty on arrival
+# The last hour at the live rate, so the queue is populated on arrival and the crisis watch sees
+# a baseline like the live stream (a thin backlog would make the first live minutes look like a spike).
+BACKLOG_MINUTES = 60
+MAX_BACKLOG = 1200
 
 
 def fresh_database(data_dir: Path) -> str:
@@ -64,15 +67,17 @@ async def simulate(db: Database, *, rate_per_min: float, settings: Settings, sto
             log.exception("demo ingest failed")
 
 
-def seed_demo(db: Database, settings: Settings) -> list[Any]:
+def seed_demo(db: Database, settings: Settings, *, rate_per_min: float) -> list[Any]:
     from cauce.demo.seed import seed
     from cauce.demo.stream import Simulator
 
     with db.session() as session:
         users = seed(session)
     # A backlog from the last hour, in past time, so the inbox starts populated and clocks differ.
-    past = Simulator(seed=11, start=utcnow() - timedelta(hours=1), rate_per_min=BACKLOG / 60, crisis=False)
-    _ingest_events(db, list(past.events(BACKLOG)), timedelta(hours=settings.thread_window_hours))
+    backlog = min(MAX_BACKLOG, int(rate_per_min * BACKLOG_MINUTES))
+    past = Simulator(seed=11, start=utcnow() - timedelta(minutes=BACKLOG_MINUTES),
+                     rate_per_min=backlog / BACKLOG_MINUTES, crisis=False)
+    _ingest_events(db, list(past.events(backlog)), timedelta(hours=settings.thread_window_hours))
     return users
 
 
@@ -87,7 +92,7 @@ def run_demo(*, host: str, port: int, rate_per_min: float, data_dir: Path | None
     settings = Settings(database_url=url, sla_check_seconds=15, base_url=f"http://{host}:{port}")
     db = Database(url)
     print("Preparando la demo (marcas, usuarios y la última hora de menciones)…", flush=True)
-    users = seed_demo(db, settings)
+    users = seed_demo(db, settings, rate_per_min=rate_per_min)
     app = create_app(settings, db=db)
 
     async def feed(app_: Any) -> None:

@@ -27,7 +27,9 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client that follows up at once
+# (a redirect after login, a script) sees the change, and a failed commit is an error response.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def _principal(request: Request, session: Session) -> Principal:

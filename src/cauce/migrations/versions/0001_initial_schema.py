@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:00:35.695255
+Create Date: 2026-11-23 10:15:51.695360
 """
 
 from collections.abc import Sequence
@@ -328,6 +328,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.create_index("ix_cases_brand_opened", ["brand_id", "opened_at"], unique=False)
         batch_op.create_index("ix_cases_conversation", ["brand_id", "conversation_key"], unique=False)
         batch_op.create_index("ix_cases_open_priority", ["is_open", "priority", "id"], unique=False)
         batch_op.create_index("ix_cases_person", ["person_id", "brand_id", "is_open"], unique=False)
@@ -655,6 +656,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_person")
         batch_op.drop_index("ix_cases_open_priority")
         batch_op.drop_index("ix_cases_conversation")
+        batch_op.drop_index("ix_cases_brand_opened")
 
     op.drop_table("cases")
     with op.batch_alter_table("root_causes", schema=None) as batch_op:

@@ -1,0 +1,70 @@
+"""CSV and XLSX files of a report table: Spanish headers, plain values, never formulas.
+
+Spreadsheet programs run a cell that starts with = + - @ (or a tab/carriage return) as a formula,
+and case titles are customer text: such cells are prefixed with a quote (OWASP "CSV injection").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from cauce.reports.tables import Table
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Control characters that XML (and so XLSX) cannot hold.
+_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+MAX_CELL_CHARS = 32_000  # Excel's limit is 32,767
+
+
+def safe_cell(value: Any) -> Any:
+    """A value a spreadsheet shows as is: numbers stay numbers, risky text gets a leading quote."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "sí" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    text = _ILLEGAL_XML.sub("", str(value))[:MAX_CELL_CHARS]
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a byte-order mark so Excel opens accents correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in table.headers])
+    for row in table.export_rows():
+        writer.writerow([safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(table: Table, *, subtitle: str = "") -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31]
+    start = 1
+    if subtitle:
+        sheet.cell(row=1, column=1, value=safe_cell(f"{table.title} · {subtitle}")).font = Font(bold=True)
+        start = 3
+    for col, header in enumerate(table.headers, start=1):
+        cell = sheet.cell(row=start, column=col, value=safe_cell(header))
+        cell.font = Font(bold=True)
+    for r, row in enumerate(table.export_rows(), start=start + 1):
+        for col, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=col, value=safe_cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text, even if it looks like a formula to openpyxl
+    sheet.freeze_panes = sheet.cell(row=start + 1, column=1)
+    for col, header in enumerate(table.headers, start=1):
+        width = max([len(str(header))] + [len(str(row[col - 1] or "")) for row in table.rows[:200]])
+        sheet.column_dimensions[sheet.cell(row=start, column=col).column_letter].width = min(60, max(10, width + 2))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

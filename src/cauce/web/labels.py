@@ -1,0 +1,43 @@
+"""Spanish labels for the codes shown in the UI (translated in templates with `_()`)."""
+
+from __future__ import annotations
+
+PQR_TYPES = {"peticion": "Petición", "queja": "Queja", "reclamo": "Reclamo", "sugerencia": "Sugerencia",
+             "felicitacion": "Felicitación", "otro": "Otro"}
+CATEGORIES = {"cobro": "Cobro", "entrega": "Entrega", "contrato": "Contrato", "producto": "Producto",
+              "atencion": "Atención", "garantia": "Garantía", "otro": "Otro"}
+ROLES = {"cliente": "Cliente", "hostil": "Hostil", "troll": "Troll (propuesto)", "ninguno": "Sin rol"}
+FLAGS = {"abusive": "Insultos", "threat": "Amenaza", "legal_risk": "Riesgo legal"}
+CHANNELS = {"twitter": "X / Twitter", "facebook": "Facebook", "instagram": "Instagram", "mastodon": "Mastodon",
+            "bluesky": "Bluesky", "youtube": "YouTube", "tiktok": "TikTok", "telegram": "Telegram",
+            "rss": "Web / blogs", "web": "Web", "email": "Correo", "whatsapp": "WhatsApp", "demo": "Demo"}
+SLA_STATES = {"ok": "A tiempo", "warning": "Por vencer", "breached": "Vencido", "met": "Cumplido",
+              "met_late": "Cumplido tarde"}
+REPLY_STATES = {"queued": "En cola", "sending": "Enviando", "sent": "Enviada", "failed": "Falló",
+                "recorded": "Registrada"}
+VISIBILITY = {"public": "Pública", "private": "Privada"}
+MODERATION_ACTIONS = {"warn": "Advertir", "hide": "Ocultar", "block": "Bloquear", "mute": "Silenciar",
+                      "label_troll": "Etiquetar como troll", "unhide": "Mostrar de nuevo", "ban": "Expulsar"}
+MODERATION_STATUS = {"proposed": "Propuesta", "applied": "Aplicada", "appealed": "Apelada",
+                     "reversed": "Revertida", "refused": "Rechazada"}
+INTENTS = {
+    "first_reply": "Primera respuesta pública",
+    "request_data_private": "Pedir datos por privado",
+    "move_to_private": "Pasar a privado",
+    "redirect_channel": "Indicar el canal correcto",
+    "investigation_update": "Avance de la investigación",
+    "resolution_at_fault": "Solución: la empresa falló",
+    "resolution_not_at_fault": "Solución: la empresa no falló",
+    "rejection_with_explanation": "Rechazo con explicación",
+    "follow_up": "Seguimiento",
+    "satisfaction_request": "Pedir calificación",
+    "firm_warning": "Advertencia firme",
+    "troll_first_reply": "Primera respuesta a troll",
+}
+ANGER_CHIP_AT = 0.6
+
+
+def label(mapping: dict[str, str], code: str | None) -> str:
+    if code is None:
+        return "—"
+    return mapping.get(code, code)

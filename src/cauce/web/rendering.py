@@ -1,0 +1,101 @@
+"""The Jinja environment of the web app and `render()`, which every page and fragment uses.
+
+Autoescaping is on for every template: user text (mentions, names, bios) is always escaped.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from cauce.db import utcnow
+from cauce.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translations
+from cauce.web.vendor import vendor_ready
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+ROLE_LABELS = {"agent": "Agente", "supervisor": "Supervisión", "admin": "Administración"}
+
+
+def duration(seconds: float | None) -> str:
+    """Compact time left/overdue: '45 min', '3 h 10 min', '2 d 4 h'."""
+    if seconds is None:
+        return "—"
+    s = abs(int(seconds))
+    days, rest = divmod(s, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        text = f"{days} d {hours} h" if hours else f"{days} d"
+    elif hours:
+        text = f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    else:
+        text = f"{minutes} min"
+    return f"−{text}" if seconds < 0 else text
+
+
+def compact(number: int | None) -> str:
+    """Follower counts as people read them: 950, 12,3 k, 1,2 M."""
+    n = int(number or 0)
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f} M".replace(".", ",")
+    if n >= 10_000:
+        return f"{n / 1000:.0f} k"
+    if n >= 1000:
+        return f"{n / 1000:.1f} k".replace(".", ",")
+    return str(n)
+
+
+def local(value: datetime | None, tz: str = "America/Bogota", fmt: str = "%d/%m %H:%M") -> str:
+    if value is None:
+        return "—"
+    try:
+        zone = ZoneInfo(tz)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return value.astimezone(zone).strftime(fmt)
+
+
+def iso(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value else ""
+
+
+def first_line(text: str | None, limit: int = 160) -> str:
+    line = next((part.strip() for part in (text or "").splitlines() if part.strip()), "")
+    return line[: limit - 1] + "…" if len(line) > limit else line
+
+
+env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(default=True),
+                  trim_blocks=True, lstrip_blocks=True)
+env.filters.update(duration=duration, compact=compact, local=local, iso=iso, first_line=first_line,
+                   tojson_attr=lambda v: json.dumps(v, ensure_ascii=False))
+
+
+def language_of(request: Request) -> str:
+    return pick_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def render(request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
+    """Render a page or fragment with the request's language and the signed-in user (if any)."""
+    language = language_of(request)
+    catalogue = translations(language)
+    values: dict[str, Any] = {
+        "request": request, "lang": language, "languages": LANGUAGES, "_": catalogue.gettext,
+        "ngettext": catalogue.ngettext, "now": utcnow(), "user": getattr(request.state, "web_user", None),
+        "csrf_token": getattr(request.state, "csrf_token", None), "path": request.url.path, "vendor_ok": vendor_ready(),
+        "role_labels": ROLE_LABELS,
+    }
+    values.update(context or {})
+    html = env.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status_code, headers=headers)
+
+
+def gettext_for(request: Request) -> Any:
+    return translations(language_of(request)).gettext

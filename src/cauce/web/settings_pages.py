@@ -1,0 +1,321 @@
+"""Admin settings: brands (profile, SLA and legal terms, business hours and holidays, areas, playbook
+policy, community guidelines), channel accounts and users.
+
+Plain HTML forms (CSRF token in the form) that post, change through an audited service and
+redirect back (303) with a confirmation. Any `CauceError` is shown as a Spanish error page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from cauce.auth import service as auth
+from cauce.brands import channels
+from cauce.brands import service as brands
+from cauce.brands.policy import DEFAULT_RESOLUTION_BUSINESS_HOURS, WEEKDAYS, load_policy
+from cauce.cases import calendar
+from cauce.cases import service as cases
+from cauce.db import utcnow
+from cauce.errors import Forbidden, InvalidInput
+from cauce.web import labels
+from cauce.web.rendering import render
+from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession
+
+router = APIRouter()
+
+MAX_TEXT = 100_000
+WEEKDAY_LABELS = {"mon": "Lunes", "tue": "Martes", "wed": "Miércoles", "thu": "Jueves", "fri": "Viernes",
+                  "sat": "Sábado", "sun": "Domingo"}
+SECTIONS = {"brands": "Marcas", "channels": "Canales", "users": "Usuarios"}
+CHANNEL_KINDS = ("mastodon", "bluesky", "rss", "telegram", "x", "meta", "email", "webhook", "demo")
+
+
+def _require_admin(user: WebUser) -> None:
+    if user.principal.role != "admin":
+        raise Forbidden("La configuración es solo para administración.")
+
+
+def _done(target: str) -> RedirectResponse:
+    return RedirectResponse(f"{target}?ok=1", status_code=303)
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    out: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                raise InvalidInput("El texto enviado es demasiado largo (máximo 100 000 caracteres).")
+            out[key] = value
+    return out
+
+
+def _int(value: str | None, what: str, *, low: int, high: int) -> int:
+    try:
+        number = int((value or "").strip())
+    except ValueError:
+        raise InvalidInput(f"{what}: escriba un número entero.") from None
+    if not low <= number <= high:
+        raise InvalidInput(f"{what}: debe estar entre {low} y {high}.")
+    return number
+
+
+def _yaml(text: str, what: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (línea {mark.line + 1})" if mark is not None else ""
+        raise InvalidInput(f"{what}: el texto no es YAML válido{where}.") from None
+
+
+def _policy_error(exc: ValidationError) -> InvalidInput:
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ()))
+    return InvalidInput(f"Política inválida en {field or 'el formulario'}: {first.get('msg', '')}.")
+
+
+def _page(request: Request, user: WebUser, template: str, section: str, context: dict[str, Any]) -> Response:
+    context.update(section=section, sections=SECTIONS, saved=request.query_params.get("ok") == "1",
+                   labels=labels)
+    return render(request, template, context)
+
+
+# --- brands -----------------------------------------------------------------------------------
+
+@router.get("/settings")
+def settings_home(user: Viewer) -> Response:
+    _require_admin(user)
+    return RedirectResponse("/settings/brands", status_code=303)
+
+
+@router.get("/settings/brands")
+def brand_list(request: Request, session: ReadSession, user: Viewer) -> Response:
+    _require_admin(user)
+    return _page(request, user, "settings/brands.html", "brands", {"brands": brands.list_brands(session)})
+
+
+@router.get("/settings/brands/{brand_id}")
+def brand_page(brand_id: int, request: Request, session: ReadSession, user: Viewer) -> Response:
+    _require_admin(user)
+    brand = brands.get(session, brand_id=brand_id)
+    policy = load_policy(brand.policy)
+    context: dict[str, Any] = {
+        "brand": brand, "policy": policy, "weekdays": WEEKDAYS, "weekday_labels": WEEKDAY_LABELS,
+        "pqr_types": list(DEFAULT_RESOLUTION_BUSINESS_HOURS), "areas": cases.areas_of(session, brand_id=brand.id),
+        "holidays": calendar.next_holidays(brand.country, today=utcnow().date()),
+        "guidelines": None, "guidelines_yaml": "", "playbook_yaml": None,
+    }
+    try:
+        from cauce.playbook import guidelines
+        from cauce.playbook import policy as playbook_policy
+    except ImportError:
+        pass
+    else:
+        current = guidelines.current(session, brand_id=brand.id)
+        context["guidelines"] = current
+        context["guidelines_yaml"] = yaml.safe_dump([dict(c.__dict__, actions=list(c.actions))
+                                                     for c in current.clauses],
+                                                    allow_unicode=True, sort_keys=False, width=100)
+        context["playbook_yaml"] = yaml.safe_dump(playbook_policy.overrides_of(session, brand_id=brand.id),
+                                                  allow_unicode=True, sort_keys=False, width=100)
+    return _page(request, user, "settings/brand.html", "brands", context)
+
+
+@router.post("/settings/brands/{brand_id}/profile")
+async def save_profile(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    brands.update_brand_profile(
+        session, brand_id=brand_id, actor=user.principal.actor, name=form.get("name"), voice=form.get("voice"),
+        country=form.get("country"), timezone=form.get("timezone"),
+        handles=brands.clean_list(form.get("handles", ""), "Cuentas"),
+        search_terms=brands.clean_list(form.get("search_terms", ""), "Términos de búsqueda"))
+    return _done(f"/settings/brands/{brand_id}")
+
+
+@router.post("/settings/brands/{brand_id}/policy")
+async def save_policy(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    changes: dict[str, Any] = {
+        "first_response_minutes": _int(form.get("first_response_minutes"), "Primera respuesta", low=1, high=1440),
+        "next_response_minutes": _int(form.get("next_response_minutes"), "Siguiente respuesta", low=1, high=10080),
+        "resolution_business_hours": {t: _int(form.get(f"resolution_{t}"), f"Resolución ({t})", low=1, high=2000)
+                                      for t in DEFAULT_RESOLUTION_BUSINESS_HOURS},
+        "legal_pqrs": form.get("legal_pqrs") == "on",
+    }
+    try:
+        brands.update_policy(session, brand_id=brand_id, changes=changes, actor=user.principal.actor)
+    except ValidationError as exc:
+        raise _policy_error(exc) from None
+    return _done(f"/settings/brands/{brand_id}")
+
+
+@router.post("/settings/brands/{brand_id}/hours")
+async def save_hours(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    hours: dict[str, str] = {}
+    for day in WEEKDAYS:
+        if form.get(f"open_{day}") == "on":
+            hours[day] = f"{form.get(f'start_{day}', '').strip()}-{form.get(f'end_{day}', '').strip()}"
+    if not hours:
+        raise InvalidInput("Marque al menos un día hábil.")
+    try:
+        brands.update_policy(session, brand_id=brand_id, changes={"business_hours": hours},
+                             actor=user.principal.actor)
+    except ValidationError as exc:
+        raise _policy_error(exc) from None
+    if form.get("country"):
+        brands.update_brand_profile(session, brand_id=brand_id, actor=user.principal.actor, country=form["country"])
+    return _done(f"/settings/brands/{brand_id}")
+
+
+@router.post("/settings/brands/{brand_id}/areas")
+async def add_area(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    name = form.get("name", "").strip()
+    if not name:
+        raise InvalidInput("Indique el nombre del área.")
+    brands.get(session, brand_id=brand_id)
+    slug = brands.slugify(name)
+    if any(a.slug == slug for a in cases.areas_of(session, brand_id=brand_id)):
+        raise InvalidInput(f"La marca ya tiene un área «{name[:80]}».")
+    cases.create_area(session, brand_id=brand_id, name=name[:200], slug=slug,
+                      investigation_hours=_int(form.get("investigation_hours"), "Horas", low=1, high=1440),
+                      categories=[c for c in brands.clean_list(form.get("categories", ""), "Categorías")
+                                  if c in labels.CATEGORIES], actor=user.principal.actor)
+    return _done(f"/settings/brands/{brand_id}")
+
+
+@router.post("/settings/areas/{area_id}")
+async def save_area(area_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    area = cases.update_area(session, area_id=area_id, actor=user.principal.actor, name=form.get("name"),
+                             investigation_hours=_int(form.get("investigation_hours"), "Horas", low=1, high=1440))
+    return _done(f"/settings/brands/{area.brand_id}")
+
+
+@router.post("/settings/brands/{brand_id}/guidelines")
+async def save_guidelines(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    from cauce.playbook import guidelines
+
+    form = await _form(request)
+    clauses = _yaml(form.get("clauses", ""), "Normas")
+    if not isinstance(clauses, list):
+        raise InvalidInput("Las normas deben ser una lista de cláusulas (id, title, text, actions).")
+    guidelines.publish(session, brand_id=brand_id, clauses=clauses, actor=user.principal.actor,
+                       title=form.get("title") or None, user_id=user.principal.user_id)
+    return _done(f"/settings/brands/{brand_id}")
+
+
+@router.post("/settings/brands/{brand_id}/playbook")
+async def save_playbook(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    from cauce.playbook import policy as playbook_policy
+
+    form = await _form(request)
+    overrides = _yaml(form.get("overrides", ""), "Política del protocolo")
+    if not isinstance(overrides, dict):
+        raise InvalidInput("La política del protocolo debe ser un objeto (clave: valor).")
+    try:
+        playbook_policy.update_overrides(session, brand_id=brand_id, changes=overrides, actor=user.principal.actor,
+                                         replace=True)
+    except ValidationError as exc:
+        raise _policy_error(exc) from None
+    return _done(f"/settings/brands/{brand_id}")
+
+
+# --- channel accounts ---------------------------------------------------------------------------
+
+def _pairs(text: str, what: str) -> dict[str, str]:
+    """'clave = valor' lines (credentials and settings typed by a person)."""
+    out: dict[str, str] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"{what}, línea {n}: use «clave = valor».")
+        out[key.strip()] = value.strip()
+    return out
+
+
+@router.get("/settings/channels")
+def channel_list(request: Request, session: ReadSession, user: Viewer) -> Response:
+    _require_admin(user)
+    brand_names = {b.id: b.name for b in brands.list_brands(session)}
+    views = [channels.view(c) for c in channels.list_channels(session)]
+    return _page(request, user, "settings/channels.html", "channels",
+                 {"channels": views, "brand_names": brand_names, "kinds": CHANNEL_KINDS})
+
+
+@router.post("/settings/channels")
+async def add_channel(request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    brand = brands.get(session, brand_id=_int(form.get("brand_id"), "Marca", low=1, high=2**31))
+    channels.add_channel(session, brand=brand, kind=form.get("kind", ""), name=form.get("name"),
+                         base_url=form.get("base_url"), credentials=_pairs(form.get("credentials", ""), "Credenciales"),
+                         settings=_pairs(form.get("settings", ""), "Configuración"), actor=user.principal.actor)
+    return _done("/settings/channels")
+
+
+@router.post("/settings/channels/{channel_id}/enabled")
+async def toggle_channel(channel_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    channels.update_channel(session, channel_id=channel_id, actor=user.principal.actor,
+                            enabled=form.get("enabled") == "1")
+    return _done("/settings/channels")
+
+
+# --- users ------------------------------------------------------------------------------------
+
+def _brand_ids(form_items: list[tuple[str, Any]]) -> list[int]:
+    out = []
+    for key, value in form_items:
+        if key == "brand_ids" and isinstance(value, str) and value.isdigit():
+            out.append(int(value))
+    return out
+
+
+@router.get("/settings/users")
+def user_list(request: Request, session: ReadSession, user: Viewer) -> Response:
+    _require_admin(user)
+    return _page(request, user, "settings/users.html", "users", {
+        "users": auth.list_users(session), "memberships": auth.brands_of_users(session),
+        "brands": brands.list_brands(session), "roles": auth.ROLES})
+
+
+@router.post("/settings/users")
+async def create_user(request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    raw = await request.form()
+    auth.create_user(session, email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", ""),
+                     password=form.get("password", ""), brand_ids=_brand_ids(list(raw.multi_items())),
+                     actor=user.principal.actor)
+    return _done("/settings/users")
+
+
+@router.post("/settings/users/{user_id}")
+async def save_user(user_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    form = await _form(request)
+    raw = await request.form()
+    auth.update_user(session, user_id=user_id, actor=user.principal.actor, acting_user_id=user.principal.user_id,
+                      role=form.get("role"), active=form.get("active") == "on")
+    auth.set_user_brands(session, user_id=user_id, brand_ids=_brand_ids(list(raw.multi_items())),
+                          actor=user.principal.actor)
+    return _done("/settings/users")
+

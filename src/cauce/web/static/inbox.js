@@ -1,0 +1,75 @@
+// Live inbox: Server-Sent Events name the cases that changed; re-fetch just those rows.
+(function () {
+  "use strict";
+  var table = document.getElementById("inbox-table");
+  var body = document.getElementById("inbox-rows");
+  var state = document.getElementById("live-state");
+  if (!table || !body || !window.EventSource) return;
+
+  function setState(value, text) {
+    if (!state) return;
+    state.setAttribute("data-state", value);
+    if (text) state.textContent = text;
+  }
+
+  var counter = document.getElementById("open-count");
+  function count(delta) {
+    if (counter) counter.textContent = String(Math.max(0, (parseInt(counter.textContent, 10) || 0) + delta));
+  }
+
+  function sortsBefore(a, b) {
+    // Queue order: priority desc, then oldest first, then id.
+    var pa = +a.dataset.priority, pb = +b.dataset.priority;
+    if (pa !== pb) return pa > pb;
+    var oa = +a.dataset.opened, ob = +b.dataset.opened;
+    if (oa !== ob) return oa < ob;
+    return +a.dataset.caseId < +b.dataset.caseId;
+  }
+
+  function place(row) {
+    var existing = document.getElementById(row.id);
+    var wasSelected = existing && existing.classList.contains("is-selected");
+    if (existing) existing.remove();
+    var empty = body.querySelector("tr.empty");
+    if (empty) empty.remove();
+    var after = null;
+    Array.prototype.some.call(body.querySelectorAll("tr.case-row"), function (r) {
+      if (sortsBefore(row, r)) { after = r; return true; }
+      return false;
+    });
+    body.insertBefore(row, after);
+    if (!existing) { row.classList.add("is-new"); count(1); }
+    if (wasSelected && window.cauceSelectRow) window.cauceSelectRow(row);
+    if (window.htmx) window.htmx.process(row);
+  }
+
+  function refresh(ids) {
+    var filters = table.getAttribute("data-filters") || "";
+    var url = "/inbox/rows?ids=" + encodeURIComponent(ids.join(",")) + (filters ? "&" + filters : "");
+    return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+      .then(function (html) {
+        var tpl = document.createElement("template");
+        tpl.innerHTML = html;
+        var seen = {};
+        tpl.content.querySelectorAll("tr.case-row").forEach(function (row) {
+          seen[row.dataset.caseId] = true;
+          place(row);
+        });
+        ids.forEach(function (id) {
+          if (!seen[id]) { var gone = document.getElementById("case-" + id); if (gone) { gone.remove(); count(-1); } }
+        });
+        document.dispatchEvent(new CustomEvent("cauce:rows-updated", { detail: { ids: ids } }));
+      })
+      .catch(function () { setState("error"); });
+  }
+
+  var source = new EventSource("/inbox/events");
+  source.addEventListener("ready", function () { setState("live"); });
+  source.addEventListener("cases", function (evt) {
+    var ids = String(evt.data).split(",").filter(Boolean);
+    if (ids.length) refresh(ids);
+  });
+  source.onerror = function () { setState("reconnecting"); };
+  window.addEventListener("beforeunload", function () { source.close(); });
+})();
