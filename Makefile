@@ -7,9 +7,12 @@ install:
 demo: install
 	.venv/bin/cauce demo
 
+# Browser tests run in their own pytest process: Playwright's sync API keeps an event loop in the
+# main thread for the whole session, which would break tests that start asyncio loops of their own.
 test:
 	./scripts/bootstrap.sh --test
-	.venv/bin/python -m pytest -q -n 2 --dist loadfile
+	.venv/bin/python -m pytest -q -n 2 --dist loadfile --ignore=tests/web/browser
+	.venv/bin/python -m pytest -q tests/web/browser
 
 lint:
 	./scripts/bootstrap.sh --test
