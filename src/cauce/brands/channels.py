@@ -202,8 +202,30 @@ def config_for(brand: Brand, channel_kind: str, *, base_url: str | None, setting
     return {k: v for k, v in merged.items() if not fields or k in fields}
 
 
+# Kinds that only stream (no request/response API to poll or answer through); `cauce worker` runs them.
+STREAM_ONLY_KINDS = frozenset({"jetstream"})
+
+
+class StreamOnlyChannel(InvalidInput):
+    code = "stream_only_channel"
+
+
+def _validate_stream_only(brand: Brand, base_url: str | None, settings: dict[str, Any]) -> None:
+    url = settings.get("jetstream_url") or base_url
+    if url is not None and not str(url).lower().startswith(("ws://", "wss://", "http://", "https://")):
+        raise InvalidInput(f"La URL de Jetstream debe empezar por wss:// o ws:// (recibí {str(url)[:80]!r}).")
+    terms = settings.get("brand_terms")
+    if terms is not None and not (isinstance(terms, list) and all(isinstance(t, str) for t in terms)):
+        raise InvalidInput("Los términos de búsqueda deben ser una lista de textos.")
+    if not (brand.search_terms or brand.handles or terms):
+        raise InvalidInput("La marca no tiene términos de búsqueda ni cuentas: añada --term para filtrar Jetstream.")
+
+
 def _validate(brand: Brand, kind: str, base_url: str | None, settings: dict[str, Any],
               credentials: dict[str, Any]) -> None:
+    if kind in STREAM_ONLY_KINDS:
+        _validate_stream_only(brand, base_url, settings)
+        return
     cls = connector_class(kind)
     config_class = getattr(cls, "config_class", None)
     if config_class is None:
@@ -225,8 +247,9 @@ def add_channel(session: Session, *, brand: Brand, kind: str, name: str | None =
     creds = _clean_mapping(credentials, "Las credenciales")
     extra = _clean_mapping(settings, "La configuración")
     base_url = (base_url or "").strip() or None
-    if base_url is not None and not base_url.lower().startswith(("http://", "https://")):
-        raise InvalidInput(f"La URL base debe empezar por http:// o https:// (recibí {base_url[:80]!r}).")
+    schemes = ("ws://", "wss://", "http://", "https://") if kind in STREAM_ONLY_KINDS else ("http://", "https://")
+    if base_url is not None and not base_url.lower().startswith(schemes):
+        raise InvalidInput(f"La URL base debe empezar por {' o '.join(schemes)} (recibí {base_url[:80]!r}).")
     name = (name or "").strip() or f"{kind} de {brand.name}"
     if len(name) > 200:
         raise InvalidInput("El nombre del canal es demasiado largo (máximo 200 caracteres).")
@@ -287,6 +310,9 @@ def build_connector(kind: str, config: Mapping[str, Any]) -> Any:
 def get_connector(session: Session, channel_id: int) -> Any:
     """A ready connector for the channel, credentials decrypted in memory only."""
     channel = get_channel(session, channel_id)
+    if channel.kind in STREAM_ONLY_KINDS:
+        raise StreamOnlyChannel(f"El canal {channel.id} ({channel.kind}) solo recibe un flujo en vivo: lo consume "
+                                "`cauce worker`; no se consulta ni se responde por él.")
     return build_connector(channel.kind, connector_config(session, channel))
 
 
@@ -393,10 +419,21 @@ def _is_list(annotation: Any) -> bool:
 def split_options(kind: str, options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Map generic options (token, handle, secret, feed_url, term, or a field's own name) onto the
     kind's config fields; secret fields become credentials (encrypted), the rest settings."""
-    cls = connector_class(kind)
-    fields = dict(getattr(getattr(cls, "config_class", None), "model_fields", {}) or {})
     credentials: dict[str, Any] = {}
     settings: dict[str, Any] = {}
+    if kind in STREAM_ONLY_KINDS:
+        for option, value in options.items():
+            if value is None or value == [] or value == "":
+                continue
+            if option == "term":
+                settings["brand_terms"] = value if isinstance(value, list) else [value]
+            elif option == "base_url":
+                settings["jetstream_url"] = value
+            else:
+                raise InvalidInput(f"El canal {kind} no usa la opción «{option.replace('_', '-')}».")
+        return credentials, settings
+    cls = connector_class(kind)
+    fields = dict(getattr(getattr(cls, "config_class", None), "model_fields", {}) or {})
     for option, value in options.items():
         if value is None or value == [] or value == "":
             continue

@@ -237,8 +237,13 @@ def reply_out(reply: Reply) -> dict[str, Any]:
 
 def draft_for_case(session: Session, *, case_id: int, intent: str, principal: Principal,
                    variant: int | None = None) -> Any:
-    """A playbook draft (`replies.drafts.Draft`) for this case, signed with the agent's first name."""
-    from cauce.replies.drafts import INTENTS, CaseFacts, DraftContext, draft
+    """A playbook draft (`replies.drafts.Draft`) for this case, signed with the agent's first name.
+
+    While the brand is in crisis mode and the crisis is about this case's category (or about
+    several), first replies and investigation updates use the crisis templates (`crisis.…` ids).
+    """
+    from cauce.playbook import crisis as crises
+    from cauce.replies.drafts import INTENTS, CaseFacts, CrisisFacts, DraftContext, draft
 
     if intent not in INTENTS:
         raise InvalidInput(f"Intención desconocida {intent!r}; use una de: {', '.join(INTENTS)}.")
@@ -248,6 +253,11 @@ def draft_for_case(session: Session, *, case_id: int, intent: str, principal: Pr
     # §5.2 checklist items the agent already ticked feed the at-fault resolution wording.
     done = [k for k, v in (case.resolution_checklist or {}).items()
             if k.startswith("§5.2") and isinstance(v, dict) and v.get("state") == "done"][:20]
+    crisis_facts = None
+    if crises.in_crisis_mode(session, brand_id=case.brand_id):
+        live = crises.current(session, brand_id=case.brand_id)
+        if live is not None and live.category in (None, case.category):
+            crisis_facts = CrisisFacts(category=live.category)
     context = DraftContext(
         brand_name=facts.brand_name[:120], voice="usted" if facts.brand_voice == "usted" else "tu",
         country=facts.brand_country[:2], channel=facts.channel,
@@ -257,5 +267,6 @@ def draft_for_case(session: Session, *, case_id: int, intent: str, principal: Pr
         recent_replies=facts.recent_replies_to_others,
         facts=CaseFacts(pqr_type=case.pqr_type, category=case.category, area=area.name[:120] if area else None,
                         at_fault_items=done),
+        crisis=crisis_facts,
     )
     return draft(context, intent, variant_seed=variant)

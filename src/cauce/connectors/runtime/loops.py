@@ -1,4 +1,4 @@
-"""The background loops: outbox delivery, polling and metric refresh, for `cauce worker` and the web app.
+"""The background loops: outbox delivery, polling, live streams and metric refresh, for `cauce worker` and the web app.
 
 `run_forever(db, settings)` is the blocking worker loop; `install_hooks(app)` runs the same
 passes as asyncio tasks inside the web server (each pass in a thread, the database does the locking).
@@ -16,6 +16,7 @@ from typing import Any
 from cauce.config import Settings
 from cauce.connectors.runtime.metrics import refresh_open_metrics
 from cauce.connectors.runtime.polling import poll_due
+from cauce.connectors.runtime.streams import Streams
 from cauce.db import Database, utcnow
 from cauce.replies import outbox
 
@@ -65,19 +66,33 @@ def run_once(db: Database) -> dict[str, Any]:
 
 
 def run_forever(
-    db: Database, settings: Settings | None = None, *, stop: threading.Event | None = None, poll: bool = True
+    db: Database,
+    settings: Settings | None = None,
+    *,
+    stop: threading.Event | None = None,
+    poll: bool = True,
+    stream: bool = True,
+    streams: Streams | None = None,
 ) -> None:
-    """Deliver the outbox, poll due channels and refresh metrics until `stop` is set."""
+    """Deliver the outbox, poll due channels, keep streaming channels connected and refresh metrics
+    until `stop` is set (the streams are stopped and joined before returning)."""
     stop = stop or threading.Event()
     runtime = Runtime()
+    streams = streams or Streams(db)
     last_poll = 0.0
-    while not stop.is_set():
-        _safely("outbox", runtime.outbox_pass, db)
-        if poll and time.monotonic() - last_poll >= POLL_EVERY_S:
-            last_poll = time.monotonic()
-            _safely("polling", runtime.poll_pass, db)
-            _safely("metrics", runtime.metrics_pass, db)
-        stop.wait(OUTBOX_EVERY_S)
+    try:
+        while not stop.is_set():
+            _safely("outbox", runtime.outbox_pass, db)
+            if time.monotonic() - last_poll >= POLL_EVERY_S:
+                last_poll = time.monotonic()
+                if stream:
+                    _safely("streams", streams.sync)
+                if poll:
+                    _safely("polling", runtime.poll_pass, db)
+                    _safely("metrics", runtime.metrics_pass, db)
+            stop.wait(OUTBOX_EVERY_S)
+    finally:
+        streams.stop()
 
 
 async def outbox_hook(app: Any) -> None:

@@ -48,6 +48,8 @@ MIN_INTERVAL_S: dict[str, float] = {
     "demo": 60,
 }
 DEFAULT_INTERVAL_S = 300.0
+# Channels that only stream (`runtime/streams.py`): nothing to poll.
+STREAM_ONLY_KINDS = ("jetstream",)
 # When a network says there is more right now, poll again soon but not in a tight loop.
 MORE_DELAY_S = 2.0
 BACKOFF = Backoff(base_s=60.0, cap_s=3600.0)
@@ -210,6 +212,7 @@ def due_channels(db: Database, *, now: datetime) -> list[int]:
                 .where(
                     ChannelAccount.enabled.is_(True),
                     ChannelAccount.healthy.is_(True),
+                    ChannelAccount.kind.not_in(STREAM_ONLY_KINDS),
                     or_(ChannelAccount.next_poll_at.is_(None), ChannelAccount.next_poll_at <= now),
                 )
                 .order_by(ChannelAccount.next_poll_at.is_not(None), ChannelAccount.next_poll_at, ChannelAccount.id)

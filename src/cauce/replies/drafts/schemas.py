@@ -55,6 +55,26 @@ class CaseFacts(BaseModel):
         return [_clip(v, 200) for v in value[:20]] if isinstance(value, list) else value
 
 
+class CrisisFacts(BaseModel):
+    """The brand is in crisis mode: first replies and updates acknowledge the wider incident."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    category: str | None = None  # what the crisis is about; None: several categories
+    known: str | None = Field(default=None, max_length=300)  # what is known so far, in one clause
+    next_update: str | None = Field(default=None, max_length=120)  # "en las próximas dos horas"
+
+    @field_validator("known", mode="before")
+    @classmethod
+    def _known(cls, value: Any) -> Any:
+        return (_clip(value, 300).rstrip(".") or None) if isinstance(value, str) else value
+
+    @field_validator("next_update", mode="before")
+    @classmethod
+    def _next(cls, value: Any) -> Any:
+        return (_clip(value, 120).rstrip(".") or None) if isinstance(value, str) else value
+
+
 class DraftContext(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -71,6 +91,8 @@ class DraftContext(BaseModel):
     recent_replies: list[str] = Field(default_factory=list, max_length=500)
     # A brand's own templates (same shape as templates/es.yaml), merged over the defaults.
     template_overrides: dict[str, Any] | None = None
+    # Set while the brand's crisis is active (playbook.crisis.in_crisis_mode): crisis templates.
+    crisis: CrisisFacts | None = None
 
     @field_validator("brand_name", "recipient_name", "recipient_handle", mode="before")
     @classmethod

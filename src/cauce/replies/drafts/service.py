@@ -56,6 +56,22 @@ _DEFAULTS_EN = {
     "improvement": "we reviewed the process with the team in charge",
     "right_channel": "our support line", "data": "your full name and a contact phone",
 }
+# Crisis mode: what the incident touches (by crisis category), what is known, when the next update is.
+_INCIDENT_ES = {"cobro": "los cobros", "entrega": "las entregas", "contrato": "los contratos y las líneas",
+                "producto": "el servicio", "garantia": "las garantías", "atencion": "la atención"}
+_INCIDENT_EN = {"cobro": "billing", "entrega": "deliveries", "contrato": "contracts and lines",
+                "producto": "the service", "garantia": "warranty claims", "atencion": "our support lines"}
+# Alternative wordings (drawn per draft, so a crisis' many replies do not read alike).
+_CRISIS_DEFAULTS_ES = {
+    "known": ("el equipo técnico ya trabaja en la solución", "ya hay un equipo dedicado a corregirlo",
+              "el arreglo ya está en curso"),
+    "next_update": ("en dos horas", "antes de dos horas", "dentro de dos horas"),
+}
+_CRISIS_DEFAULTS_EN = {
+    "known": ("our technical team is already working on a fix", "a dedicated team is on it",
+              "the fix is already under way"),
+    "next_update": ("within two hours", "in two hours", "in the next two hours"),
+}
 # Fact behind each placeholder, to warn the agent when a generic text stood in for it.
 _FACT_OF = {"items": "at_fault_items", "scope": "explanation", "url": "info_url",
             "improvement": "improvement", "right_channel": "right_channel", "prevention": "prevention"}
@@ -108,6 +124,13 @@ def _values(context: DraftContext, visibility: str, topic: str) -> tuple[_Values
         guideline=f" ({f.guideline_url})" if f.guideline_url else "",
     )
     known = {"topic", "brand", "private", "data", "ref", "guideline"}
+    if context.crisis is not None:
+        crisis = context.crisis
+        incident = (_INCIDENT_EN if en else _INCIDENT_ES).get(crisis.category or "")
+        base = _CRISIS_DEFAULTS_EN if en else _CRISIS_DEFAULTS_ES
+        values.update(incident=incident or ("the service" if en else "el servicio"),
+                      known=crisis.known or base["known"][0], next_update=crisis.next_update or base["next_update"][0])
+        known |= {"incident", "known", "next_update"}
     for key, value in real.items():
         if value:
             values[key] = value
@@ -115,6 +138,17 @@ def _values(context: DraftContext, visibility: str, topic: str) -> tuple[_Values
         else:
             values[key] = defaults.get(key, "")
     return values, known
+
+
+def _draw_crisis_defaults(context: DraftContext, rng: random.Random, *values: _Values) -> None:
+    """Crisis facts the case does not give are worded differently in each draft."""
+    crisis = context.crisis
+    if crisis is None:
+        return
+    base = _CRISIS_DEFAULTS_EN if context.language == "en" else _CRISIS_DEFAULTS_ES
+    drawn = {key: rng.choice(base[key]) for key in ("known", "next_update") if not getattr(crisis, key)}
+    for value in values:
+        value.update(drawn)
 
 
 def _placeholders(sentence: str) -> set[str]:
@@ -171,7 +205,8 @@ def template_draft(context: DraftContext, intent: str, *, variant_seed: int | No
     if intent not in INTENTS:
         raise InvalidInput(f"Intención desconocida: «{intent}». Opciones: {', '.join(INTENTS)}.")
     library = _library(context)
-    spec = library.intents.get(intent)
+    # In crisis mode the intents with crisis variants use them (template_id "crisis.…").
+    spec = (library.crisis.get(intent) if context.crisis is not None else None) or library.intents.get(intent)
     if spec is None:
         raise InvalidInput(f"Las plantillas de la marca no tienen la intención «{intent}».")
     rng = random.Random(_seed(context, intent, variant_seed))
@@ -197,6 +232,7 @@ def template_draft(context: DraftContext, intent: str, *, variant_seed: int | No
             closing = rng.choice(closings)
             signature = rng.choice(signatures).format(agent=agent, brand=context.brand_name)
             choice = tuple(rng.randrange(len(wordings)) for wordings, _ in variant.body)
+            _draw_crisis_defaults(context, rng, values, short_values)
 
             def render(short: bool, variant: Variant = variant, greeting: str = greeting,
                        closing: str = closing, signature: str = signature,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,8 @@ class Library:
     greetings: tuple[str, ...] = ()
     closings: tuple[str, ...] = ()
     signatures: tuple[str, ...] = ()
+    # Crisis variants per intent ("crisis:" section), used while the brand is in crisis mode.
+    crisis: Mapping[str, IntentTemplates] = field(default_factory=dict)
 
 
 def _parse_variant(raw: Any, intent: str) -> Variant:
@@ -64,10 +66,7 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def build_library(raw: Mapping[str, Any]) -> Library:
-    intents_raw = raw.get("intents")
-    if not isinstance(intents_raw, Mapping):
-        raise InvalidInput("Las plantillas necesitan una sección «intents».")
+def _parse_intents(intents_raw: Mapping[str, Any], *, prefix: str = "") -> dict[str, IntentTemplates]:
     unknown = set(intents_raw) - set(INTENTS)
     if unknown:
         raise InvalidInput(f"Intención desconocida en plantillas: {', '.join(sorted(unknown))}.")
@@ -78,10 +77,24 @@ def build_library(raw: Mapping[str, Any]) -> Library:
         visibility = spec.get("visibility", "public")
         if visibility not in ("public", "private"):
             raise InvalidInput(f"Visibilidad inválida en «{intent}»: {visibility!r}.")
-        intents[intent] = IntentTemplates(visibility, tuple(_parse_variant(v, intent) for v in spec["variants"]))
+        variants = tuple(_parse_variant(v, intent) for v in spec["variants"])
+        if prefix:  # crisis variants always say so in their id (Draft.template_id)
+            variants = tuple(v if v.id.startswith(prefix) else Variant(prefix + v.id, v.body) for v in variants)
+        intents[intent] = IntentTemplates(visibility, variants)
+    return intents
+
+
+def build_library(raw: Mapping[str, Any]) -> Library:
+    intents_raw = raw.get("intents")
+    if not isinstance(intents_raw, Mapping):
+        raise InvalidInput("Las plantillas necesitan una sección «intents».")
+    crisis_raw = raw.get("crisis") or {}
+    if not isinstance(crisis_raw, Mapping):
+        raise InvalidInput("La sección «crisis» de las plantillas debe ser un mapa de intenciones.")
     return Library(
         language=str(raw.get("language", "es")),
-        intents=intents,
+        intents=_parse_intents(intents_raw),
+        crisis=_parse_intents(crisis_raw, prefix="crisis."),
         greetings=tuple(raw.get("greetings") or ()),
         closings=tuple(raw.get("closings") or ()),
         signatures=tuple(raw.get("signatures") or ()),
