@@ -10,16 +10,22 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
 
 from cauce.errors import CauceError
-from cauce.replies.drafts import INTENTS, CaseFacts, DraftContext, draft
-from cauce.replies.tone import GuardContext, GuardVerdict, check_reply
 
-ContextLoader = Callable[[int | None, str | None], GuardContext]
+if TYPE_CHECKING:
+    from cauce.replies.tone import GuardContext, GuardVerdict
+
+# The guard and the drafts load on first use: every `cauce` command registers these, and most
+# commands never draft or check a reply (start-up time matters for scripts).
+ContextLoader = Callable[[int | None, str | None], "GuardContext"]
+INTENT_NAMES = ("first_reply, request_data_private, redirect_channel, investigation_update, resolution_at_fault, "
+                "resolution_not_at_fault, rejection_with_explanation, follow_up, satisfaction_request, "
+                "firm_warning, troll_first_reply, move_to_private")
 MAX_INPUT_CHARS = 200_000
 
 
@@ -87,17 +93,21 @@ def register(app: typer.Typer, context_loader: ContextLoader | None = None) -> N
                 typer.echo(f"error: {exc.message}", err=True)
                 raise typer.Exit(1) from exc
         else:
+            from cauce.replies.tone import GuardContext
+
             context = GuardContext()
         overrides = {k: v for k, v in {
             "visibility": visibility, "channel": channel, "voice": voice, "recipient_name": name,
             "recipient_handle": handle, "agent_name": agent, "at_fault": at_fault, "mention_text": mention,
         }.items() if v is not None}
         context = context.model_copy(update=overrides)
+        from cauce.replies.tone import check_reply
+
         _print_verdict(check_reply(body, context), fmt)
 
     @reply_app.command("draft")
     def draft_command(
-        intent: Annotated[str, typer.Option(help=f"Una de: {', '.join(INTENTS)}")],
+        intent: Annotated[str, typer.Option(help=f"Una de: {INTENT_NAMES}")],
         text: Annotated[str, typer.Option("--text", help="Texto del mensaje de la persona.")],
         name: Annotated[str | None, typer.Option(help="Nombre de la persona.")] = None,
         handle: Annotated[str | None, typer.Option(help="@usuario de la persona.")] = None,
@@ -114,6 +124,8 @@ def register(app: typer.Typer, context_loader: ContextLoader | None = None) -> N
         """Draft a reply for an intent from the mention text (templates; LLM if configured)."""
         if fmt not in ("json", "text"):
             raise typer.BadParameter("usa json o text", param_hint="--format")
+        from cauce.replies.drafts import INTENTS, CaseFacts, DraftContext, draft
+
         if intent not in INTENTS:
             raise typer.BadParameter(f"intención desconocida; usa una de: {', '.join(INTENTS)}",
                                      param_hint="--intent")
