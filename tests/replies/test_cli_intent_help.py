@@ -5,4 +5,4 @@ from cauce.replies.drafts import INTENTS
 
 
 def test_help_lists_every_intent() -> None:
-    assert INTENT_NAMES == ", ".join(INTENTS)
+    assert ", ".join(INTENTS) == INTENT_NAMES
