@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from cauce.audit.service import verify_chain
+from cauce.audit.service import SYSTEM, verify_chain
+from cauce.cases import service as cases
 from cauce.cases.models import Case
 from cauce.db import Database
 from cauce.errors import NotFound
@@ -176,3 +177,40 @@ def test_a_batch_threads_replies_to_mentions_of_the_same_batch(db: Database) -> 
     # Ana's second message was assessed knowing her first one, though neither was stored yet.
     third = next(h for m, h in assessor.calls if m.id == "3")
     assert [p.text for p in third.prior_messages] == ["Sin internet hace 3 días"]
+
+
+def test_a_batch_routes_against_what_is_already_stored(db: Database) -> None:
+    """Batches read stored mentions, people and cases up front: the answers must be the same as
+    ingesting one by one — duplicates, stored history, replies to stored posts, open and closed cases."""
+    make_brand(db)
+    with scripted_triage(), db.session() as s:
+        ana = ingest(s, mention(1, handle="@ana"))
+        closed = ingest(s, mention(2, handle="@luis", text="Me cobraron doble"))
+        assert closed.case_id is not None
+        case = cases.get(s, case_id=closed.case_id)
+        cases.record_response(s, case=case, at=T0 + timedelta(minutes=5), public=True, actor=SYSTEM)
+        cases.transition(s, case_id=case.id, to="respondido", actor=SYSTEM)
+        cases.transition(s, case_id=case.id, to="cerrado", actor=SYSTEM, outcome="at_fault")
+    batch = [
+        mention(1, handle="@ana", metrics={"likes": 7, "reposts": 0, "replies": 0}),  # stored: a duplicate
+        mention(10, handle="@ANA", minutes=30, text="¿Nadie me va a responder?"),  # same person, open case
+        mention(11, handle="@pedro", in_reply_to="1", minutes=31, text="A mí también"),  # reply to a stored post
+        mention(12, handle="@luis", in_reply_to="2", minutes=40, text="Volvieron a cobrarme doble"),  # reopens
+        mention(13, handle="@luis", minutes=41, text="Y nadie contesta"),  # joins the case reopened just now
+        mention(14, handle="@nueva", minutes=42, text="Mi pedido no llegó"),  # a new person, a new case
+    ]
+    with scripted_triage() as assessor:
+        results = list(ingest_batch(db.session, batch, batch_size=10))
+    assert [r.status for r in results] == ["duplicate", "created", "created", "created", "created", "created"]
+    assert results[0].metrics_updated
+    assert results[1].case_id == ana.case_id and results[2].case_id == ana.case_id
+    assert results[3].case_id == closed.case_id
+    assert results[4].case_id == closed.case_id
+    assert results[5].case_created and results[5].case_id not in {ana.case_id, closed.case_id}
+    history = {m.id: h for m, h in assessor.calls}
+    assert [p.text for p in history["10"].prior_messages] == ["Sin internet hace 3 días"]
+    assert [p.text for p in history["13"].prior_messages] == ["Me cobraron doble", "Volvieron a cobrarme doble"]
+    assert history["14"].prior_messages == ()
+    assert _count(db, Person) == 4 and _count(db, Mention) == 7
+    with db.session() as s:
+        assert cases.get(s, case_id=closed.case_id).status == "reabierto"

@@ -59,14 +59,23 @@ def _merge_reasons(old: Sequence[str], new: Sequence[str]) -> list[str]:
     return merged[:MAX_REASONS]
 
 
-def find_case_for_conversation(session: Session, *, brand_id: int, conversation_key: str) -> Case | None:
+def find_case_for_conversation(session: Session, *, brand_id: int, conversation_key: str,
+                               known: dict[tuple[int, str], list[Case]] | None = None) -> Case | None:
+    """The conversation's case (open first, then newest); `known` holds every case of the keys asked."""
+    if known is not None:
+        return max(known.get((brand_id, conversation_key), ()), key=lambda c: (c.is_open, c.id), default=None)
     return session.scalar(
         select(Case).where(Case.brand_id == brand_id, Case.conversation_key == conversation_key)
         .order_by(Case.is_open.desc(), Case.id.desc()).limit(1)
     )
 
 
-def find_open_case_of_person(session: Session, *, brand_id: int, person_id: int, since: datetime) -> Case | None:
+def find_open_case_of_person(session: Session, *, brand_id: int, person_id: int, since: datetime,
+                             known: dict[tuple[int, int], list[Case]] | None = None) -> Case | None:
+    """The person's most recently active open case; `known` holds every open case of the persons asked."""
+    if known is not None:
+        recent = [c for c in known.get((brand_id, person_id), ()) if c.is_open and c.last_inbound_at >= since]
+        return max(recent, key=lambda c: c.last_inbound_at, default=None)
     return session.scalar(
         select(Case).where(Case.brand_id == brand_id, Case.person_id == person_id, Case.is_open.is_(True),
                            Case.last_inbound_at >= since)
@@ -96,10 +105,17 @@ def route(
     thread_window: timedelta,
     actor: Actor = SYSTEM,
     now: datetime | None = None,
+    by_conversation: dict[tuple[int, str], list[Case]] | None = None,
+    by_person: dict[tuple[int, int], list[Case]] | None = None,
 ) -> RouteResult:
-    """Thread a new mention into a case: its conversation's case, the person's open case, or a new one."""
+    """Thread a new mention into a case: its conversation's case, the person's open case, or a new one.
+
+    `by_conversation` / `by_person` (read once per batch by the caller) answer the two lookups
+    without a query; a case opened here is added to them.
+    """
     now = now or utcnow()
-    case = find_case_for_conversation(session, brand_id=brand.id, conversation_key=conversation_key)
+    case = find_case_for_conversation(session, brand_id=brand.id, conversation_key=conversation_key,
+                                      known=by_conversation)
     reopened = False
     if case is not None and not case.is_open:
         recent = (case.closed_at or case.updated_at) >= mention_created_at - thread_window
@@ -113,14 +129,18 @@ def route(
             case = None
     if case is None:
         case = find_open_case_of_person(session, brand_id=brand.id, person_id=person_id,
-                                        since=mention_created_at - thread_window)
+                                        since=mention_created_at - thread_window, known=by_person)
     if case is None:
         if not warrants_case(assessment, private=private):
             return RouteResult(None)
-        return RouteResult(_open_case(session, brand=brand, person_id=person_id, channel=channel,
-                                      conversation_key=conversation_key, opened_at=mention_created_at,
-                                      text=mention_text, assessment=assessment, actor=actor, now=now),
-                           created=True)
+        case = _open_case(session, brand=brand, person_id=person_id, channel=channel,
+                          conversation_key=conversation_key, opened_at=mention_created_at,
+                          text=mention_text, assessment=assessment, actor=actor, now=now)
+        if by_conversation is not None:
+            by_conversation.setdefault((brand.id, conversation_key), []).append(case)
+        if by_person is not None:
+            by_person.setdefault((brand.id, person_id), []).append(case)
+        return RouteResult(case, created=True)
     _add_mention(session, case, brand=brand, assessment=assessment, at=mention_created_at, actor=actor, now=now)
     return RouteResult(case, reopened=reopened)
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -22,11 +22,13 @@ from cauce.audit.service import SYSTEM, Actor, record
 from cauce.brands import service as brands
 from cauce.brands.models import Brand
 from cauce.cases import service as cases
+from cauce.cases.models import Case
 from cauce.db import utcnow
 from cauce.errors import CauceError
 from cauce.mentions.models import Mention, MetricSnapshot
 from cauce.mentions.schemas import MentionIn, MetricsIn
 from cauce.people import service as people
+from cauce.people.models import Handle, Person
 from cauce.triage import service as triage
 from cauce.triage.schemas import Assessment, History, MetricPoint, PriorMessage
 
@@ -80,17 +82,20 @@ def _conversation_id(session: Session, brand_id: int, item: MentionIn) -> str:
     return item.id
 
 
-def _history(session: Session, *, brand_id: int, person_id: int, item: MentionIn) -> History:
-    rows = session.execute(
-        select(Mention.text, Mention.created_at, Mention.answered, Mention.external_id, Mention.in_reply_to,
-               Mention.author_handle)
-        .where(Mention.brand_id == brand_id, Mention.person_id == person_id)
-        .order_by(Mention.created_at.desc()).limit(HISTORY_LIMIT)
-    ).all()
+def _history(session: Session, *, brand_id: int, person_id: int, item: MentionIn,
+             rows: Sequence[Any] | None = None) -> History:
+    """The person's last messages to the brand; `rows` (oldest first) when already read."""
+    if rows is None:
+        rows = session.execute(
+            select(Mention.text, Mention.created_at, Mention.answered, Mention.external_id, Mention.in_reply_to,
+                   Mention.author_handle)
+            .where(Mention.brand_id == brand_id, Mention.person_id == person_id)
+            .order_by(Mention.created_at.desc()).limit(HISTORY_LIMIT)
+        ).all()[::-1]
     prior = tuple(
         PriorMessage(text=r.text, created_at=r.created_at, answered=r.answered, external_id=r.external_id,
                      reply_to_other=r.in_reply_to is not None)
-        for r in reversed(rows)
+        for r in rows
     )
     on_own_page = bool((item.model_extra or {}).get("on_own_page", item.channel in OWN_PAGE_CHANNELS))
     snapshot = MetricPoint(observed_at=utcnow(), likes=item.metrics.likes, reposts=item.metrics.reposts,
@@ -117,6 +122,68 @@ class _BatchState:
 
     priors: dict[tuple[int, int], list[PriorMessage]] = field(default_factory=dict)
     conversations: dict[tuple[int, str, str], str] = field(default_factory=dict)
+    # Read once per batch by `_prefetch` (None: not read, ask the database per mention).
+    existing: dict[tuple[int, str, str], Mention] | None = None
+    parents: dict[tuple[int, str, str], str | None] | None = None
+    authors: dict[tuple[int, str, str], tuple[Handle, Person]] | None = None
+    histories: dict[tuple[int, int], list[Any]] | None = None
+
+
+def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    ordered = sorted(set(values))
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
+
+
+def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState) -> None:
+    """Read in a few queries what `_prepare` would otherwise ask the database for mention by mention."""
+    resolved: list[tuple[Brand, MentionIn]] = []
+    for item in items:
+        try:
+            resolved.append((brands.resolve(session, item.brand), item))
+        except CauceError:
+            continue  # reported by `_prepare`
+    keys = {(b.id, i.channel, i.id) for b, i in resolved}
+    brand_ids = {b for b, _, _ in keys}
+    channels = {c for _, c, _ in keys}
+    batch.existing = {}
+    for ids in _chunks(i.id for _, i in resolved):  # the filters follow the unique key's columns
+        for m in session.scalars(select(Mention).where(Mention.brand_id.in_(brand_ids),
+                                                       Mention.channel.in_(channels), Mention.external_id.in_(ids))):
+            key = (m.brand_id, m.channel, m.external_id)
+            if key in keys:
+                batch.existing[key] = m
+    wanted = {(b.id, i.channel, i.in_reply_to) for b, i in resolved if i.in_reply_to and not i.conversation_id}
+    batch.parents = {}
+    for ids in _chunks(r for _, _, r in wanted):
+        for row in session.execute(select(Mention.brand_id, Mention.channel, Mention.external_id,
+                                          Mention.conversation_id)
+                                   .where(Mention.brand_id.in_(brand_ids), Mention.channel.in_(channels),
+                                          Mention.external_id.in_(ids))):
+            key = (row.brand_id, row.channel, row.external_id)
+            if key in wanted:
+                batch.parents[key] = row.conversation_id
+    batch.authors = people.prefetch_handles(
+        session, {(b.organisation_id, i.channel, i.author.handle) for b, i in resolved
+                  if (b.id, i.channel, i.id) not in batch.existing})
+    pairs = {(b.id, batch.authors[k][1].id) for b, i in resolved
+             if (k := (b.organisation_id, i.channel, people.normalise_handle(i.author.handle))) in batch.authors}
+    batch.histories = {pair: [] for pair in pairs}
+    if not pairs:
+        return
+    brand_ids = {b for b, _ in pairs}
+    for person_ids in _chunks(p for _, p in pairs):
+        rank = func.row_number().over(partition_by=(Mention.brand_id, Mention.person_id),
+                                      order_by=Mention.created_at.desc()).label("rank")
+        inner = (select(Mention.brand_id, Mention.person_id, Mention.text, Mention.created_at, Mention.answered,
+                        Mention.external_id, Mention.in_reply_to, rank)
+                 .where(Mention.person_id.in_(person_ids), Mention.brand_id.in_(brand_ids)).subquery())
+        rows = session.execute(select(inner).where(inner.c.rank <= HISTORY_LIMIT)
+                               .order_by(inner.c.brand_id, inner.c.person_id, inner.c.rank.desc()))
+        for row in rows:
+            found = batch.histories.get((row.brand_id, row.person_id))
+            if found is not None:
+                found.append(row)
 
 
 @dataclass
@@ -149,14 +216,25 @@ def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: 
 def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepared | IngestResult:
     """Dedupe, find the author and read their history (plus what they said earlier in this batch)."""
     brand: Brand = brands.resolve(session, item.brand)
-    existing = _existing(session, brand.id, item.channel, item.id)
+    if batch.existing is not None:
+        existing = batch.existing.get((brand.id, item.channel, item.id))
+    else:
+        existing = _existing(session, brand.id, item.channel, item.id)
     if existing is not None:
         changed = _refresh_metrics(session, existing, item)
         return IngestResult("duplicate", item.id, existing.id, existing.case_id, metrics_updated=changed)
     author = people.match_or_create(session, organisation_id=brand.organisation_id, channel=item.channel,
                                     handle=item.author.handle, display_name=item.author.name,
-                                    followers=item.author.followers, seen_at=item.created_at)
-    history = _history(session, brand_id=brand.id, person_id=author.person.id, item=item)
+                                    followers=item.author.followers, seen_at=item.created_at,
+                                    known=batch.authors)
+    rows: Sequence[Any] | None = None
+    if author.created:
+        rows = ()  # a person first seen now has said nothing before
+        if batch.histories is not None:
+            batch.histories[(brand.id, author.person.id)] = []
+    elif batch.histories is not None:
+        rows = batch.histories.get((brand.id, author.person.id))
+    history = _history(session, brand_id=brand.id, person_id=author.person.id, item=item, rows=rows)
     earlier = batch.priors.setdefault((brand.id, author.person.id), [])
     if earlier:
         merged = (*history.prior_messages, *earlier)[-HISTORY_LIMIT:]
@@ -164,20 +242,63 @@ def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepa
     earlier.append(PriorMessage(text=item.text, created_at=item.created_at, external_id=item.id,
                                 reply_to_other=item.in_reply_to is not None))
     parent = batch.conversations.get((brand.id, item.channel, item.in_reply_to or ""))
-    conversation = item.conversation_id or parent or _conversation_id(session, brand.id, item)
+    conversation = item.conversation_id or parent
+    if not conversation:
+        stored = batch.parents.get((brand.id, item.channel, item.in_reply_to or ""), "") \
+            if batch.parents is not None and item.in_reply_to else None
+        if stored is not None:
+            conversation = stored or item.in_reply_to or item.id
+        else:
+            conversation = _conversation_id(session, brand.id, item)
     batch.conversations[(brand.id, item.channel, item.id)] = conversation
     return _Prepared(item, brand, author.person.id, history, conversation)
 
 
+@dataclass
+class _CaseIndex:
+    """Every case a batch's routing may pick, read once: by conversation key and by person."""
+
+    by_conversation: dict[tuple[int, str], list[Case]]
+    by_person: dict[tuple[int, int], list[Case]]
+
+
+def _conversation_key(item: MentionIn, conversation: str) -> str:
+    return f"{item.channel}:{conversation}"
+
+
+def _index_cases(session: Session, pending: Sequence[_Prepared]) -> _CaseIndex:
+    """The cases of the batch's conversations and the open cases of its authors."""
+    conversations = {(p.brand.id, _conversation_key(p.item, p.conversation)) for p in pending}
+    persons = {(p.brand.id, p.person_id) for p in pending}
+    pool: dict[int, Case] = {}
+    brand_ids = {b for b, _ in conversations}
+    for keys in _chunks(k for _, k in conversations):
+        for case in session.scalars(select(Case).where(Case.brand_id.in_(brand_ids),
+                                                       Case.conversation_key.in_(keys))):
+            if (case.brand_id, case.conversation_key) in conversations:
+                pool[case.id] = case
+    for ids in _chunks(p for _, p in persons):
+        for case in session.scalars(select(Case).where(Case.person_id.in_(ids), Case.is_open.is_(True))):
+            if (case.brand_id, case.person_id) in persons:
+                pool[case.id] = case
+    index = _CaseIndex({}, {})
+    for case in pool.values():
+        index.by_conversation.setdefault((case.brand_id, case.conversation_key), []).append(case)
+        index.by_person.setdefault((case.brand_id, case.person_id), []).append(case)
+    return index
+
+
 def _apply(session: Session, prepared: _Prepared, assessment: Assessment, *, actor: Actor, source: str,
-           thread_window: timedelta, now: datetime) -> IngestResult:
+           thread_window: timedelta, now: datetime, cases_index: _CaseIndex | None = None) -> IngestResult:
     """Route the assessed mention into a case and store it, its first snapshot and its audit event."""
     item, brand, conversation = prepared.item, prepared.brand, prepared.conversation
     routed = cases.route(
         session, brand=brand, person_id=prepared.person_id, channel=item.channel,
-        conversation_key=f"{item.channel}:{conversation}", mention_created_at=item.created_at,
+        conversation_key=_conversation_key(item, conversation), mention_created_at=item.created_at,
         mention_text=item.text, private=item.private, assessment=assessment, thread_window=thread_window,
         actor=actor, now=now,
+        by_conversation=cases_index.by_conversation if cases_index is not None else None,
+        by_person=cases_index.by_person if cases_index is not None else None,
     )
     mention = Mention(
         brand_id=brand.id, channel=item.channel, external_id=item.id, url=item.url, text=item.text,
@@ -246,6 +367,7 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
     again: list[int] = []  # a second copy within the batch: ingested after the first is stored
     session.flush()
     with session.no_autoflush:
+        _prefetch(session, items, batch)
         for index, item in enumerate(items):
             key = (item.brand.strip().casefold(), item.channel, item.id)
             if key in seen:
@@ -258,10 +380,13 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
             else:
                 pending.append((index, outcome))
         assessments = _assess_all([(p.item, p.history) for _, p in pending])
+        cases_index: _CaseIndex | None = _index_cases(session, [p for _, p in pending]) if pending else None
         for (index, prepared), assessment in zip(pending, assessments, strict=True):
             step = partial(_apply, session, prepared, assessment, actor=actor, source=source,
-                           thread_window=thread_window, now=now)
-            results[index] = _isolated(session, prepared.item, step)
+                           thread_window=thread_window, now=now, cases_index=cases_index)
+            results[index] = outcome = _isolated(session, prepared.item, step)
+            if outcome.status != "created":
+                cases_index = None  # a rolled-back step may have left the index stale: query from here on
     for index in again:
         results[index] = ingest_one_safely(session, items[index], actor=actor, source=source,
                                            thread_window=thread_window, now=now)
@@ -269,9 +394,11 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
 
 
 def _isolated_prepare(session: Session, item: MentionIn, batch: _BatchState) -> _Prepared | IngestResult:
+    """`_prepare` with its expected failure reported. No savepoint is needed: `_prepare` raises a
+    CauceError only before it writes (an unknown brand), a new person gets its own savepoint, and any
+    other failure aborts the whole batch, which `ingest_batch` then retries mention by mention."""
     try:
-        with session.begin_nested():
-            return _prepare(session, item, batch=batch)
+        return _prepare(session, item, batch=batch)
     except CauceError as exc:
         return IngestResult("error", item.id, error=exc.message)
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,18 +35,26 @@ def match_or_create(
     display_name: str | None,
     followers: int,
     seen_at: datetime,
+    known: dict[tuple[int, str, str], tuple[Handle, Person]] | None = None,
 ) -> Author:
     """The Person who owns (organisation, channel, handle); created on first sight.
 
     Two ingests racing on a brand-new handle both end with the same Person: the loser of the
     unique-constraint race reads the winner's row.
+
+    `known` (from `prefetch_handles`) answers the lookup without a query: a key missing from it has
+    no row yet; a row created here is added to it.
     """
     key = normalise_handle(handle)
-    found = session.execute(
-        select(Handle, Person)
-        .join(Person, Person.id == Handle.person_id)
-        .where(Handle.organisation_id == organisation_id, Handle.channel == channel, Handle.handle == key)
-    ).first()
+    found: Any
+    if known is not None:
+        found = known.get((organisation_id, channel, key))
+    else:
+        found = session.execute(
+            select(Handle, Person)
+            .join(Person, Person.id == Handle.person_id)
+            .where(Handle.organisation_id == organisation_id, Handle.channel == channel, Handle.handle == key)
+        ).first()
     if found is not None:
         handle_row, person = found
         if followers and handle_row.followers != followers:
@@ -65,9 +75,32 @@ def match_or_create(
             session.add(handle_row)
             session.flush()
     except IntegrityError:
-        return match_or_create(session, organisation_id=organisation_id, channel=channel, handle=handle,
-                               display_name=display_name, followers=followers, seen_at=seen_at)
-    return Author(person, handle_row, True)
+        author = match_or_create(session, organisation_id=organisation_id, channel=channel, handle=handle,
+                                 display_name=display_name, followers=followers, seen_at=seen_at)
+    else:
+        author = Author(person, handle_row, True)
+    if known is not None:
+        known[(organisation_id, channel, key)] = (author.handle, author.person)
+    return author
+
+
+def prefetch_handles(session: Session, keys: Iterable[tuple[int, str, str]],
+                     chunk: int = 500) -> dict[tuple[int, str, str], tuple[Handle, Person]]:
+    """The (Handle, Person) rows of many (organisation, channel, raw handle) keys, in a few queries."""
+    wanted = {(org, channel, normalise_handle(handle)) for org, channel, handle in keys}
+    names = sorted({h for _, _, h in wanted})
+    out: dict[tuple[int, str, str], tuple[Handle, Person]] = {}
+    for start in range(0, len(names), chunk):
+        rows = session.execute(
+            select(Handle, Person).join(Person, Person.id == Handle.person_id)
+            .where(Handle.organisation_id.in_({o for o, _, _ in wanted}), Handle.channel.in_({c for _, c, _ in wanted}),
+                   Handle.handle.in_(names[start:start + chunk]))
+        ).all()
+        for handle_row, person in rows:
+            key = (handle_row.organisation_id, handle_row.channel, handle_row.handle)
+            if key in wanted:
+                out[key] = (handle_row, person)
+    return out
 
 
 def get(session: Session, *, person_id: int) -> Person:
