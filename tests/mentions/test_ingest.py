@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import timedelta
 
@@ -214,3 +215,66 @@ def test_a_batch_routes_against_what_is_already_stored(db: Database) -> None:
     assert _count(db, Person) == 4 and _count(db, Mention) == 7
     with db.session() as s:
         assert cases.get(s, case_id=closed.case_id).status == "reabierto"
+
+
+def _story(brand: str) -> list:
+    """A busy hour: threads, repeats by one person, metric re-emissions, chatter, an unknown brand."""
+    chatter = {"is_complaint": False, "pqr_type": "otro", "category": None}
+    return [
+        mention(1, brand=brand, handle="@ana"),
+        mention(2, brand=brand, handle="@marca", in_reply_to="1", minutes=1, text="¿Qué pasó?", test_triage=chatter),
+        mention(3, brand=brand, handle="@ana", in_reply_to="2", minutes=2, text="Sigo sin servicio"),
+        mention(1, brand=brand, handle="@ana", metrics={"likes": 4, "reposts": 1, "replies": 1}),
+        mention(4, brand=brand, handle="@luis", minutes=3, text="Me cobraron doble",
+                test_triage={"pqr_type": "reclamo", "category": "cobro", "priority": 80, "reasons": ["reclamo"]}),
+        mention(5, brand=brand, handle="@LUIS", minutes=4, text="¿Nadie responde?"),
+        mention(6, brand=brand, handle="@eva", minutes=5, text="Lindo comercial", test_triage=chatter),
+        mention(7, brand="no-existe", handle="@eva", minutes=6),
+        mention(1, brand=brand, handle="@ana", metrics={"likes": 9, "reposts": 1, "replies": 2}),
+        mention(8, brand=brand, handle="@pedro", in_reply_to="4", minutes=7, text="A mí también"),
+        mention(4, brand=brand, handle="@luis", minutes=3, text="Me cobraron doble"),
+    ]
+
+
+def _shape(db: Database, brand_slug: str, results: list) -> tuple:
+    """What a user sees of a brand, independent of row ids."""
+    from cauce.audit.models import AuditEvent
+    from cauce.brands.models import Brand
+
+    with db.session() as s:
+        brand_id = s.scalar(select(Brand.id).where(Brand.slug == brand_slug))
+        first_of_case: dict[int, str] = {}
+        for r in results:
+            if r.case_id is not None:
+                first_of_case.setdefault(r.case_id, r.external_id)
+        statuses = [(r.status, r.external_id, first_of_case.get(r.case_id), r.case_created, r.metrics_updated)
+                    for r in results]
+        cases_seen = s.scalars(select(Case).where(Case.brand_id == brand_id).order_by(Case.id)).all()
+        case_rows = [(first_of_case[c.id], c.pqr_type, c.priority, c.mention_count, c.unanswered_count, c.flags)
+                     for c in cases_seen]
+        mention_ids = s.scalars(select(Mention.id).where(Mention.brand_id == brand_id)).all()
+        snapshots = s.scalar(select(func.count()).select_from(MetricSnapshot)
+                             .where(MetricSnapshot.mention_id.in_(mention_ids)))
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.brand_id == brand_id)
+                            .order_by(AuditEvent.seq)).all()
+        return statuses, case_rows, len(mention_ids), snapshots, actions
+
+
+def test_a_batch_stores_exactly_what_one_by_one_ingest_stores(db: Database, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="cauce.mentions.service")
+    make_brand(db, "Uno")
+    make_brand(db, "Dos")
+    with scripted_triage():
+        with db.session() as s:
+            single = [ingest(s, item) if item.brand != "no-existe" else None for item in _story("uno")]
+        batched = list(ingest_batch(db.session, _story("dos"), batch_size=50))
+    assert [r.status for r in batched].count("error") == 1  # the unknown brand, reported, not fatal
+    batched = [r for r in batched if r.status != "error"]
+    one_by_one = [r for r in single if r is not None]
+    assert _shape(db, "uno", one_by_one) == _shape(db, "dos", batched)
+    statuses, case_rows, mentions, snapshots, _ = _shape(db, "dos", batched)
+    assert len(case_rows) == 2 and mentions == 7 and snapshots == 9  # 2 re-emissions with new numbers, 1 repeat
+    assert [s[0] for s in statuses].count("duplicate") == 3
+    with db.session() as s:
+        assert verify_chain(s).ok
+    assert "retrying with each mention isolated" not in caplog.text  # the batched write path was taken

@@ -16,6 +16,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -102,6 +103,26 @@ def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
 _PENDING_KEY = "cauce_audit_pending"
 
 
+_DEFERRED_KEY = "cauce_audit_deferred"
+
+
+class IdOf:
+    """The primary key of a row that may not have one yet: read when the event is written."""
+
+    __slots__ = ("row",)
+
+    def __init__(self, row: Any) -> None:
+        self.row = row
+
+
+def _resolve(session: Session, value: Any) -> Any:
+    if not isinstance(value, IdOf):
+        return value
+    if value.row.id is None:
+        session.flush()  # the row is new: its id comes from the database
+    return value.row.id
+
+
 def record(
     session: Session,
     *,
@@ -112,19 +133,36 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
-    case_id: int | None = None,
+    case_id: int | IdOf | None = None,
     brand_id: int | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction; it is sealed into the chain at commit."""
+) -> None:
+    """Append one event in the caller's transaction; it is sealed into the chain at commit.
+
+    `entity_id` and `case_id` may be `IdOf(row)` for a row not flushed yet. Inside `deferred`, the
+    event is only queued; otherwise such a row is flushed now.
+    """
+    queue: list[dict[str, Any]] | None = session.info.get(_DEFERRED_KEY)
+    if queue is not None:
+        queue.append({"created_at": utcnow(), "actor": actor, "action": action, "entity_type": entity_type,
+                      "entity_id": entity_id, "before": before, "after": after, "reason": reason,
+                      "case_id": case_id, "brand_id": brand_id})
+        return
+    _add(session, created_at=utcnow(), actor=actor, action=action, entity_type=entity_type, entity_id=entity_id,
+         before=before, after=after, reason=reason, case_id=case_id, brand_id=brand_id)
+
+
+def _add(session: Session, *, created_at: datetime, actor: Actor, action: str, entity_type: str, entity_id: Any,
+         before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str | None,
+         case_id: int | IdOf | None, brand_id: int | None) -> None:
     row = AuditEvent(
-        created_at=utcnow(),
+        created_at=created_at,
         actor_type=actor.type,
         actor_id=actor.id,
         actor_label=actor.label,
         brand_id=brand_id,
-        case_id=case_id,
+        case_id=_resolve(session, case_id),
         entity_type=entity_type,
-        entity_id=str(entity_id),
+        entity_id=str(_resolve(session, entity_id)),
         action=action,
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
@@ -134,7 +172,27 @@ def record(
     )
     session.add(row)
     session.info.setdefault(_PENDING_KEY, []).append(row)
-    return row
+
+
+@contextmanager
+def deferred(session: Session) -> Iterator[None]:
+    """Queue the events recorded inside; write them, in order, when the block ends without error.
+
+    For batch writers that flush many new rows at once: each event's ids are read after that flush
+    instead of forcing one flush per row. An error inside drops the queue (the caller rolls back).
+    """
+    if session.info.get(_DEFERRED_KEY) is not None:
+        yield  # already deferring: the outer block writes
+        return
+    queue: list[dict[str, Any]] = []
+    session.info[_DEFERRED_KEY] = queue
+    try:
+        yield
+    finally:
+        session.info.pop(_DEFERRED_KEY, None)
+    session.flush()
+    for kwargs in queue:
+        _add(session, **kwargs)
 
 
 @event.listens_for(Session, "before_commit")
@@ -189,7 +247,7 @@ def record_changes(
     action: str,
     entity_type: str,
     reason: str | None = None,
-    case_id: int | None = None,
+    case_id: int | IdOf | None = None,
     brand_id: int | None = None,
 ) -> dict[str, Any]:
     """Apply field changes to `obj` and audit the ones that really changed (one event).
@@ -210,7 +268,7 @@ def record_changes(
             actor=actor,
             action=action,
             entity_type=entity_type,
-            entity_id=obj.id,
+            entity_id=IdOf(obj),
             before=before,
             after=after,
             reason=reason,

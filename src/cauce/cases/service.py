@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from cauce.audit.service import SYSTEM, Actor, record, record_changes
+from cauce.audit.service import SYSTEM, Actor, IdOf, record, record_changes
 from cauce.brands.models import Brand
 from cauce.cases import lifecycle, sla
 from cauce.cases.models import Area, Case, FollowUp, Note, Satisfaction
@@ -63,7 +63,9 @@ def find_case_for_conversation(session: Session, *, brand_id: int, conversation_
                                known: dict[tuple[int, str], list[Case]] | None = None) -> Case | None:
     """The conversation's case (open first, then newest); `known` holds every case of the keys asked."""
     if known is not None:
-        return max(known.get((brand_id, conversation_key), ()), key=lambda c: (c.is_open, c.id), default=None)
+        # A case opened in this batch may have no id yet: it is the newest.
+        return max(known.get((brand_id, conversation_key), ()), key=lambda c: (c.is_open, c.id or 2**62),
+                   default=None)
     return session.scalar(
         select(Case).where(Case.brand_id == brand_id, Case.conversation_key == conversation_key)
         .order_by(Case.is_open.desc(), Case.id.desc()).limit(1)
@@ -175,8 +177,8 @@ def _open_case(session: Session, *, brand: Brand, person_id: int, channel: str, 
     )
     sla.apply_targets(case, brand, now=now)
     session.add(case)
-    session.flush()
-    record(session, actor=actor, action="case.opened", entity_type="case", entity_id=case.id, case_id=case.id,
+    record(session, actor=actor, action="case.opened", entity_type="case", entity_id=IdOf(case),
+           case_id=IdOf(case),
            brand_id=brand.id, after={
                "status": case.status, "pqr_type": case.pqr_type, "category": case.category,
                "priority": case.priority, "reasons": case.priority_reasons, "author_role": case.author_role,
@@ -209,11 +211,11 @@ def _add_mention(session: Session, case: Case, *, brand: Brand, assessment: Asse
     if not any(case.__dict__.get(k) != v for k, v in changes.items() if k not in quiet):
         for k in quiet:
             setattr(case, k, changes[k])
-        record(session, actor=actor, action="case.mention_added", entity_type="case", entity_id=case.id,
-               case_id=case.id, brand_id=case.brand_id, after={"mention_count": case.mention_count})
+        record(session, actor=actor, action="case.mention_added", entity_type="case", entity_id=IdOf(case),
+               case_id=IdOf(case), brand_id=case.brand_id, after={"mention_count": case.mention_count})
     else:
         record_changes(session, case, changes, actor=actor, action="case.mention_added", entity_type="case",
-                       case_id=case.id, brand_id=case.brand_id)
+                       case_id=IdOf(case), brand_id=case.brand_id)
     sla.apply_targets(case, brand, now=now)
 
 
@@ -291,7 +293,7 @@ def _set_status(session: Session, case: Case, target: str, *, actor: Actor, reas
         changes.update(closed_at=None, resolved_at=None, outcome=None, customer_confirmed=False)
     changes.update(extra or {})
     record_changes(session, case, changes, actor=actor, action=f"case.{target}", entity_type="case",
-                   reason=reason, case_id=case.id, brand_id=case.brand_id)
+                   reason=reason, case_id=IdOf(case), brand_id=case.brand_id)
 
 
 def transition(session: Session, *, case_id: int, to: str, actor: Actor, scope: Scope = ALL_BRANDS,

@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from cauce.audit.service import SYSTEM, Actor, record
+from cauce.audit.service import SYSTEM, Actor, IdOf, deferred, record
 from cauce.brands import service as brands
 from cauce.brands.models import Brand
 from cauce.cases import service as cases
 from cauce.cases.models import Case
+from cauce.cases.service import RouteResult
 from cauce.db import utcnow
 from cauce.errors import CauceError
 from cauce.mentions.models import Mention, MetricSnapshot
@@ -59,15 +60,27 @@ def _existing(session: Session, brand_id: int, channel: str, external_id: str) -
                                                 Mention.external_id == external_id))
 
 
-def _refresh_metrics(session: Session, mention: Mention, item: MentionIn) -> bool:
-    last = session.scalar(select(MetricSnapshot).where(MetricSnapshot.mention_id == mention.id)
-                          .order_by(MetricSnapshot.observed_at.desc(), MetricSnapshot.id.desc()).limit(1))
+Metrics = tuple[int, int, int, int]  # likes, reposts, replies, followers
+
+
+def _refresh_metrics(session: Session, mention: Mention, item: MentionIn,
+                     latest: dict[int, Metrics] | None = None) -> bool:
+    """Store a new snapshot when the engagement changed; `latest` caches each mention's last reading."""
+    last: Metrics | None
+    if latest is not None and mention.id in latest:
+        last = latest[mention.id]
+    else:
+        row = session.scalar(select(MetricSnapshot).where(MetricSnapshot.mention_id == mention.id)
+                             .order_by(MetricSnapshot.observed_at.desc(), MetricSnapshot.id.desc()).limit(1))
+        last = (row.likes, row.reposts, row.replies, row.followers) if row is not None else None
     current = (item.metrics.likes, item.metrics.reposts, item.metrics.replies, item.author.followers)
-    if last is not None and (last.likes, last.reposts, last.replies, last.followers) == current:
+    if last == current:
         return False
     session.add(MetricSnapshot(mention_id=mention.id, observed_at=utcnow(), likes=current[0], reposts=current[1],
                                replies=current[2], followers=current[3]))
     mention.author_followers = item.author.followers
+    if latest is not None:
+        latest[mention.id] = current
     return True
 
 
@@ -127,6 +140,8 @@ class _BatchState:
     parents: dict[tuple[int, str, str], str | None] | None = None
     authors: dict[tuple[int, str, str], tuple[Handle, Person]] | None = None
     histories: dict[tuple[int, int], list[Any]] | None = None
+    new_people: set[int] = field(default_factory=set)  # created by `_prefetch`: no history yet
+    latest: dict[int, Metrics] | None = None  # last metric snapshot of the mentions in `existing`
 
 
 def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
@@ -135,8 +150,11 @@ def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
         yield ordered[start:start + size]
 
 
-def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState) -> None:
-    """Read in a few queries what `_prepare` would otherwise ask the database for mention by mention."""
+def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, *, create_people: bool) -> None:
+    """Read in a few queries what `_prepare` would otherwise ask the database for mention by mention.
+
+    With `create_people`, the authors seen for the first time are created here in one batched insert.
+    """
     resolved: list[tuple[Brand, MentionIn]] = []
     for item in items:
         try:
@@ -153,6 +171,15 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState) 
             key = (m.brand_id, m.channel, m.external_id)
             if key in keys:
                 batch.existing[key] = m
+    batch.latest = {}
+    for ids in _chunks(m.id for m in batch.existing.values()):
+        newest = func.row_number().over(partition_by=MetricSnapshot.mention_id,
+                                        order_by=(MetricSnapshot.observed_at.desc(), MetricSnapshot.id.desc()))
+        last = select(MetricSnapshot.mention_id, MetricSnapshot.likes, MetricSnapshot.reposts,
+                      MetricSnapshot.replies, MetricSnapshot.followers, newest.label("rank")) \
+            .where(MetricSnapshot.mention_id.in_(ids)).subquery()
+        for row in session.execute(select(last).where(last.c.rank == 1)):
+            batch.latest[row.mention_id] = (row.likes, row.reposts, row.replies, row.followers)
     wanted = {(b.id, i.channel, i.in_reply_to) for b, i in resolved if i.in_reply_to and not i.conversation_id}
     batch.parents = {}
     for ids in _chunks(r for _, _, r in wanted):
@@ -169,6 +196,11 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState) 
     pairs = {(b.id, batch.authors[k][1].id) for b, i in resolved
              if (k := (b.organisation_id, i.channel, people.normalise_handle(i.author.handle))) in batch.authors}
     batch.histories = {pair: [] for pair in pairs}
+    if create_people:
+        batch.new_people = people.create_missing(session, (
+            people.Sighting(b.organisation_id, i.channel, i.author.handle, i.author.name, i.author.followers,
+                            i.created_at)
+            for b, i in resolved if (b.id, i.channel, i.id) not in batch.existing), batch.authors)
     if not pairs:
         return
     brand_ids = {b for b, _ in pairs}
@@ -221,14 +253,14 @@ def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepa
     else:
         existing = _existing(session, brand.id, item.channel, item.id)
     if existing is not None:
-        changed = _refresh_metrics(session, existing, item)
+        changed = _refresh_metrics(session, existing, item, batch.latest)
         return IngestResult("duplicate", item.id, existing.id, existing.case_id, metrics_updated=changed)
     author = people.match_or_create(session, organisation_id=brand.organisation_id, channel=item.channel,
                                     handle=item.author.handle, display_name=item.author.name,
                                     followers=item.author.followers, seen_at=item.created_at,
                                     known=batch.authors)
     rows: Sequence[Any] | None = None
-    if author.created:
+    if author.created or author.person.id in batch.new_people:
         rows = ()  # a person first seen now has said nothing before
         if batch.histories is not None:
             batch.histories[(brand.id, author.person.id)] = []
@@ -288,9 +320,9 @@ def _index_cases(session: Session, pending: Sequence[_Prepared]) -> _CaseIndex:
     return index
 
 
-def _apply(session: Session, prepared: _Prepared, assessment: Assessment, *, actor: Actor, source: str,
-           thread_window: timedelta, now: datetime, cases_index: _CaseIndex | None = None) -> IngestResult:
-    """Route the assessed mention into a case and store it, its first snapshot and its audit event."""
+def _route(session: Session, prepared: _Prepared, assessment: Assessment, *, actor: Actor, source: str,
+           thread_window: timedelta, now: datetime, cases_index: _CaseIndex | None) -> tuple[RouteResult, Mention]:
+    """Route the assessed mention into a case; the mention row is built but not added yet."""
     item, brand, conversation = prepared.item, prepared.brand, prepared.conversation
     routed = cases.route(
         session, brand=brand, person_id=prepared.person_id, channel=item.channel,
@@ -309,19 +341,58 @@ def _apply(session: Session, prepared: _Prepared, assessment: Assessment, *, act
         pqr_type=assessment.pqr_type, category=assessment.category, author_role=assessment.author_role,
         priority=assessment.priority, abusive=assessment.abusive, threat=assessment.threat,
         legal_risk=assessment.legal_risk, raw=item.extra_fields(),
-        case_id=routed.case.id if routed.case is not None else None,
     )
-    session.add(mention)
-    session.flush()  # a concurrent copy fails here on the unique key; see _isolated
-    session.add(MetricSnapshot(mention_id=mention.id, observed_at=now, likes=item.metrics.likes,
-                               reposts=item.metrics.reposts, replies=item.metrics.replies,
-                               followers=item.author.followers))
-    record(session, actor=actor, action="mention.ingested", entity_type="mention", entity_id=mention.id,
-           case_id=mention.case_id, brand_id=brand.id,
+    record(session, actor=actor, action="mention.ingested", entity_type="mention", entity_id=IdOf(mention),
+           case_id=IdOf(routed.case) if routed.case is not None else None, brand_id=brand.id,
            after={"channel": item.channel, "external_id": item.id, "source": source,
                   "priority": assessment.priority, "pqr_type": assessment.pqr_type})
+    return routed, mention
+
+
+def _snapshot(item: MentionIn, mention: Mention, now: datetime) -> MetricSnapshot:
+    return MetricSnapshot(mention_id=mention.id, observed_at=now, likes=item.metrics.likes,
+                          reposts=item.metrics.reposts, replies=item.metrics.replies,
+                          followers=item.author.followers)
+
+
+def _result(item: MentionIn, routed: RouteResult, mention: Mention, assessment: Assessment) -> IngestResult:
     return IngestResult("created", item.id, mention.id, mention.case_id, case_created=routed.created,
                         priority=assessment.priority)
+
+
+def _apply(session: Session, prepared: _Prepared, assessment: Assessment, *, actor: Actor, source: str,
+           thread_window: timedelta, now: datetime, cases_index: _CaseIndex | None = None) -> IngestResult:
+    """Route the assessed mention into a case and store it, its first snapshot and its audit event."""
+    with deferred(session):  # the mention's event needs its id: written after the flush below
+        routed, mention = _route(session, prepared, assessment, actor=actor, source=source,
+                                 thread_window=thread_window, now=now, cases_index=cases_index)
+        session.flush()  # the new case's id
+        mention.case_id = routed.case.id if routed.case is not None else None
+        session.add(mention)
+        session.flush()  # a concurrent copy fails here on the unique key; see _isolated
+        session.add(_snapshot(prepared.item, mention, now))
+    return _result(prepared.item, routed, mention, assessment)
+
+
+def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequence[Assessment], *,
+               actor: Actor, source: str, thread_window: timedelta, now: datetime,
+               cases_index: _CaseIndex) -> list[IngestResult]:
+    """`_apply` for a whole batch with a handful of batched inserts and no savepoints.
+
+    Any failure propagates: the caller's transaction is rolled back and the batch retried with
+    every mention isolated (`ingest_batch`).
+    """
+    with deferred(session):
+        routed = [_route(session, p, a, actor=actor, source=source, thread_window=thread_window, now=now,
+                         cases_index=cases_index) for p, a in zip(pending, assessments, strict=True)]
+        session.flush()  # new cases, in one batched insert
+        for route, mention in routed:
+            mention.case_id = route.case.id if route.case is not None else None
+        session.add_all(mention for _, mention in routed)
+        session.flush()  # mentions; a copy stored concurrently elsewhere fails here
+        session.add_all(_snapshot(p.item, mention, now) for p, (_, mention) in zip(pending, routed, strict=True))
+    return [_result(p.item, route, mention, a)
+            for p, (route, mention), a in zip(pending, routed, assessments, strict=True)]
 
 
 def _isolated(session: Session, item: MentionIn, step: Callable[[], IngestResult]) -> IngestResult:
@@ -354,10 +425,13 @@ def ingest_one_safely(session: Session, item: MentionIn, **kwargs: Any) -> Inges
 
 
 def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = SYSTEM, source: str = "api",
-                thread_window: timedelta = timedelta(hours=72), now: datetime | None = None) -> list[IngestResult]:
+                thread_window: timedelta = timedelta(hours=72), now: datetime | None = None,
+                isolated: bool = True) -> list[IngestResult]:
     """Ingest a batch in order, with one vectorised triage call for the whole batch.
 
-    Results come back in input order; each mention is still isolated (a bad one never sinks the rest).
+    Results come back in input order. `isolated`: each mention in its own savepoint, so a bad one
+    never sinks the rest. Without it the batch is written in a few batched inserts and any failure
+    raises — for callers that roll back and retry isolated (`ingest_batch`).
     """
     now = now or utcnow()
     batch = _BatchState()
@@ -367,7 +441,7 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
     again: list[int] = []  # a second copy within the batch: ingested after the first is stored
     session.flush()
     with session.no_autoflush:
-        _prefetch(session, items, batch)
+        _prefetch(session, items, batch, create_people=not isolated)
         for index, item in enumerate(items):
             key = (item.brand.strip().casefold(), item.channel, item.id)
             if key in seen:
@@ -381,6 +455,13 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
                 pending.append((index, outcome))
         assessments = _assess_all([(p.item, p.history) for _, p in pending])
         cases_index: _CaseIndex | None = _index_cases(session, [p for _, p in pending]) if pending else None
+        if not isolated and cases_index is not None:
+            applied = _apply_all(session, [p for _, p in pending], assessments, actor=actor, source=source,
+                                 thread_window=thread_window, now=now, cases_index=cases_index)
+            for (index, prepared), outcome in zip(pending, applied, strict=True):
+                results[index] = outcome
+                _remember(batch, prepared.item, outcome, session)
+            pending, assessments = [], []
         for (index, prepared), assessment in zip(pending, assessments, strict=True):
             step = partial(_apply, session, prepared, assessment, actor=actor, source=source,
                            thread_window=thread_window, now=now, cases_index=cases_index)
@@ -388,9 +469,28 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
             if outcome.status != "created":
                 cases_index = None  # a rolled-back step may have left the index stale: query from here on
     for index in again:
-        results[index] = ingest_one_safely(session, items[index], actor=actor, source=source,
-                                           thread_window=thread_window, now=now)
+        if isolated:
+            results[index] = ingest_one_safely(session, items[index], actor=actor, source=source,
+                                               thread_window=thread_window, now=now)
+            continue
+        with session.no_autoflush:  # the first copy is in `batch.existing` now: this one is a duplicate
+            outcome = _prepare(session, items[index], batch=batch)
+        if not isinstance(outcome, IngestResult):
+            raise RuntimeError(f"second copy of {items[index].id} found no first copy")  # retried isolated
+        results[index] = outcome
     return [r for r in results if r is not None]
+
+
+def _remember(batch: _BatchState, item: MentionIn, outcome: IngestResult, session: Session) -> None:
+    """Make a mention stored by this batch known to later copies of it in the same batch."""
+    if outcome.mention_id is None or batch.existing is None or batch.latest is None:
+        return
+    mention = session.get(Mention, outcome.mention_id)  # in the identity map: no query
+    if mention is None:
+        return
+    batch.existing[(mention.brand_id, mention.channel, mention.external_id)] = mention
+    batch.latest[mention.id] = (item.metrics.likes, item.metrics.reposts, item.metrics.replies,
+                                item.author.followers)
 
 
 def _isolated_prepare(session: Session, item: MentionIn, batch: _BatchState) -> _Prepared | IngestResult:
@@ -419,6 +519,11 @@ def ingest_batch(db_session_factory: Any, items: Iterable[MentionIn], *, batch_s
     batch: list[MentionIn] = []
 
     def flush(chunk: list[MentionIn]) -> list[IngestResult]:
+        try:
+            with db_session_factory() as session:
+                return ingest_many(session, chunk, isolated=False, **kwargs)
+        except Exception:  # the batch is rolled back and retried with each mention isolated
+            log.debug("batched ingest failed; retrying with each mention isolated", exc_info=True)
         try:
             with db_session_factory() as session:
                 return ingest_many(session, chunk, **kwargs)

@@ -103,6 +103,46 @@ def prefetch_handles(session: Session, keys: Iterable[tuple[int, str, str]],
     return out
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """A handle seen in a batch, with what the first post by it says about its owner."""
+
+    organisation_id: int
+    channel: str
+    handle: str
+    display_name: str | None
+    followers: int
+    seen_at: datetime
+
+
+def create_missing(session: Session, sightings: Iterable[Sighting],
+                   known: dict[tuple[int, str, str], tuple[Handle, Person]]) -> set[int]:
+    """Create, in two batched inserts, the People of handles `known` lacks; add them to `known`.
+
+    No savepoint: a handle created concurrently elsewhere fails the caller's flush, and the caller
+    retries its batch one mention at a time (`match_or_create` resolves that race). Returns the new
+    people's ids.
+    """
+    fresh: dict[tuple[int, str, str], tuple[Sighting, Person]] = {}
+    for seen in sightings:
+        key = (seen.organisation_id, seen.channel, normalise_handle(seen.handle))
+        if key in known or key in fresh:
+            continue
+        fresh[key] = (seen, Person(organisation_id=seen.organisation_id, display_name=seen.display_name or key[2],
+                                   first_seen_at=seen.seen_at, last_seen_at=seen.seen_at))
+    if not fresh:
+        return set()
+    session.add_all(person for _, person in fresh.values())
+    session.flush()
+    for key, (seen, person) in fresh.items():
+        handle_row = Handle(organisation_id=seen.organisation_id, person_id=person.id, channel=seen.channel,
+                            handle=key[2], display_name=seen.display_name, followers=seen.followers)
+        session.add(handle_row)
+        known[key] = (handle_row, person)
+    session.flush()
+    return {person.id for _, person in fresh.values()}
+
+
 def get(session: Session, *, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
