@@ -376,7 +376,7 @@ def _apply(session: Session, prepared: _Prepared, assessment: Assessment, *, act
 
 def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequence[Assessment], *,
                actor: Actor, source: str, thread_window: timedelta, now: datetime,
-               cases_index: _CaseIndex) -> list[IngestResult]:
+               cases_index: _CaseIndex) -> list[tuple[IngestResult, Mention]]:
     """`_apply` for a whole batch with a handful of batched inserts and no savepoints.
 
     Any failure propagates: the caller's transaction is rolled back and the batch retried with
@@ -391,7 +391,7 @@ def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequ
         session.add_all(mention for _, mention in routed)
         session.flush()  # mentions; a copy stored concurrently elsewhere fails here
         session.add_all(_snapshot(p.item, mention, now) for p, (_, mention) in zip(pending, routed, strict=True))
-    return [_result(p.item, route, mention, a)
+    return [(_result(p.item, route, mention, a), mention)
             for p, (route, mention), a in zip(pending, routed, assessments, strict=True)]
 
 
@@ -458,9 +458,9 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
         if not isolated and cases_index is not None:
             applied = _apply_all(session, [p for _, p in pending], assessments, actor=actor, source=source,
                                  thread_window=thread_window, now=now, cases_index=cases_index)
-            for (index, prepared), outcome in zip(pending, applied, strict=True):
+            for (index, prepared), (outcome, stored) in zip(pending, applied, strict=True):
                 results[index] = outcome
-                _remember(batch, prepared.item, outcome, session)
+                _remember(batch, prepared.item, stored)
             pending, assessments = [], []
         for (index, prepared), assessment in zip(pending, assessments, strict=True):
             step = partial(_apply, session, prepared, assessment, actor=actor, source=source,
@@ -481,12 +481,9 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
     return [r for r in results if r is not None]
 
 
-def _remember(batch: _BatchState, item: MentionIn, outcome: IngestResult, session: Session) -> None:
+def _remember(batch: _BatchState, item: MentionIn, mention: Mention) -> None:
     """Make a mention stored by this batch known to later copies of it in the same batch."""
-    if outcome.mention_id is None or batch.existing is None or batch.latest is None:
-        return
-    mention = session.get(Mention, outcome.mention_id)  # in the identity map: no query
-    if mention is None:
+    if batch.existing is None or batch.latest is None:
         return
     batch.existing[(mention.brand_id, mention.channel, mention.external_id)] = mention
     batch.latest[mention.id] = (item.metrics.likes, item.metrics.reposts, item.metrics.replies,
