@@ -23,7 +23,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("connectors: Jetstream filter", ["benchmarks/connectors/jetstream_filter.py", "50000"]),
     ("connectors: polling overhead", ["benchmarks/connectors/polling_overhead.py", "200"]),
     ("reports", ["benchmarks/reports/run.py"]),
-    ("web", ["benchmarks/web/run.py"]),
+    ("web", ["benchmarks/web/bench_web.py"]),
 ]
 
 
