@@ -150,6 +150,18 @@ def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
         yield ordered[start:start + size]
 
 
+def _stored(session: Session, keys: set[tuple[int, str, str]], *columns: Any) -> Iterator[Any]:
+    """Rows (brand_id, channel, external_id, *columns) of the stored mentions with these keys."""
+    brand_ids = {b for b, _, _ in keys}
+    channels = {c for _, c, _ in keys}
+    for ids in _chunks(e for _, _, e in keys):  # the filters follow the unique key's columns
+        query = select(Mention.brand_id, Mention.channel, Mention.external_id, *columns).where(
+            Mention.brand_id.in_(brand_ids), Mention.channel.in_(channels), Mention.external_id.in_(ids))
+        for row in session.execute(query):
+            if (row.brand_id, row.channel, row.external_id) in keys:
+                yield row
+
+
 def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, *, create_people: bool) -> None:
     """Read in a few queries what `_prepare` would otherwise ask the database for mention by mention.
 
@@ -162,15 +174,7 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, 
         except CauceError:
             continue  # reported by `_prepare`
     keys = {(b.id, i.channel, i.id) for b, i in resolved}
-    brand_ids = {b for b, _, _ in keys}
-    channels = {c for _, c, _ in keys}
-    batch.existing = {}
-    for ids in _chunks(i.id for _, i in resolved):  # the filters follow the unique key's columns
-        for m in session.scalars(select(Mention).where(Mention.brand_id.in_(brand_ids),
-                                                       Mention.channel.in_(channels), Mention.external_id.in_(ids))):
-            key = (m.brand_id, m.channel, m.external_id)
-            if key in keys:
-                batch.existing[key] = m
+    batch.existing = {(r.brand_id, r.channel, r.external_id): r.Mention for r in _stored(session, keys, Mention)}
     batch.latest = {}
     for ids in _chunks(m.id for m in batch.existing.values()):
         newest = func.row_number().over(partition_by=MetricSnapshot.mention_id,
@@ -181,15 +185,8 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, 
         for row in session.execute(select(last).where(last.c.rank == 1)):
             batch.latest[row.mention_id] = (row.likes, row.reposts, row.replies, row.followers)
     wanted = {(b.id, i.channel, i.in_reply_to) for b, i in resolved if i.in_reply_to and not i.conversation_id}
-    batch.parents = {}
-    for ids in _chunks(r for _, _, r in wanted):
-        for row in session.execute(select(Mention.brand_id, Mention.channel, Mention.external_id,
-                                          Mention.conversation_id)
-                                   .where(Mention.brand_id.in_(brand_ids), Mention.channel.in_(channels),
-                                          Mention.external_id.in_(ids))):
-            key = (row.brand_id, row.channel, row.external_id)
-            if key in wanted:
-                batch.parents[key] = row.conversation_id
+    batch.parents = {(r.brand_id, r.channel, r.external_id): r.conversation_id
+                     for r in _stored(session, wanted, Mention.conversation_id)}
     batch.authors = people.prefetch_handles(
         session, {(b.organisation_id, i.channel, i.author.handle) for b, i in resolved
                   if (b.id, i.channel, i.id) not in batch.existing})
@@ -363,24 +360,17 @@ def _result(item: MentionIn, routed: RouteResult, mention: Mention, assessment: 
 def _apply(session: Session, prepared: _Prepared, assessment: Assessment, *, actor: Actor, source: str,
            thread_window: timedelta, now: datetime, cases_index: _CaseIndex | None = None) -> IngestResult:
     """Route the assessed mention into a case and store it, its first snapshot and its audit event."""
-    with deferred(session):  # the mention's event needs its id: written after the flush below
-        routed, mention = _route(session, prepared, assessment, actor=actor, source=source,
-                                 thread_window=thread_window, now=now, cases_index=cases_index)
-        session.flush()  # the new case's id
-        mention.case_id = routed.case.id if routed.case is not None else None
-        session.add(mention)
-        session.flush()  # a concurrent copy fails here on the unique key; see _isolated
-        session.add(_snapshot(prepared.item, mention, now))
-    return _result(prepared.item, routed, mention, assessment)
+    return _apply_all(session, [prepared], [assessment], actor=actor, source=source, thread_window=thread_window,
+                      now=now, cases_index=cases_index)[0][0]
 
 
 def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequence[Assessment], *,
                actor: Actor, source: str, thread_window: timedelta, now: datetime,
-               cases_index: _CaseIndex) -> list[tuple[IngestResult, Mention]]:
-    """`_apply` for a whole batch with a handful of batched inserts and no savepoints.
+               cases_index: _CaseIndex | None) -> list[tuple[IngestResult, Mention]]:
+    """Route and store many assessed mentions with a handful of batched inserts and no savepoints.
 
-    Any failure propagates: the caller's transaction is rolled back and the batch retried with
-    every mention isolated (`ingest_batch`).
+    Any failure propagates: a caller that writes a whole batch rolls it back and retries with every
+    mention isolated (`ingest_batch`). Audit events are written after the flushes that give them ids.
     """
     with deferred(session):
         routed = [_route(session, p, a, actor=actor, source=source, thread_window=thread_window, now=now,
@@ -389,7 +379,7 @@ def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequ
         for route, mention in routed:
             mention.case_id = route.case.id if route.case is not None else None
         session.add_all(mention for _, mention in routed)
-        session.flush()  # mentions; a copy stored concurrently elsewhere fails here
+        session.flush()  # mentions; a copy stored concurrently elsewhere fails here (see `_isolated`)
         session.add_all(_snapshot(p.item, mention, now) for p, (_, mention) in zip(pending, routed, strict=True))
     return [(_result(p.item, route, mention, a), mention)
             for p, (route, mention), a in zip(pending, routed, assessments, strict=True)]
