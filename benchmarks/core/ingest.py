@@ -31,6 +31,7 @@ from cauce.mentions.service import ingest_batch
 from cauce.triage import service as triage
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+BATCH = 200
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 
@@ -82,7 +83,7 @@ def burst(n: int) -> list[MentionIn]:
 
 def run_ingest(db: Database, items: list[MentionIn]) -> tuple[float, Counter[str]]:
     began = time.perf_counter()
-    counts = Counter(r.status for r in ingest_batch(db.session, items, batch_size=200, source="bench"))
+    counts = Counter(r.status for r in ingest_batch(db.session, items, batch_size=BATCH, source="bench"))
     return time.perf_counter() - began, counts
 
 

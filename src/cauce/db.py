@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, inspect, text
+from sqlalchemy import JSON, DateTime, Engine, Integer, MetaData, create_engine, event, insert, inspect, text
+from sqlalchemy import Table as _Table
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +55,94 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def reserve_ids(session: Session, table: _Table, count: int) -> list[int]:
+    """`count` unused ids for new rows of `table` (single integer `id` key), in increasing order.
+
+    PostgreSQL: from the table's sequence, in one round trip. SQLite: the ids after the largest
+    stored one — safe because a writing transaction holds the database's write lock from BEGIN
+    IMMEDIATE on; the caller inserts the rows before it reserves again.
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.connection().execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": count})
+        return sorted(rows.scalars())
+    top = session.connection().execute(text(f'SELECT coalesce(max(id), 0) FROM "{table.name}"')).scalar_one()
+    return list(range(top + 1, top + 1 + count))
+
+
+def bulk_insert(session: Session, table: _Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many new rows (dicts with the same keys) in the session's transaction.
+
+    PostgreSQL: one `COPY … FROM STDIN`, several times faster than an executemany of INSERTs for
+    the thousands of rows a batched ingest writes. Constraints and triggers apply as for INSERT, so
+    a duplicate key still fails the caller's transaction. SQLite: an executemany.
+    """
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    import psycopg
+    from psycopg.types.json import Json
+
+    names = list(rows[0])
+    as_json = [isinstance(table.c[name].type, JSON) for name in names]
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([Json(row[n]) if json else row[n] for n, json in zip(names, as_json, strict=True)])
+    except psycopg.Error as exc:
+        # Raised as SQLAlchemy raises it for an INSERT (IntegrityError for a duplicate key…), so
+        # callers handle both backends alike.
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+
+
+@event.listens_for(Session, "before_flush")
+def _reserve_ids(session: Session, _context: Any, _instances: Any) -> None:
+    """On PostgreSQL, give the new rows of a flush their ids from the table's sequence up front.
+
+    One `nextval` round trip per table instead of a multi-row `INSERT … RETURNING id`: with every
+    key known, SQLAlchemy sends a plain executemany, which psycopg pipelines with one prepared
+    statement, instead of a long statement psycopg must re-parse for every batch (a third of
+    PostgreSQL's batched-ingest time). Ids follow the order the rows were added, as before.
+    """
+    if len(session.new) < 2 or session.get_bind().dialect.name != "postgresql":
+        return
+    waiting: dict[_Table, list[Any]] = {}
+    for obj in session.new:
+        state = inspect(obj)
+        table = state.mapper.local_table
+        if isinstance(table, _Table) and _has_serial_id(table) and getattr(obj, "id", 0) is None:
+            waiting.setdefault(table, []).append(state)
+    for table, states in waiting.items():
+        if len(states) < 2:
+            continue
+        states.sort(key=lambda s: s.insert_order)
+        for state, new_id in zip(states, reserve_ids(session, table, len(states)), strict=True):
+            state.obj().id = new_id
+
+
+_SERIAL: dict[str, bool] = {}
+
+
+def _has_serial_id(table: _Table) -> bool:
+    """A single integer `id` primary key filled by a sequence."""
+    known = _SERIAL.get(table.name)
+    if known is None:
+        key = list(table.primary_key.columns)
+        known = _SERIAL[table.name] = (
+            len(key) == 1 and key[0].name == "id" and key[0].autoincrement in (True, "auto")
+            and isinstance(key[0].type, Integer))
+    return known
 
 
 class DatabaseNotMigrated(CauceError):

@@ -7,7 +7,8 @@ sealed row and any DELETE; the ORM refuses them too.
 Sealing: events are inserted with a pending hash and sealed together just before their
 transaction commits — under the database's write lock (SQLite takes it at BEGIN IMMEDIATE) or an
 advisory transaction lock (PostgreSQL) — so the chain, ordered by `seq`, never forks, and a
-transaction that writes many events pays for one chain read and one batched update.
+transaction that writes many events pays for one chain read and one batched update. Batch writers
+(`deferred`) skip the update: their events are inserted already sealed, under the same lock.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from sqlalchemy import Table, bindparam, event, func, inspect, select, text, upd
 from sqlalchemy.orm import Session
 
 from cauce.audit.models import AuditEvent
-from cauce.db import utcnow
+from cauce.db import bulk_insert, reserve_ids, utcnow
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 7_270_101  # arbitrary, stable: "audit chain" advisory lock
@@ -77,27 +78,31 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _json_default(value: Any) -> Any:
+    """What `json.dumps` cannot encode itself, encoded as `_jsonable` would."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, set):
+        return list(value)
+    return str(value)
+
+
 def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps(_jsonable(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # The fields are `_jsonable` already (string keys), so json's own encoding gives the same text.
+    payload = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default)
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
-def _hashed_fields(row: AuditEvent) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "created_at": row.created_at.isoformat(timespec="microseconds"),
-        "actor_type": row.actor_type,
-        "actor_id": row.actor_id,
-        "actor_label": row.actor_label,
-        "brand_id": row.brand_id,
-        "case_id": row.case_id,
-        "entity_type": row.entity_type,
-        "entity_id": row.entity_id,
-        "action": row.action,
-        "before": row.before,
-        "after": row.after,
-        "reason": row.reason,
-    }
+_HASHED = ("id", "created_at", "actor_type", "actor_id", "actor_label", "brand_id", "case_id", "entity_type",
+           "entity_id", "action", "before", "after", "reason")
+
+
+def _hashed_fields(row: AuditEvent | dict[str, Any]) -> dict[str, Any]:
+    """The fields the hash covers, from an ORM row or a row about to be inserted."""
+    fields = dict(row) if isinstance(row, dict) else {name: getattr(row, name) for name in _HASHED}
+    hashed = {name: fields[name] for name in _HASHED}
+    hashed["created_at"] = fields["created_at"].isoformat(timespec="microseconds")
+    return hashed
 
 
 _PENDING_KEY = "cauce_audit_pending"
@@ -151,35 +156,39 @@ def record(
          before=before, after=after, reason=reason, case_id=case_id, brand_id=brand_id)
 
 
-def _add(session: Session, *, created_at: datetime, actor: Actor, action: str, entity_type: str, entity_id: Any,
-         before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str | None,
-         case_id: int | IdOf | None, brand_id: int | None) -> None:
-    row = AuditEvent(
-        created_at=created_at,
-        actor_type=actor.type,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        brand_id=brand_id,
-        case_id=_resolve(session, case_id),
-        entity_type=entity_type,
-        entity_id=str(_resolve(session, entity_id)),
-        action=action,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-        reason=reason,
-        prev_hash="",
-        hash=f"pending:{uuid.uuid4().hex}",
-    )
+def _values(session: Session, *, created_at: datetime, actor: Actor, action: str, entity_type: str, entity_id: Any,
+            before: dict[str, Any] | None, after: dict[str, Any] | None, reason: str | None,
+            case_id: int | IdOf | None, brand_id: int | None) -> dict[str, Any]:
+    return {
+        "created_at": created_at,
+        "actor_type": actor.type,
+        "actor_id": actor.id,
+        "actor_label": actor.label,
+        "brand_id": brand_id,
+        "case_id": _resolve(session, case_id),
+        "entity_type": entity_type,
+        "entity_id": str(_resolve(session, entity_id)),
+        "action": action,
+        "before": _jsonable(before) if before is not None else None,
+        "after": _jsonable(after) if after is not None else None,
+        "reason": reason,
+    }
+
+
+def _add(session: Session, **event: Any) -> None:
+    row = AuditEvent(**_values(session, **event), prev_hash="", hash=f"pending:{uuid.uuid4().hex}")
     session.add(row)
     session.info.setdefault(_PENDING_KEY, []).append(row)
 
 
 @contextmanager
 def deferred(session: Session) -> Iterator[None]:
-    """Queue the events recorded inside; write them, in order, when the block ends without error.
+    """Queue the events recorded inside; write them, in order and sealed, when the block ends without error.
 
     For batch writers that flush many new rows at once: each event's ids are read after that flush
-    instead of forcing one flush per row. An error inside drops the queue (the caller rolls back).
+    instead of forcing one flush per row, and the events go in with one batched insert, already
+    sealed into the chain (no ORM rows, no sealing update at commit). An error inside drops the
+    queue (the caller rolls back).
     """
     if session.info.get(_DEFERRED_KEY) is not None:
         yield  # already deferring: the outer block writes
@@ -191,8 +200,37 @@ def deferred(session: Session) -> Iterator[None]:
     finally:
         session.info.pop(_DEFERRED_KEY, None)
     session.flush()
-    for kwargs in queue:
-        _add(session, **kwargs)
+    _insert_sealed(session, [_values(session, **kwargs) for kwargs in queue])
+
+
+def _chain_head(session: Session) -> tuple[int, str]:
+    """Take the chain lock (held until the transaction ends) and read the last sealed link."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.is_not(None))
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    if last is None or last[0] is None:
+        return 0, GENESIS
+    return last[0], last[1]
+
+
+def _insert_sealed(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert events already linked into the chain (under the chain lock, like `_seal_pending`)."""
+    if not rows:
+        return
+    table = AuditEvent.__table__
+    assert isinstance(table, Table)
+    ids = reserve_ids(session, table, len(rows))  # the hash covers the id
+    seq, prev_hash = _chain_head(session)
+    for row, row_id in zip(rows, ids, strict=True):
+        seq += 1
+        row["id"] = row_id
+        sealed = _digest(prev_hash, _hashed_fields(row) | {"seq": seq})
+        row.update(seq=seq, prev_hash=prev_hash, hash=sealed)
+        prev_hash = sealed
+    bulk_insert(session, table, rows)
 
 
 @event.listens_for(Session, "before_commit")
@@ -207,14 +245,7 @@ def _seal_pending(session: Session) -> None:
     rows = sorted((r for r in pending if inspect(r).persistent), key=lambda r: r.id)
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.is_not(None))
-        .order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq: int = last[0] if last is not None and last[0] is not None else 0
-    prev_hash: str = last[1] if last is not None else GENESIS
+    seq, prev_hash = _chain_head(session)
     updates = []
     for row in rows:
         seq += 1

@@ -14,6 +14,7 @@ import holidays as holidays_lib
 from cauce.brands.policy import WEEKDAYS, BrandPolicy
 
 _MAX_DAYS_SCANNED = 3 * 366  # a calendar with no open day at all must not loop forever
+_MAX_REMEMBERED = 20_000
 
 
 @lru_cache(maxsize=64)
@@ -21,6 +22,7 @@ def _country_holidays(country: str, year: int) -> holidays_lib.HolidayBase:
     return holidays_lib.country_holidays(country, years=year)
 
 
+@lru_cache(maxsize=16384)  # SLA clocks ask about the same few weeks for every new case
 def is_holiday(country: str, day: date) -> bool:
     try:
         return day in _country_holidays(country.upper(), day.year)
@@ -36,6 +38,14 @@ class BusinessCalendar:
         for day, span in policy.business_hours.items():
             start, _, end = span.partition("-")
             self.hours[WEEKDAYS.index(day)] = (time.fromisoformat(start), time.fromisoformat(end))
+        # Every mention added to a case recomputes its due times from the same start: remember them.
+        self._due: dict[tuple[str, datetime, float], datetime] = {}
+
+    def _remember(self, key: tuple[str, datetime, float], due: datetime) -> datetime:
+        if len(self._due) >= _MAX_REMEMBERED:
+            self._due.clear()
+        self._due[key] = due
+        return due
 
     def is_business_day(self, day: date) -> bool:
         """A working day for legal terms: Monday–Friday and not a national holiday."""
@@ -49,6 +59,11 @@ class BusinessCalendar:
 
     def add_business_minutes(self, start: datetime, minutes: float) -> datetime:
         """The moment `minutes` of opening time after `start` (UTC in, UTC out)."""
+        found = self._due.get(("minutes", start, minutes))
+        return found if found is not None else self._remember(("minutes", start, minutes),
+                                                             self._add_business_minutes(start, minutes))
+
+    def _add_business_minutes(self, start: datetime, minutes: float) -> datetime:
         remaining = timedelta(minutes=minutes)
         local = start.astimezone(self.tz)
         day = local.date()
@@ -84,6 +99,11 @@ class BusinessCalendar:
 
         Ley 1755 de 2015 counts terms in working days from the day after the petition is received.
         """
+        found = self._due.get(("days", start, days))
+        return found if found is not None else self._remember(("days", start, days),
+                                                             self._add_business_days(start, days))
+
+    def _add_business_days(self, start: datetime, days: int) -> datetime:
         day = start.astimezone(self.tz).date()
         counted = 0
         for _ in range(_MAX_DAYS_SCANNED * 2):
