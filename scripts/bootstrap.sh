@@ -12,6 +12,9 @@ if [ "${1:-}" = "--test" ]; then
   extras="[dev]"
 fi
 .venv/bin/pip install --quiet --disable-pip-version-check -e ".${extras}" 2>&1 | grep -v "^WARNING: Location" || true
+# An editable install is not byte-compiled, and with PYTHONDONTWRITEBYTECODE set (common in
+# containers) every `cauce` command would compile the package again: compile it once here.
+.venv/bin/python -m compileall -q src/cauce >/dev/null
 .venv/bin/python -c "import cauce" >/dev/null
 # The web app's browser packages (htmx, Chart.js) come from npm, pinned by package-lock.json.
 if command -v npm >/dev/null 2>&1; then

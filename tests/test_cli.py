@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,9 +31,27 @@ def invoke(*args: str, input: str | None = None) -> tuple[int, str, str]:
 
 def test_commands_refuse_an_unmigrated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAUCE_DATABASE_URL", f"sqlite:///{tmp_path}/new.db")
-    result = runner.invoke(app, ["brands", "list"])
-    assert result.exit_code != 0
-    assert "cauce db upgrade" in str(result.exception)
+    for command in (["brands", "list"], ["cases", "list"], ["audit", "verify"], ["channels", "list"]):
+        result = runner.invoke(app, command)
+        # A clear message and exit code 1, not a traceback.
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+        assert "cauce db upgrade" in result.stderr
+
+
+def test_help_lists_every_feature_command_and_each_feature_command_runs() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("cases", "brands", "ingest", "triage", "reply", "channels", "outbox", "playbook", "crisis"):
+        assert command in result.stdout
+    for command in ("triage", "reply", "channels", "playbook"):
+        assert runner.invoke(app, [command, "--help"]).exit_code == 0
+
+
+def test_a_short_command_does_not_load_the_other_features() -> None:
+    code = ("import sys; sys.argv = ['cauce', 'cases', 'list']; import cauce.cli; "
+            "print(sorted(m for m in cauce.cli.FEATURE_COMMANDS if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
 
 
 def test_brands_add_and_list_json(env: Path) -> None:

@@ -123,9 +123,8 @@ def test_batched_events_are_inserted_sealed_and_chain_with_the_others(db: Databa
         assert [r.after for r in sealed] == [{"i": 0}, {"i": 1}, {"i": 2}]
         assert all(r.seq is not None and not r.hash.startswith("pending:") for r in sealed)
         record(s, actor=SYSTEM, action="after.batch", entity_type="thing", entity_id=2)
-    with db.session() as s:
-        with deferred(s):
-            record(s, actor=SYSTEM, action="second.batch", entity_type="thing", entity_id=3)
+    with db.session() as s, deferred(s):
+        record(s, actor=SYSTEM, action="second.batch", entity_type="thing", entity_id=3)
     with db.session() as s:
         report = verify_chain(s)
         actions = [r.action for r in s.query(AuditEvent).order_by(AuditEvent.seq)]
@@ -149,9 +148,8 @@ def test_a_rolled_back_savepoint_leaves_no_batched_event_and_no_gap_in_the_chain
 
 
 def test_an_error_inside_a_batch_writes_none_of_its_events(db: Database) -> None:
-    with pytest.raises(RuntimeError), db.session() as s:
-        with deferred(s):
-            record(s, actor=SYSTEM, action="lost", entity_type="thing", entity_id=1)
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), db.session() as s, deferred(s):
+        record(s, actor=SYSTEM, action="lost", entity_type="thing", entity_id=1)
+        raise RuntimeError("boom")
     with db.session() as s:
         assert s.query(AuditEvent).count() == 0

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
-
 from cauce.brands.policy import WEEKDAYS, BrandPolicy
+
+if TYPE_CHECKING:
+    import holidays as holidays_lib
 
 _MAX_DAYS_SCANNED = 3 * 366  # a calendar with no open day at all must not loop forever
 _MAX_REMEMBERED = 20_000
@@ -19,6 +21,8 @@ _MAX_REMEMBERED = 20_000
 
 @lru_cache(maxsize=64)
 def _country_holidays(country: str, year: int) -> holidays_lib.HolidayBase:
+    import holidays as holidays_lib  # on first use: commands that only read cases never need it
+
     return holidays_lib.country_holidays(country, years=year)
 
 
@@ -117,6 +121,8 @@ class BusinessCalendar:
 
 def next_holidays(country: str, *, today: date, count: int = 6) -> list[tuple[date, str]]:
     """The country's next national holidays (the `holidays` package, as the SLA calendar uses)."""
+    import holidays as holidays_lib
+
     try:
         calendar = holidays_lib.country_holidays(country, years=[today.year, today.year + 1], language="es")
     except (NotImplementedError, KeyError):

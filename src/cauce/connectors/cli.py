@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from cauce.clitools import fail, open_database
+
 channels_app = typer.Typer(
     help="Canales: cuentas y fuentes que escucha y por las que responde cada marca.", no_args_is_help=True
 )
@@ -18,18 +20,6 @@ outbox_app = typer.Typer(
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json")]
 
 
-def _database() -> Any:
-    from cauce.config import get_settings
-    from cauce.db import Database, ensure_migrated
-
-    db = Database(get_settings().database_url)
-    ensure_migrated(db)
-    return db
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 def _guarded(func: Any) -> Any:
@@ -39,9 +29,9 @@ def _guarded(func: Any) -> Any:
     try:
         return func()
     except CauceError as exc:
-        _fail(exc.message)
+        fail(exc.message)
     except ConnectorError as exc:
-        _fail(exc.reason)
+        fail(exc.reason)
 
 
 def _emit(value: Any) -> None:
@@ -50,7 +40,7 @@ def _emit(value: Any) -> None:
 
 def _check_format(format: str) -> None:
     if format not in ("table", "json", "text"):
-        _fail("--format debe ser table o json.")
+        fail("--format debe ser table o json.")
 
 
 @channels_app.command("add")
@@ -73,12 +63,12 @@ def channels_add(
     from cauce.brands import service as brands
 
     _check_format(format)
-    db = _database()
+    db = open_database()
     extra: dict[str, Any] = {}
     for pair in setting or []:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            _fail(f"--setting espera clave=valor (recibí {pair!r}).")
+            fail(f"--setting espera clave=valor (recibí {pair!r}).")
         extra[key.strip()] = value
 
     def body() -> dict[str, Any]:
@@ -125,7 +115,7 @@ def channels_list(
     from cauce.brands import service as brands
 
     _check_format(format)
-    db = _database()
+    db = open_database()
 
     def body() -> list[dict[str, Any]]:
         with db.read_session() as session:
@@ -153,7 +143,7 @@ def channels_test(channel_id: int) -> None:
     from cauce.brands import channels
     from cauce.connectors.base import AuthExpired, ConnectorError
 
-    db = _database()
+    db = open_database()
 
     def body() -> str:
         with db.read_session() as session:
@@ -187,7 +177,7 @@ def channels_poll(channel_id: int, format: FormatOpt = "text") -> None:
     from cauce.connectors.runtime.polling import poll_channel
 
     _check_format(format)
-    db = _database()
+    db = open_database()
     result = _guarded(lambda: poll_channel(db, channel_id))
     if format == "json":
         _emit(result.as_dict())
@@ -196,7 +186,7 @@ def channels_poll(channel_id: int, format: FormatOpt = "text") -> None:
         for detail in result.error_details[:10]:
             typer.echo(f"  - {detail}", err=True)
     if result.error:
-        _fail(result.error)
+        fail(result.error)
 
 
 @outbox_app.command("run")
@@ -210,7 +200,7 @@ def outbox_run(
     from cauce.replies import outbox
 
     _check_format(format)
-    db = _database()
+    db = open_database()
     paused: dict[Any, Any] = {}
     while True:
         run = outbox.deliver_due(db.session, now=utcnow(), paused=paused)

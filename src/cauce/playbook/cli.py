@@ -15,9 +15,9 @@ crisis_app = typer.Typer(help="Vigilancia de crisis.", no_args_is_help=True)
 
 
 def _db() -> Any:
-    from cauce.cli import _database
+    from cauce.clitools import open_database
 
-    return _database()
+    return open_database()
 
 
 def _emit(value: Any, fmt: str) -> None:
