@@ -57,6 +57,13 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
+def table_of(model: type[Any]) -> _Table:
+    """The table a mapped class is stored in."""
+    table = model.__table__
+    assert isinstance(table, _Table)
+    return table
+
+
 def reserve_ids(session: Session, table: _Table, count: int) -> list[int]:
     """`count` unused ids for new rows of `table` (single integer `id` key), in increasing order.
 

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, event, func, inspect, select, text, update
+from sqlalchemy import bindparam, event, func, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from cauce.audit.models import AuditEvent
-from cauce.db import bulk_insert, reserve_ids, utcnow
+from cauce.db import bulk_insert, reserve_ids, table_of, utcnow
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 7_270_101  # arbitrary, stable: "audit chain" advisory lock
@@ -220,8 +220,7 @@ def _insert_sealed(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert events already linked into the chain (under the chain lock, like `_seal_pending`)."""
     if not rows:
         return
-    table = AuditEvent.__table__
-    assert isinstance(table, Table)
+    table = table_of(AuditEvent)
     ids = reserve_ids(session, table, len(rows))  # the hash covers the id
     seq, prev_hash = _chain_head(session)
     for row, row_id in zip(rows, ids, strict=True):
@@ -252,8 +251,7 @@ def _seal_pending(session: Session) -> None:
         sealed = _digest(prev_hash, _hashed_fields(row) | {"seq": seq})
         updates.append({"row_id": row.id, "seq": seq, "prev_hash": prev_hash, "hash": sealed})
         prev_hash = sealed
-    table = AuditEvent.__table__
-    assert isinstance(table, Table)
+    table = table_of(AuditEvent)
     session.execute(
         update(table).where(table.c.id == bindparam("row_id")).values(
             seq=bindparam("seq"), prev_hash=bindparam("prev_hash"), hash=bindparam("hash")),

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,7 @@ from cauce.brands.models import Brand
 from cauce.cases import service as cases
 from cauce.cases.models import Case
 from cauce.cases.service import RouteResult
-from cauce.db import bulk_insert, reserve_ids, utcnow
+from cauce.db import bulk_insert, reserve_ids, table_of, utcnow
 from cauce.errors import CauceError
 from cauce.mentions.models import Mention, MetricSnapshot
 from cauce.mentions.schemas import MentionIn, MetricsIn
@@ -371,7 +371,7 @@ def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequ
     propagates: a caller that writes a whole batch rolls it back and retries with every mention
     isolated (`ingest_batch`). Audit events are written after the flushes that give them ids.
     """
-    mention_ids = reserve_ids(session, _table(Mention), len(pending))
+    mention_ids = reserve_ids(session, table_of(Mention), len(pending))
     with deferred(session):
         routed = [_route(session, p, a, mention_id=mention_id, actor=actor, source=source,
                          thread_window=thread_window, now=now, cases_index=cases_index)
@@ -380,18 +380,13 @@ def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequ
         for route, row in routed:
             row["case_id"] = route.case.id if route.case is not None else None
         # A copy stored concurrently elsewhere fails here (see `_isolated`).
-        bulk_insert(session, _table(Mention), [row for _, row in routed])
-        bulk_insert(session, _table(MetricSnapshot),
+        bulk_insert(session, table_of(Mention), [row for _, row in routed])
+        bulk_insert(session, table_of(MetricSnapshot),
                     [_snapshot(p.item, row["id"], now) for p, (_, row) in zip(pending, routed, strict=True)])
     return [IngestResult("created", p.item.id, row["id"], row["case_id"], case_created=route.created,
                          priority=a.priority)
             for p, (route, row), a in zip(pending, routed, assessments, strict=True)]
 
-
-def _table(model: type[Any]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 def _isolated(session: Session, item: MentionIn, step: Callable[[], IngestResult]) -> IngestResult:

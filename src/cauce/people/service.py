@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
+from cauce.db import bulk_insert, reserve_ids, table_of, utcnow
 from cauce.errors import NotFound
 from cauce.people.models import Handle, Person
 
@@ -64,14 +65,12 @@ def match_or_create(
         if seen_at > person.last_seen_at:
             person.last_seen_at = seen_at
         return Author(person, handle_row, False)
-    person = Person(organisation_id=organisation_id, display_name=display_name or key,
-                    first_seen_at=seen_at, last_seen_at=seen_at)
+    person = Person(**_person_values(organisation_id, display_name or key, seen_at))
     try:
         with session.begin_nested():
             session.add(person)
             session.flush()
-            handle_row = Handle(organisation_id=organisation_id, person_id=person.id, channel=channel,
-                                handle=key, display_name=display_name, followers=followers)
+            handle_row = Handle(**_handle_values(organisation_id, person.id, channel, key, display_name, followers))
             session.add(handle_row)
             session.flush()
     except IntegrityError:
@@ -119,28 +118,54 @@ def create_missing(session: Session, sightings: Iterable[Sighting],
                    known: dict[tuple[int, str, str], tuple[Handle, Person]]) -> set[int]:
     """Create, in two batched inserts, the People of handles `known` lacks; add them to `known`.
 
-    No savepoint: a handle created concurrently elsewhere fails the caller's flush, and the caller
-    retries its batch one mention at a time (`match_or_create` resolves that race). Returns the new
-    people's ids.
+    The rows go in as plain rows (COPY on PostgreSQL); the Person and Handle objects put in `known`
+    are then attached to the session as already stored, so later sightings in the batch can update
+    them like any loaded row. No savepoint: a handle created concurrently elsewhere fails the
+    caller's transaction, and the caller retries its batch one mention at a time
+    (`match_or_create` resolves that race). Returns the new people's ids.
     """
-    fresh: dict[tuple[int, str, str], tuple[Sighting, Person]] = {}
+    fresh: dict[tuple[int, str, str], Sighting] = {}
     for seen in sightings:
         key = (seen.organisation_id, seen.channel, normalise_handle(seen.handle))
-        if key in known or key in fresh:
-            continue
-        fresh[key] = (seen, Person(organisation_id=seen.organisation_id, display_name=seen.display_name or key[2],
-                                   first_seen_at=seen.seen_at, last_seen_at=seen.seen_at))
+        if key not in known and key not in fresh:
+            fresh[key] = seen
     if not fresh:
         return set()
-    session.add_all(person for _, person in fresh.values())
-    session.flush()
-    for key, (seen, person) in fresh.items():
-        handle_row = Handle(organisation_id=seen.organisation_id, person_id=person.id, channel=seen.channel,
-                            handle=key[2], display_name=seen.display_name, followers=seen.followers)
-        session.add(handle_row)
-        known[key] = (handle_row, person)
-    session.flush()
-    return {person.id for _, person in fresh.values()}
+    person_ids = reserve_ids(session, table_of(Person), len(fresh))
+    handle_ids = reserve_ids(session, table_of(Handle), len(fresh))
+    people = [_person_values(seen.organisation_id, seen.display_name or key[2], seen.seen_at) | {"id": person_id}
+              for (key, seen), person_id in zip(fresh.items(), person_ids, strict=True)]
+    handles = [_handle_values(seen.organisation_id, person_id, seen.channel, key[2], seen.display_name,
+                              seen.followers) | {"id": handle_id}
+               for (key, seen), person_id, handle_id in zip(fresh.items(), person_ids, handle_ids, strict=True)]
+    bulk_insert(session, table_of(Person), people)
+    bulk_insert(session, table_of(Handle), handles)
+    for key, person_row, handle_row in zip(fresh, people, handles, strict=True):
+        known[key] = (_attach(session, Handle(**handle_row)), _attach(session, Person(**person_row)))
+    return set(person_ids)
+
+
+def _person_values(organisation_id: int, display_name: str, seen_at: datetime) -> dict[str, Any]:
+    return {"organisation_id": organisation_id, "display_name": display_name, "labels": [],
+            "confirmed_role": None, "strikes": 0, "blocked": False, "notes": None,
+            "first_seen_at": seen_at, "last_seen_at": seen_at}
+
+
+def _handle_values(organisation_id: int, person_id: int, channel: str, handle: str, display_name: str | None,
+                   followers: int) -> dict[str, Any]:
+    return {"organisation_id": organisation_id, "person_id": person_id, "channel": channel, "handle": handle,
+            "display_name": display_name, "followers": followers, "created_at": utcnow()}
+
+
+_Row = TypeVar("_Row")
+
+
+def _attach(session: Session, row: _Row) -> _Row:
+    """Put an object whose row was just inserted into the session as a stored (persistent) row."""
+    make_transient_to_detached(row)
+    session.add(row)
+    return row
+
 
 
 def get(session: Session, *, person_id: int) -> Person:
