@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from cauce.cases.models import Case
+from cauce.cli import INGEST_BATCH
 from cauce.db import Database, upgrade
 from cauce.demo.catalog import BRANDS
 from cauce.demo.seed import seed_brand
@@ -31,7 +32,7 @@ from cauce.mentions.service import ingest_batch
 from cauce.triage import service as triage
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-BATCH = 200
+BATCH = INGEST_BATCH  # as `cauce ingest` writes
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 
 

@@ -74,10 +74,10 @@ def reserve_ids(session: Session, table: _Table, count: int) -> list[int]:
     if count <= 0:
         return []
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.connection().execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": count})
-        return sorted(rows.scalars())
+        ids = session.connection().execute(  # one array, not `count` rows, to read back
+            text("SELECT array_agg(nextval(pg_get_serial_sequence(:t, 'id'))) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": count}).scalar_one()
+        return sorted(ids)
     top = session.connection().execute(text(f'SELECT coalesce(max(id), 0) FROM "{table.name}"')).scalar_one()
     return list(range(top + 1, top + 1 + count))
 

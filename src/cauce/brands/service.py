@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -101,6 +102,21 @@ def get(session: Session, *, brand_id: int) -> Brand:
     if brand is None:
         raise NotFound(f"No existe la marca {brand_id}.")
     return brand
+
+
+def resolve_many(session: Session, refs: Iterable[str]) -> None:
+    """Read in one query the brands, by slug, that later `resolve` calls of this session ask for."""
+    cache: dict[str, Brand] = session.info.setdefault("brand_cache", {})
+    by_slug: dict[str, set[str]] = {}
+    for ref in set(refs):
+        key = ref.strip().casefold()
+        if key not in cache:
+            by_slug.setdefault(slugify(ref), set()).add(key)  # as `resolve` looks it up
+    if not by_slug:
+        return
+    for brand in session.scalars(select(Brand).where(Brand.slug.in_(by_slug))):
+        for key in by_slug[brand.slug]:
+            cache[key] = brand
 
 
 def resolve(session: Session, ref: str) -> Brand:

@@ -167,6 +167,7 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, 
 
     With `create_people`, the authors seen for the first time are created here in one batched insert.
     """
+    brands.resolve_many(session, (item.brand for item in items))
     resolved: list[tuple[Brand, MentionIn]] = []
     for item in items:
         try:
