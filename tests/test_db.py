@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,3 +77,30 @@ def test_reserved_ids_never_collide_with_rows_added_later(db: Database) -> None:
         assert [r.id for r in later] == sorted(r.id for r in later)
     with db.read_session() as s:
         assert len(s.scalars(select(AuditEvent.id)).all()) == 6
+
+
+def test_a_process_that_loaded_one_feature_can_still_write_rows_pointing_to_others(sqlite_db: Database) -> None:
+    # Cases point to users (auth) and areas: their tables are registered on the first flush.
+    script = textwrap.dedent(f"""
+        import sys
+        from datetime import UTC, datetime
+        from cauce.audit.service import SYSTEM
+        from cauce.brands import service as brands
+        from cauce.cases.models import Case
+        from cauce.db import Database
+        assert "cauce.auth.models" not in sys.modules
+        db = Database({sqlite_db.url!r})
+        with db.session() as s:
+            brand = brands.create_brand(s, name="Conectel", actor=SYSTEM)
+            s.execute(text_("INSERT INTO people (id, organisation_id, display_name, labels, strikes, blocked, "
+                            "first_seen_at, last_seen_at) VALUES (1, :org, 'Ana', '[]', 0, 0, :t, :t)"),
+                      {{"org": brand.organisation_id, "t": datetime(2026, 3, 2, tzinfo=UTC)}})
+            now = datetime(2026, 3, 2, 14, tzinfo=UTC)
+            s.add(Case(brand_id=brand.id, person_id=1, channel="twitter", conversation_key="c1", title="Sin internet",
+                       status="nuevo", is_open=True, priority=50, opened_at=now, last_inbound_at=now,
+                       updated_at=now))
+        print("ok")
+    """).replace("text_(", "__import__('sqlalchemy').text(")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

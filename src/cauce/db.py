@@ -193,8 +193,8 @@ class Database:
     """One engine and its session factory."""
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
-        # Foreign keys across features resolve only when every feature's tables are registered.
-        import_all_models()
+        # Every feature's tables are registered on the first flush (`_register_all_tables`), not
+        # here: a command that only reads one feature starts ~0.1 s faster.
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
@@ -285,11 +285,17 @@ def ensure_migrated(db: Database) -> None:
         )
 
 
+_all_models_imported = False
+
+
 def import_all_models() -> None:
-    """Register every feature's tables on Base.metadata (for migrations and tests).
+    """Register every feature's tables on Base.metadata (for migrations, flushes and tests).
 
     Each feature keeps its tables in `cauce/<feature>/models.py`; all of them are imported.
     """
+    global _all_models_imported
+    if _all_models_imported:
+        return
     import importlib
     import pkgutil
 
@@ -298,3 +304,11 @@ def import_all_models() -> None:
     for info in pkgutil.iter_modules(cauce.__path__):
         if info.ispkg and (Path(cauce.__path__[0]) / info.name / "models.py").exists():
             importlib.import_module(f"cauce.{info.name}.models")
+    _all_models_imported = True
+
+
+@event.listens_for(Session, "before_flush")
+def _register_all_tables(_session: Session, _context: Any, _instances: Any) -> None:
+    # A flush orders a table's rows by its foreign keys, which resolve only when the tables they
+    # point to (often another feature's) are registered.
+    import_all_models()

@@ -389,7 +389,6 @@ def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequ
             for p, (route, row), a in zip(pending, routed, assessments, strict=True)]
 
 
-
 def _isolated(session: Session, item: MentionIn, step: Callable[[], IngestResult]) -> IngestResult:
     """Run one mention's step inside a savepoint: a failure is reported and leaves the session usable.
 
