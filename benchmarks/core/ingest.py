@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from cauce.audit.service import verify_chain
 from cauce.cases.models import Case
 from cauce.cli import INGEST_BATCH
 from cauce.db import Database, upgrade
@@ -126,11 +127,13 @@ def main() -> None:
                 distinct = s.scalar(select(func.count(func.distinct(Mention.external_id)))) or 0
                 routed = s.scalar(select(func.count()).select_from(Mention).where(Mention.case_id.is_not(None))) or 0
                 case_count = s.scalar(select(func.count()).select_from(Case)) or 0
+                chain = verify_chain(s)
             lost = len(crisis) - stored
             print(f"{backend}: crisis burst of {len(crisis):,} mentions in {elapsed:.1f}s "
                   f"({len(crisis) / elapsed:,.0f}/s): stored {stored:,}, distinct {distinct:,}, lost {lost}, "
                   f"routed into cases {routed:,} ({case_count:,} cases); re-ingest of the same burst: "
-                  f"{dict(counts_again)} in {again:.1f}s")
+                  f"{dict(counts_again)} in {again:.1f}s; audit chain "
+                  f"{'verifies' if chain.ok else 'BROKEN: ' + str(chain.problem)} ({chain.checked:,} events)")
 
 
 if __name__ == "__main__":
