@@ -161,7 +161,7 @@ def bench_naive(events: list[str]) -> tuple[float, int]:
     return len(events) / (time.perf_counter() - start), hits
 
 
-def _serve(port_queue: multiprocessing.Queue, n: int) -> None:  # type: ignore[type-arg]
+def _serve(port_queue: multiprocessing.Queue, n: int) -> None:
     from websockets.asyncio.server import ServerConnection, serve
 
     events = make_events(n)
@@ -192,7 +192,7 @@ async def _consume_all(port: int, n: int) -> tuple[float, int, int | None]:
 
 
 def bench_end_to_end(n: int) -> tuple[float, int, bool]:
-    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    queue: multiprocessing.Queue = multiprocessing.Queue()
     server = multiprocessing.Process(target=_serve, args=(queue, n), daemon=True)
     server.start()
     try:

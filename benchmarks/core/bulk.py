@@ -30,7 +30,8 @@ def load_cases(db: Database, n: int, *, brands_count: int = 5, seed: int = 1, ch
     people_n = max(1, n // 3)
     with db.session() as session:
         for start in range(0, people_n, chunk):
-            rows = [{"organisation_id": orgs[ids[i % len(ids)]], "display_name": f"Persona {i}", "labels": [],
+            rows: list[dict[str, Any]] = [
+                    {"organisation_id": orgs[ids[i % len(ids)]], "display_name": f"Persona {i}", "labels": [],
                      "strikes": 0, "blocked": False, "first_seen_at": now, "last_seen_at": now}
                     for i in range(start, min(people_n, start + chunk))]
             session.execute(insert(Person), rows)
@@ -40,7 +41,7 @@ def load_cases(db: Database, n: int, *, brands_count: int = 5, seed: int = 1, ch
                                              for k, r in enumerate(rows)])
     with db.session() as session:
         for start in range(0, n, chunk):
-            rows: list[dict[str, Any]] = []
+            rows = []
             for i in range(start, min(n, start + chunk)):
                 status = rng.choice(STATUSES)
                 opened = now - timedelta(minutes=rng.randint(0, 60 * 24 * 30))

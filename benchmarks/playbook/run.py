@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -125,12 +124,12 @@ def bench_latency(tmp: Path, n_cases: int) -> dict[str, Any]:
             derive(f, policy, now=now)
             pure.append((time.perf_counter() - t) * 1000)
         # The inbox: next actions for pages of 50 cases at once (facts loaded in nine queries a page).
-        batch: list[float] = []
+        per_case: list[float] = []
         for i in range(0, len(case_list), 50):
             page = case_list[i:i + 50]
             t = time.perf_counter()
             got = next_actions_many(s, page, now=now)
-            batch.append((time.perf_counter() - t) * 1000 / len(page))
+            per_case.append((time.perf_counter() - t) * 1000 / len(page))
             assert all(got[c.id] == next_actions(s, c, now=now) for c in page[:3])
     triage_service.set_assessor(None)
     db.dispose()
@@ -138,7 +137,7 @@ def bench_latency(tmp: Path, n_cases: int) -> dict[str, Any]:
             "full_ms": {"p50": round(pct(full, 0.5), 3), "p99": round(pct(full, 0.99), 3),
                         "mean": round(statistics.mean(full), 3)},
             "rules_only_ms": {"p50": round(pct(pure, 0.5), 4), "p99": round(pct(pure, 0.99), 4)},
-            "batched_per_case_ms": {"p50": round(pct(batch, 0.5), 3), "max": round(max(batch), 3)}}
+            "batched_per_case_ms": {"p50": round(pct(per_case, 0.5), 3), "max": round(max(per_case), 3)}}
 
 
 def bench_detector(seed: int, rate: float, factor: float, *, sweep_from: timedelta = timedelta(hours=12, minutes=30),
@@ -291,4 +290,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

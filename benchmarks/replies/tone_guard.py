@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from itertools import combinations, product
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rapidfuzz import fuzz
 
@@ -112,7 +112,8 @@ def sweep(rows: list[dict[str, Any]]) -> list[tuple[int, float, float]]:
 def demo_contexts() -> list[tuple[str, DraftContext]]:
     out = []
     i = 0
-    for (brand, country, sector), voice in product(BRANDS, ("tu", "usted")):
+    voices: tuple[Literal["tu", "usted"], ...] = ("tu", "usted")
+    for (brand, country, sector), voice in product(BRANDS, voices):
         for category, texts in COMPLAINTS[sector].items():
             text = texts[i % len(texts)].format(amount="$120.000", days=4, hours=3, order="#A-1029", brand=brand)
             name = NAMES[i % len(NAMES)]

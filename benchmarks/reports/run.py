@@ -117,7 +117,7 @@ def bench(url: str, n: int, runs: int) -> dict[str, dict[str, float]]:
 
         def get(path: str, **kw: object) -> Callable[[], object]:
             def run() -> object:
-                response = client.get(path, **kw)  # type: ignore[arg-type]
+                response = client.get(path, **kw)
                 assert response.status_code == 200, (path, response.status_code)
                 return response
             return run

@@ -74,7 +74,7 @@ def populate(url: str, n_cases: int, n_agents: int) -> dict[str, Any]:
     from cauce.auth import service as auth
     from cauce.brands import service as brands
     from cauce.cases.models import Case
-    from cauce.db import Database, upgrade
+    from cauce.db import Database, table_of, upgrade
     from cauce.demo.seed import seed
     from cauce.mentions.models import Mention
     from cauce.people.models import Person
@@ -97,11 +97,12 @@ def populate(url: str, n_cases: int, n_agents: int) -> dict[str, Any]:
         people_rows = [{"organisation_id": brand_info[i % len(brand_info)][1], "display_name": f"Persona {i}",
                         "labels": [], "strikes": 0, "blocked": False, "first_seen_at": now, "last_seen_at": now}
                        for i in range(n_people)]
-        conn.execute(insert(Person.__table__), people_rows)
+        conn.execute(insert(table_of(Person)), people_rows)
         person_ids = list(conn.execute(select(Person.id).order_by(Person.id)).scalars())
         batch = 5000
         for start in range(0, n_cases, batch):
-            cases, mentions = [], []
+            cases: list[dict[str, Any]] = []
+            mentions: list[dict[str, Any]] = []
             for k in range(start, min(n_cases, start + batch)):
                 brand_id, _org, _slug = brand_info[k % len(brand_info)]
                 opened = now - timedelta(minutes=rng.randint(1, 60 * 24 * 30))
@@ -121,7 +122,7 @@ def populate(url: str, n_cases: int, n_agents: int) -> dict[str, Any]:
                     "breaches": [], "escalated": False, "supervisor_flagged": False, "updated_at": opened,
                     "closed_at": None if is_open else opened + timedelta(hours=5),
                 })
-            ids = conn.execute(insert(Case.__table__).returning(Case.id, sort_by_parameter_order=True),
+            ids = conn.execute(insert(table_of(Case)).returning(Case.id, sort_by_parameter_order=True),
                                cases).scalars().all()
             for case_id, row in zip(ids, cases, strict=True):
                 mentions.append({
@@ -134,7 +135,7 @@ def populate(url: str, n_cases: int, n_agents: int) -> dict[str, Any]:
                     "priority": row["priority"], "abusive": False, "threat": False, "legal_risk": False,
                     "case_id": case_id, "answered": False, "hidden": False, "raw": {},
                 })
-            conn.execute(insert(Mention.__table__), mentions)
+            conn.execute(insert(table_of(Mention)), mentions)
         conn.execute(text("ANALYZE"))
     return {"db": db, "brands": brand_info, "insert_s": time.monotonic() - started}
 
