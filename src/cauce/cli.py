@@ -30,8 +30,6 @@ app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
 
 
-
-
 def _run(func: Any) -> Any:
     """Run a command body, turning Cauce's typed errors into a clear message and exit code 1."""
     from cauce.errors import CauceError
@@ -138,7 +136,6 @@ def users_token(email: str, name: str = "script") -> None:
         user = session.scalar(select(User).where(User.email == email.lower()))
         if user is None:
             fail(f"No existe el usuario {email}.")
-        assert user is not None
         typer.echo(auth.create_api_token(session, user_id=user.id, name=name, actor=SYSTEM))
 
 

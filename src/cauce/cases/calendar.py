@@ -5,6 +5,7 @@ Holidays come from the maintained `holidays` package (CO, MX, ES, AR, CL, PE and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -45,11 +46,13 @@ class BusinessCalendar:
         # Every mention added to a case recomputes its due times from the same start: remember them.
         self._due: dict[tuple[str, datetime, float], datetime] = {}
 
-    def _remember(self, key: tuple[str, datetime, float], due: datetime) -> datetime:
-        if len(self._due) >= _MAX_REMEMBERED:
-            self._due.clear()
-        self._due[key] = due
-        return due
+    def _remembered(self, key: tuple[str, datetime, float], compute: Callable[[], datetime]) -> datetime:
+        found = self._due.get(key)
+        if found is None:
+            if len(self._due) >= _MAX_REMEMBERED:
+                self._due.clear()
+            found = self._due[key] = compute()
+        return found
 
     def is_business_day(self, day: date) -> bool:
         """A working day for legal terms: Monday–Friday and not a national holiday."""
@@ -63,9 +66,7 @@ class BusinessCalendar:
 
     def add_business_minutes(self, start: datetime, minutes: float) -> datetime:
         """The moment `minutes` of opening time after `start` (UTC in, UTC out)."""
-        found = self._due.get(("minutes", start, minutes))
-        return found if found is not None else self._remember(("minutes", start, minutes),
-                                                             self._add_business_minutes(start, minutes))
+        return self._remembered(("minutes", start, minutes), lambda: self._add_business_minutes(start, minutes))
 
     def _add_business_minutes(self, start: datetime, minutes: float) -> datetime:
         remaining = timedelta(minutes=minutes)
@@ -103,9 +104,7 @@ class BusinessCalendar:
 
         Ley 1755 de 2015 counts terms in working days from the day after the petition is received.
         """
-        found = self._due.get(("days", start, days))
-        return found if found is not None else self._remember(("days", start, days),
-                                                             self._add_business_days(start, days))
+        return self._remembered(("days", start, days), lambda: self._add_business_days(start, days))
 
     def _add_business_days(self, start: datetime, days: int) -> datetime:
         day = start.astimezone(self.tz).date()

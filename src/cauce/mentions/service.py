@@ -56,8 +56,8 @@ class IngestResult:
 
 
 def _existing(session: Session, brand_id: int, channel: str, external_id: str) -> Mention | None:
-    return session.scalar(select(Mention).where(Mention.brand_id == brand_id, Mention.channel == channel,
-                                                Mention.external_id == external_id))
+    row = next(_stored(session, {(brand_id, channel, external_id)}, Mention), None)
+    return row.Mention if row is not None else None
 
 
 Metrics = tuple[int, int, int, int]  # likes, reposts, replies, followers
@@ -84,12 +84,17 @@ def _refresh_metrics(session: Session, mention: Mention, item: MentionIn,
     return True
 
 
-def _conversation_id(session: Session, brand_id: int, item: MentionIn) -> str:
+def _conversation_id(session: Session, brand_id: int, item: MentionIn,
+                     known: dict[tuple[int, str, str], str | None] | None = None) -> str:
+    """The conversation a mention belongs to; `known` holds the stored parents a batch read ahead."""
     if item.conversation_id:
         return item.conversation_id
     if item.in_reply_to:
-        parent = session.scalar(select(Mention.conversation_id).where(
-            Mention.brand_id == brand_id, Mention.channel == item.channel, Mention.external_id == item.in_reply_to))
+        key = (brand_id, item.channel, item.in_reply_to)
+        if known is not None:
+            parent = known.get(key)
+        else:
+            parent = next((r.conversation_id for r in _stored(session, {key}, Mention.conversation_id)), None)
         # An unknown parent (e.g. the brand's own post) still groups its replies together.
         return parent or item.in_reply_to
     return item.id
@@ -272,14 +277,7 @@ def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepa
     earlier.append(PriorMessage(text=item.text, created_at=item.created_at, external_id=item.id,
                                 reply_to_other=item.in_reply_to is not None))
     parent = batch.conversations.get((brand.id, item.channel, item.in_reply_to or ""))
-    conversation = item.conversation_id or parent
-    if not conversation:
-        stored = batch.parents.get((brand.id, item.channel, item.in_reply_to or ""), "") \
-            if batch.parents is not None and item.in_reply_to else None
-        if stored is not None:
-            conversation = stored or item.in_reply_to or item.id
-        else:
-            conversation = _conversation_id(session, brand.id, item)
+    conversation = item.conversation_id or parent or _conversation_id(session, brand.id, item, known=batch.parents)
     batch.conversations[(brand.id, item.channel, item.id)] = conversation
     return _Prepared(item, brand, author.person.id, history, conversation)
 

@@ -47,15 +47,8 @@ def match_or_create(
     no row yet; a row created here is added to it.
     """
     key = normalise_handle(handle)
-    found: Any
-    if known is not None:
-        found = known.get((organisation_id, channel, key))
-    else:
-        found = session.execute(
-            select(Handle, Person)
-            .join(Person, Person.id == Handle.person_id)
-            .where(Handle.organisation_id == organisation_id, Handle.channel == channel, Handle.handle == key)
-        ).first()
+    lookup = known if known is not None else prefetch_handles(session, [(organisation_id, channel, handle)])
+    found = lookup.get((organisation_id, channel, key))
     if found is not None:
         handle_row, person = found
         if followers and handle_row.followers != followers:
@@ -165,7 +158,6 @@ def _attach(session: Session, row: _Row) -> _Row:
     make_transient_to_detached(row)
     session.add(row)
     return row
-
 
 
 def get(session: Session, *, person_id: int) -> Person:
