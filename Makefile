@@ -1,5 +1,5 @@
 # Two commands matter: `make demo` and `make test` (see README.md).
-.PHONY: demo test lint bench install
+.PHONY: demo test lint bench install screenshots
 
 install:
 	./scripts/bootstrap.sh
@@ -21,3 +21,8 @@ lint:
 
 bench: install
 	.venv/bin/python -m benchmarks.run
+
+# Regenerates the pictures in docs/screenshots (the README shows them) from the browser journeys.
+screenshots:
+	./scripts/bootstrap.sh --test
+	CAUCE_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots .venv/bin/python -m pytest -q tests/web/browser

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -20,7 +21,9 @@ from cauce.db import Database, upgrade
 
 CHROMIUM = Path(os.environ.get("CAUCE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+# `make screenshots` points this at docs/screenshots; a plain test run writes them to a temporary
+# folder, so `make test` leaves the tracked pictures (and the work tree) untouched.
+SCREENSHOTS = Path(os.environ.get("CAUCE_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "cauce-screenshots")
 PASSWORD = "cauce-demo"
 
 pytestmark = pytest.mark.browser
