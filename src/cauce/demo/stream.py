@@ -460,7 +460,7 @@ class _Run:
     def _conversation(self, now: datetime) -> None:
         """Start the next multi-voice scenario: its lines are emitted at their own times."""
         rng = self.conversation_rng
-        self.at(now + timedelta(minutes=rng.expovariate(1.0 / 4.0)), self._conversation)
+        self.at(now + timedelta(minutes=rng.expovariate(1.0 / 2.0)), self._conversation)
         conversation = CONVERSATIONS[self.conversations % len(CONVERSATIONS)]
         run = self.conversations
         self.conversations += 1
