@@ -239,6 +239,7 @@ def test_a_brigade_of_five_accounts_under_one_complaint_never_takes_it_over(desk
     mentions = _mentions(desk.db)
     cases = _cases(desk.db)
     with_case = 0
+    page = desk.page(case.id)
     for who in conversation.others():
         person = _person_of(desk.db, conversation.speaker(who).handle)
         own = [c for c in cases if c.person_id == person]
@@ -247,10 +248,13 @@ def test_a_brigade_of_five_accounts_under_one_complaint_never_takes_it_over(desk
         assert own or in_thread, who
         assert all(c.related_case_id == case.id for c in own)
         assert all(m.third_party for m in in_thread)
+        if own:
+            assert f'data-linked-case="{own[0].id}"' in page
+        else:  # no case of their own: moderated from her thread, by their person, never hers
+            assert f'data-moderate-person="{person}"' in page
         with_case += bool(own)
     assert with_case >= 3  # the insulting ones (abusive flag) need attention of their own
     _assert_addresses_the_customer(desk, conversation, case, ["b1", "b2", "b3", "b4", "b5"])
-    page = desk.page(case.id)
     assert page.count("msg-third-party") == 5
 
 

@@ -45,12 +45,16 @@ mentions = sa.table(
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("mentions", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("third_party", sa.Boolean(), nullable=False, server_default=sa.false()))
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("related_case_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(op.f("fk_cases_related_case_id_cases"), "cases", ["related_case_id"], ["id"])
-        batch_op.create_index("ix_cases_related", ["related_case_id"], unique=False)
+    # Plain ALTERs (no batch copy, on SQLite too): copying `mentions` or `cases` would DROP a table
+    # that other rows point at, which the foreign keys refuse once the database holds data.
+    op.add_column("mentions", sa.Column("third_party", sa.Boolean(), nullable=False, server_default=sa.false()))
+    if op.get_bind().dialect.name == "sqlite":
+        # ADD COLUMN with its REFERENCES clause is allowed for a NULL column.
+        op.execute("ALTER TABLE cases ADD COLUMN related_case_id INTEGER REFERENCES cases (id)")
+    else:
+        op.add_column("cases", sa.Column("related_case_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(op.f("fk_cases_related_case_id_cases"), "cases", "cases", ["related_case_id"], ["id"])
+    op.create_index("ix_cases_related", "cases", ["related_case_id"], unique=False)
     _repair_taken_over_cases(op.get_bind())
 
 
@@ -96,9 +100,19 @@ def _derived(case: Any, own: Sequence[Any]) -> dict[str, Any]:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.drop_index("ix_cases_related")
-        batch_op.drop_constraint(op.f("fk_cases_related_case_id_cases"), type_="foreignkey")
-        batch_op.drop_column("related_case_id")
-    with op.batch_alter_table("mentions", schema=None) as batch_op:
-        batch_op.drop_column("third_party")
+    op.drop_index("ix_cases_related", table_name="cases")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite cannot drop a column with a REFERENCES clause in place; the copy-and-move runs with
+        # the foreign keys off (the pragma only works outside a transaction, so end the current one).
+        op.execute("COMMIT")
+        op.execute("PRAGMA foreign_keys=OFF")
+        op.execute("BEGIN")
+        with op.batch_alter_table("cases", schema=None, recreate="always") as batch_op:
+            batch_op.drop_column("related_case_id")
+        op.execute("COMMIT")
+        op.execute("PRAGMA foreign_keys=ON")
+        op.execute("BEGIN")
+    else:
+        op.drop_constraint(op.f("fk_cases_related_case_id_cases"), "cases", type_="foreignkey")
+        op.drop_column("cases", "related_case_id")
+    op.drop_column("mentions", "third_party")  # SQLite ≥ 3.35 drops an unindexed, unreferenced column in place
