@@ -211,7 +211,7 @@ def test_a_troll_in_a_customers_thread_gets_his_own_case_and_never_hers(desk: De
     assert _who(inbox, own.id) == "Don Burlón"
     assert f'data-linked-to="{case.id}"' in _row_of(inbox, own.id)
     assert "Don" in _greeting(desk.draft(own.id))
-    assert f'data-parent-case' in desk.page(own.id)
+    assert 'data-parent-case' in desk.page(own.id)
 
 
 @pytest.mark.parametrize("door", DOORS)

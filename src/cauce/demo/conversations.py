@@ -52,10 +52,8 @@ class Conversation:
         out = []
         for i, line in enumerate(self.lines):
             who = self.speakers[line.who]
-            if who.role == "marca":
-                handle = (brand_handle or who.handle).lstrip("@")
-            else:
-                handle = f"{who.handle}{suffix}"
+            own = who.role == "marca"  # the brand's account keeps its handle in every run
+            handle = (brand_handle or who.handle).lstrip("@") if own else f"{who.handle}{suffix}"
             out.append(MentionIn(
                 id=ids[i], created_at=start + timedelta(minutes=line.minutes), channel=channel, brand=brand,
                 author=AuthorIn(handle=f"@{handle}", name=who.name, followers=who.followers), text=line.text,
