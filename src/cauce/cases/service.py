@@ -59,9 +59,13 @@ def _merge_reasons(old: Sequence[str], new: Sequence[str]) -> list[str]:
     return merged[:MAX_REASONS]
 
 
-def _is_linked(case: Case) -> bool:
-    """A third party's own case in someone else's thread (its link may not have an id yet)."""
-    return case.related_case_id is not None or case.__dict__.get("related_case") is not None
+def _is_linked(case: Case, to: Case | None = None) -> bool:
+    """A third party's own case in someone else's thread (to `to`, when given); the link to a case
+    opened in the same batch has no id yet, only the object."""
+    linked = case.__dict__.get("related_case")
+    if to is None:
+        return case.related_case_id is not None or linked is not None
+    return linked is to or (to.id is not None and case.related_case_id == to.id)
 
 
 def find_case_for_conversation(session: Session, *, brand_id: int, conversation_key: str,
@@ -86,7 +90,7 @@ def find_linked_case(session: Session, *, thread: Case, person_id: int,
     """The open case a third party already has in this customer's thread."""
     if known is not None:
         return max((c for c in known.get((thread.brand_id, thread.conversation_key), ())
-                    if c.person_id == person_id and c.is_open and _is_linked(c)),
+                    if c.person_id == person_id and c.is_open and _is_linked(c, to=thread)),
                    key=lambda c: c.id or 2**62, default=None)
     if thread.id is None:
         return None
