@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from cauce.audit.service import SYSTEM
 from cauce.auth import service as auth
+from cauce.brands.models import Brand, ChannelAccount
 from cauce.cases.models import Case
 from cauce.cli import app as cli_app
 from cauce.config import Settings
@@ -313,3 +314,19 @@ def test_a_later_thread_message_of_a_linked_third_party_goes_to_their_own_case(d
     assert response.status_code == 201, response.text
     troll_case = next(c for c in _cases(desk.db) if c.person_id == _person_of(desk.db, "don_burlon"))
     assert response.json()["case_id"] == troll_case.id
+
+
+def test_a_reply_from_one_of_the_brands_channel_accounts_is_the_brand_too(desk: Desk) -> None:
+    """The brand answers from the account its channel posts as (here Bluesky), not only its listed handles."""
+    with desk.db.session() as s:
+        brand_id = s.scalar(select(Brand.id).where(Brand.slug == BRAND))
+        s.add(ChannelAccount(brand_id=brand_id, kind="bluesky", name="Bluesky",
+                             settings={"identifier": "ayuda.conectel.bsky.social"}))
+    thread = BRAND_REPLY.mentions(brand=BRAND, start=T0, channel="bluesky", brand_handle="ayuda.conectel.bsky.social")
+    response = desk.client.post("/api/v1/mentions", headers=desk.api, json=[m.model_dump(mode="json") for m in thread])
+    assert response.json()["summary"]["created"] == 3
+    case = _customer_case(desk.db, BRAND_REPLY)
+    assert [c.id for c in _cases(desk.db)] == [case.id]
+    ours = [m for m in _mentions(desk.db) if m.author_handle == "@ayuda.conectel.bsky.social"]
+    assert len(ours) == 1 and ours[0].case_id == case.id and ours[0].third_party
+    assert _who(desk.inbox(), case.id) == "Andrés López"

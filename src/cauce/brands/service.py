@@ -134,7 +134,7 @@ def resolve(session: Session, ref: str) -> Brand:
     return brand
 
 
-OWN_HANDLE_SETTINGS = ("handle", "account", "username", "identifier")
+OWN_HANDLE_SETTINGS = ("handle", "account", "username", "identifier", "bot_username")
 
 
 def own_handles(session: Session, brand: Brand) -> frozenset[str]:
