@@ -212,7 +212,9 @@ def test_a_troll_in_a_customers_thread_gets_his_own_case_and_never_hers(desk: De
     assert _who(inbox, own.id) == "Don Burlón"
     assert f'data-linked-to="{case.id}"' in _row_of(inbox, own.id)
     assert "Don" in _greeting(desk.draft(own.id))
-    assert 'data-parent-case' in desk.page(own.id)
+    troll_page = desk.page(own.id)
+    assert "data-parent-case" in troll_page
+    assert "Solo la primera respuesta es pública" in troll_page  # the troll rules address him, not her
     # ...and through the person.
     person = desk.client.get(f"/api/v1/people/{troll}", headers=desk.api).json()
     assert [c["id"] for c in person["cases"]] == [own.id]
