@@ -74,10 +74,28 @@ def test_author_becomes_one_person_matched_by_handle_case_insensitively(db: Data
 
 def test_reply_in_a_conversation_joins_its_case(db: Database) -> None:
     make_brand(db)
+    chatter = {"is_complaint": False, "pqr_type": "otro", "category": None}
+    with scripted_triage(), db.session() as s:
+        a = ingest(s, mention(1, handle="@ana"))
+        b = ingest(s, mention(2, handle="@ana", in_reply_to="1", minutes=3, text="¿Alguien me responde?"))
+        c = ingest(s, mention(3, handle="@otro", in_reply_to="1", minutes=4, text="uy qué mal", test_triage=chatter))
+    assert a.case_id is not None and b.case_id == a.case_id and c.case_id == a.case_id
+    with db.session() as s:
+        case = s.get(Case, a.case_id)
+        assert case is not None and case.mention_count == 2  # a bystander's remark is not hers
+        stored = {m.external_id: m.third_party for m in s.scalars(select(Mention))}
+        assert stored == {"1": False, "2": False, "3": True}
+
+
+def test_another_customer_in_the_thread_gets_a_case_of_their_own_linked_to_it(db: Database) -> None:
+    make_brand(db)
     with scripted_triage(), db.session() as s:
         a = ingest(s, mention(1, handle="@ana"))
         b = ingest(s, mention(2, handle="@otro", in_reply_to="1", minutes=3, text="A mí también me pasa"))
-    assert a.case_id is not None and b.case_id == a.case_id
+    assert a.case_id is not None and b.case_created and b.case_id != a.case_id
+    with db.session() as s:
+        theirs = s.get(Case, b.case_id)
+        assert theirs is not None and theirs.related_case_id == a.case_id
 
 
 def test_new_complaint_by_same_person_within_window_joins_open_case(db: Database) -> None:
@@ -165,7 +183,7 @@ def test_sla_clocks_are_set_from_brand_policy(db: Database) -> None:
 
 
 def test_a_batch_threads_replies_to_mentions_of_the_same_batch(db: Database) -> None:
-    make_brand(db)
+    make_brand(db, handles=["@marca"])  # the brand's own reply stays in Ana's thread
     chain = [mention(1, handle="@ana"), mention(2, handle="@marca", in_reply_to="1", minutes=1, text="¿Qué pasó?"),
              mention(3, handle="@ana", in_reply_to="2", minutes=2, text="Sigo sin servicio"),
              mention(3, handle="@ana", in_reply_to="2", minutes=2, text="Sigo sin servicio",
@@ -204,7 +222,8 @@ def test_a_batch_routes_against_what_is_already_stored(db: Database) -> None:
         results = list(ingest_batch(db.session, batch, batch_size=10))
     assert [r.status for r in results] == ["duplicate", "created", "created", "created", "created", "created"]
     assert results[0].metrics_updated
-    assert results[1].case_id == ana.case_id and results[2].case_id == ana.case_id
+    assert results[1].case_id == ana.case_id
+    assert results[2].case_created and results[2].case_id != ana.case_id  # Pedro's own case in Ana's thread
     assert results[3].case_id == closed.case_id
     assert results[4].case_id == closed.case_id
     assert results[5].case_created and results[5].case_id not in {ana.case_id, closed.case_id}
@@ -215,6 +234,7 @@ def test_a_batch_routes_against_what_is_already_stored(db: Database) -> None:
     assert _count(db, Person) == 4 and _count(db, Mention) == 7
     with db.session() as s:
         assert cases.get(s, case_id=closed.case_id).status == "reabierto"
+        assert cases.get(s, case_id=results[2].case_id).related_case_id == ana.case_id
 
 
 def _story(brand: str) -> list:
@@ -273,7 +293,8 @@ def test_a_batch_stores_exactly_what_one_by_one_ingest_stores(db: Database, capl
     one_by_one = [r for r in single if r is not None]
     assert _shape(db, "uno", one_by_one) == _shape(db, "dos", batched)
     statuses, case_rows, mentions, snapshots, _ = _shape(db, "dos", batched)
-    assert len(case_rows) == 2 and mentions == 7 and snapshots == 9  # 2 re-emissions with new numbers, 1 repeat
+    # Pedro's "a mí también" is his own case, linked to Luis's; 2 re-emissions with new numbers, 1 repeat.
+    assert len(case_rows) == 3 and mentions == 7 and snapshots == 9
     assert [s[0] for s in statuses].count("duplicate") == 3
     with db.session() as s:
         assert verify_chain(s).ok

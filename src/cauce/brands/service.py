@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cauce.audit.service import Actor, record, record_changes
-from cauce.brands.models import Brand, Organisation
+from cauce.brands.models import Brand, ChannelAccount, Organisation
 from cauce.brands.policy import load_policy
 from cauce.errors import Conflict, InvalidInput, NotFound
 
@@ -132,6 +132,18 @@ def resolve(session: Session, ref: str) -> Brand:
         raise NotFound(f"Marca desconocida: {ref!r}. Créela con `cauce brands add`.")
     cache[key] = brand
     return brand
+
+
+OWN_HANDLE_SETTINGS = ("handle", "account", "username", "identifier", "bot_username")
+
+
+def own_handles(session: Session, brand: Brand) -> frozenset[str]:
+    """The brand's own accounts, normalised like people's handles (no '@', case-folded): its listed
+    handles and the handles its channel accounts post as."""
+    found = {str(h) for h in brand.handles or ()}
+    for settings in session.scalars(select(ChannelAccount.settings).where(ChannelAccount.brand_id == brand.id)):
+        found.update(str(settings[k]) for k in OWN_HANDLE_SETTINGS if isinstance((settings or {}).get(k), str))
+    return frozenset(h.strip().lstrip("@").casefold() for h in found if h.strip().lstrip("@"))
 
 
 def update_policy(session: Session, *, brand_id: int, changes: dict[str, Any], actor: Actor) -> Brand:

@@ -92,5 +92,6 @@ def satisfaction(case_id: int, body: SatisfactionIn, session: DbSession,
 def case_mentions(case_id: int, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     return [{"id": m.id, "external_id": m.external_id, "channel": m.channel, "text": m.text,
-             "author": m.author_handle, "created_at": m.created_at.isoformat(), "assessment": m.assessment}
+             "author": m.author_handle, "created_at": m.created_at.isoformat(), "assessment": m.assessment,
+             "third_party": m.third_party}
             for m in mentions.mentions_of_case(session, case_id=case.id)]

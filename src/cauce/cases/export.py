@@ -40,6 +40,7 @@ def case_document(session: Session, case: Case, *, now: datetime | None = None) 
             "first_response_at": _iso(case.first_response_at), "closed_at": _iso(case.closed_at),
             "legal_due": _iso(case.legal_due), "legal_extension_notice": case.legal_extension_notice,
             "resolution_checklist": case.resolution_checklist, "customer_confirmed": case.customer_confirmed,
+            "related_case_id": case.related_case_id,
         },
         "clocks": [c.as_dict() for c in sla.clocks(case, now=now)],
         "person": {
@@ -50,7 +51,7 @@ def case_document(session: Session, case: Case, *, now: datetime | None = None) 
         "mentions": [
             {"id": m.id, "channel": m.channel, "external_id": m.external_id, "url": m.url, "author": m.author_handle,
              "created_at": _iso(m.created_at), "text": m.text, "private": m.private,
-             "assessment": m.assessment}
+             "third_party": m.third_party, "assessment": m.assessment}
             for m in mentions.mentions_of_case(session, case_id=case.id)
         ],
         "replies": [

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cauce.db import Base, utcnow
 
@@ -35,11 +35,16 @@ class Case(Base):
         Index("ix_cases_person", "person_id", "brand_id", "is_open"),
         Index("ix_cases_conversation", "brand_id", "conversation_key"),
         Index("ix_cases_brand_opened", "brand_id", "opened_at"),  # reports by period
+        Index("ix_cases_related", "related_case_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))  # the customer the case serves
+    # A third party's own case in another customer's thread points at that customer's case.
+    related_case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # Set by routing so a link to a case opened in the same batch gets its id at flush; read the column.
+    related_case: Mapped[Case | None] = relationship(remote_side="Case.id", lazy="raise")
     channel: Mapped[str] = mapped_column(String(40))
     conversation_key: Mapped[str] = mapped_column(String(600))
     title: Mapped[str] = mapped_column(String(300))

@@ -14,7 +14,8 @@ from cauce.cases.models import Case
 class CaseOut(BaseModel):
     id: int
     brand_id: int
-    person_id: int
+    person_id: int  # the customer the case serves
+    related_case_id: int | None = None  # a third party's case: the customer's case whose thread it is in
     channel: str
     title: str
     pqr_type: str
@@ -41,7 +42,8 @@ class CaseOut(BaseModel):
     @classmethod
     def of(cls, case: Case, *, now: datetime) -> CaseOut:
         return cls(
-            id=case.id, brand_id=case.brand_id, person_id=case.person_id, channel=case.channel, title=case.title,
+            id=case.id, brand_id=case.brand_id, person_id=case.person_id, related_case_id=case.related_case_id,
+            channel=case.channel, title=case.title,
             pqr_type=case.pqr_type, category=case.category, status=case.status,
             status_label=lifecycle.STATES.get(case.status, case.status), priority=case.priority,
             priority_reasons=list(case.priority_reasons), author_role=case.author_role,

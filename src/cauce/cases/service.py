@@ -59,16 +59,44 @@ def _merge_reasons(old: Sequence[str], new: Sequence[str]) -> list[str]:
     return merged[:MAX_REASONS]
 
 
+def _is_linked(case: Case, to: Case | None = None) -> bool:
+    """A third party's own case in someone else's thread (to `to`, when given); the link to a case
+    opened in the same batch has no id yet, only the object."""
+    linked = case.__dict__.get("related_case")
+    if to is None:
+        return case.related_case_id is not None or linked is not None
+    return linked is to or (to.id is not None and case.related_case_id == to.id)
+
+
 def find_case_for_conversation(session: Session, *, brand_id: int, conversation_key: str,
                                known: dict[tuple[int, str], list[Case]] | None = None) -> Case | None:
-    """The conversation's case (open first, then newest); `known` holds every case of the keys asked."""
+    """The conversation's customer case (open first, then newest); `known` holds every case of the keys asked.
+
+    Third parties' own cases in the thread share its key but never stand for the conversation.
+    """
     if known is not None:
         # A case opened in this batch may have no id yet: it is the newest.
-        return max(known.get((brand_id, conversation_key), ()), key=lambda c: (c.is_open, c.id or 2**62),
-                   default=None)
+        return max((c for c in known.get((brand_id, conversation_key), ()) if not _is_linked(c)),
+                   key=lambda c: (c.is_open, c.id or 2**62), default=None)
     return session.scalar(
-        select(Case).where(Case.brand_id == brand_id, Case.conversation_key == conversation_key)
+        select(Case).where(Case.brand_id == brand_id, Case.conversation_key == conversation_key,
+                           Case.related_case_id.is_(None))
         .order_by(Case.is_open.desc(), Case.id.desc()).limit(1)
+    )
+
+
+def find_linked_case(session: Session, *, thread: Case, person_id: int,
+                     known: dict[tuple[int, str], list[Case]] | None = None) -> Case | None:
+    """The open case a third party already has in this customer's thread."""
+    if known is not None:
+        return max((c for c in known.get((thread.brand_id, thread.conversation_key), ())
+                    if c.person_id == person_id and c.is_open and _is_linked(c, to=thread)),
+                   key=lambda c: c.id or 2**62, default=None)
+    if thread.id is None:
+        return None
+    return session.scalar(
+        select(Case).where(Case.related_case_id == thread.id, Case.person_id == person_id, Case.is_open.is_(True))
+        .order_by(Case.id.desc()).limit(1)
     )
 
 
@@ -85,12 +113,20 @@ def find_open_case_of_person(session: Session, *, brand_id: int, person_id: int,
     )
 
 
+def needs_own_case(assessment: Assessment, *, private: bool) -> bool:
+    """A third party in a customer's thread who needs attention of their own: another customer with
+    their own complaint, a troll, a hostile user, an abusive or threatening message."""
+    return assessment.author_role in ("troll", "hostil") or warrants_case(assessment, private=private)
+
+
 @dataclass
 class RouteResult:
     case: Case | None
     created: bool = False
     reopened: bool = False
     notes: list[str] = field(default_factory=list)
+    # The mention sits in `case`'s thread but is not from its customer (a bystander, the brand itself).
+    third_party: bool = False
 
 
 def route(
@@ -109,15 +145,28 @@ def route(
     now: datetime | None = None,
     by_conversation: dict[tuple[int, str], list[Case]] | None = None,
     by_person: dict[tuple[int, int], list[Case]] | None = None,
+    from_brand: bool = False,
 ) -> RouteResult:
     """Thread a new mention into a case: its conversation's case, the person's open case, or a new one.
 
-    `by_conversation` / `by_person` (read once per batch by the caller) answer the two lookups
+    A case belongs to its customer: a message from anyone else in the conversation stays in the
+    customer's thread as a third-party message and never changes the case; a third party who needs
+    attention of their own gets their own case, linked to the customer's. `from_brand`: the brand's
+    own account wrote it — kept in the thread, never a case of its own.
+
+    `by_conversation` / `by_person` (read once per batch by the caller) answer the lookups
     without a query; a case opened here is added to them.
     """
     now = now or utcnow()
     case = find_case_for_conversation(session, brand_id=brand.id, conversation_key=conversation_key,
                                       known=by_conversation)
+    if case is not None and case.person_id != person_id:
+        return _route_third_party(
+            session, case, brand=brand, person_id=person_id, channel=channel, mention_created_at=mention_created_at,
+            mention_text=mention_text, private=private, assessment=assessment, actor=actor, now=now,
+            by_conversation=by_conversation, by_person=by_person, from_brand=from_brand)
+    if from_brand:
+        return RouteResult(case, third_party=case is not None)
     reopened = False
     if case is not None and not case.is_open:
         recent = (case.closed_at or case.updated_at) >= mention_created_at - thread_window
@@ -138,13 +187,38 @@ def route(
         case = _open_case(session, brand=brand, person_id=person_id, channel=channel,
                           conversation_key=conversation_key, opened_at=mention_created_at,
                           text=mention_text, assessment=assessment, actor=actor, now=now)
-        if by_conversation is not None:
-            by_conversation.setdefault((brand.id, conversation_key), []).append(case)
-        if by_person is not None:
-            by_person.setdefault((brand.id, person_id), []).append(case)
+        _remember_case(case, by_conversation, by_person)
         return RouteResult(case, created=True)
     _add_mention(session, case, brand=brand, assessment=assessment, at=mention_created_at, actor=actor, now=now)
     return RouteResult(case, reopened=reopened)
+
+
+def _remember_case(case: Case, by_conversation: dict[tuple[int, str], list[Case]] | None,
+                   by_person: dict[tuple[int, int], list[Case]] | None) -> None:
+    if by_conversation is not None:
+        by_conversation.setdefault((case.brand_id, case.conversation_key), []).append(case)
+    if by_person is not None:
+        by_person.setdefault((case.brand_id, case.person_id), []).append(case)
+
+
+def _route_third_party(session: Session, thread: Case, *, brand: Brand, person_id: int, channel: str,
+                       mention_created_at: datetime, mention_text: str, private: bool, assessment: Assessment,
+                       actor: Actor, now: datetime, by_conversation: dict[tuple[int, str], list[Case]] | None,
+                       by_person: dict[tuple[int, int], list[Case]] | None, from_brand: bool) -> RouteResult:
+    """Someone other than the customer wrote in the customer's thread."""
+    if from_brand:
+        return RouteResult(thread, third_party=True)
+    own = find_linked_case(session, thread=thread, person_id=person_id, known=by_conversation)
+    if own is not None:
+        _add_mention(session, own, brand=brand, assessment=assessment, at=mention_created_at, actor=actor, now=now)
+        return RouteResult(own)
+    if not needs_own_case(assessment, private=private):
+        return RouteResult(thread, third_party=True)
+    case = _open_case(session, brand=brand, person_id=person_id, channel=channel,
+                      conversation_key=thread.conversation_key, opened_at=mention_created_at, text=mention_text,
+                      assessment=assessment, actor=actor, now=now, related=thread)
+    _remember_case(case, by_conversation, by_person)
+    return RouteResult(case, created=True)
 
 
 def _title(text: str) -> str:
@@ -153,7 +227,8 @@ def _title(text: str) -> str:
 
 
 def _open_case(session: Session, *, brand: Brand, person_id: int, channel: str, conversation_key: str,
-               opened_at: datetime, text: str, assessment: Assessment, actor: Actor, now: datetime) -> Case:
+               opened_at: datetime, text: str, assessment: Assessment, actor: Actor, now: datetime,
+               related: Case | None = None) -> Case:
     case = Case(
         brand_id=brand.id,
         person_id=person_id,
@@ -175,6 +250,8 @@ def _open_case(session: Session, *, brand: Brand, person_id: int, channel: str, 
         mention_count=1,
         updated_at=now,
     )
+    if related is not None:
+        case.related_case = related  # its id may come with this batch's flush
     sla.apply_targets(case, brand, now=now)
     session.add(case)
     record(session, actor=actor, action="case.opened", entity_type="case", entity_id=IdOf(case),
@@ -185,6 +262,10 @@ def _open_case(session: Session, *, brand: Brand, person_id: int, channel: str, 
                "first_response_due": case.first_response_due, "resolution_due": case.resolution_due,
                "legal_due": case.legal_due,
            })
+    if related is not None:  # the customer's timeline shows who got a case of their own in the thread
+        record(session, actor=actor, action="case.linked", entity_type="case", entity_id=IdOf(case),
+               case_id=IdOf(related), brand_id=brand.id,
+               after={"person_id": person_id, "author_role": assessment.author_role})
     return case
 
 

@@ -4,7 +4,8 @@ Processes run side by side on one simulated clock (a heap of scheduled emissions
 ordinary mentions (Poisson, `rate_per_min` over all brands), escalating threads of ignored
 customers, a hostile user with a grudge, a troll replying to other people's complaints, a crisis
 burst with a coordinated campaign and press/influencer posts, metric growth re-emissions of
-earlier mentions, and now and then hostile input (HTML/JS, huge posts, RTL, zalgo, emoji-only).
+earlier mentions, now and then hostile input (HTML/JS, huge posts, RTL, zalgo, emoji-only), and
+conversations where other people reply inside a customer's thread (`conversations.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from cauce.demo import phrases as P
 from cauce.demo.catalog import BRANDS, CHANNELS, PRIVATE_CHANNELS, DemoBrand, brand_by_slug
 from cauce.demo.compose import Composed, Composer, hostile_input
+from cauce.demo.conversations import SCENARIOS as CONVERSATIONS
 from cauce.demo.people import (
     DIALECTS,
     HOSTILE,
@@ -77,6 +79,10 @@ def _repeat(now: datetime, *, mention: MentionIn, labels: SimLabels) -> SimEvent
     return SimEvent(now, mention, labels, repeat=True)
 
 
+def _conversation_line(now: datetime, *, mention: MentionIn, labels: SimLabels) -> SimEvent:
+    return SimEvent(now, mention, labels)
+
+
 _MENTION_FIELDS = frozenset(MentionIn.model_fields)
 # model_construct's general alias handling costs ~4x what the simulator needs; the lean path is
 # only taken when the schema has no aliases or post-init hooks it would skip.
@@ -120,7 +126,7 @@ class SimLabels(NamedTuple):
     `flags` lists only what was deliberately injected (an insult, a threat, a legal threat).
     """
 
-    scenario: str  # ordinary, thread, hostile, troll, crisis, campaign, press, hostile_input
+    scenario: str  # ordinary, thread, hostile, troll, crisis, campaign, press, hostile_input, conversation
     pqr_type: str  # peticion, queja, reclamo, sugerencia, felicitacion, otro
     category: str | None
     role: str  # cliente, hostil, troll, ninguno (PLAYBOOK author roles)
@@ -244,6 +250,9 @@ class _Run:
         self.authors: dict[tuple[str, bool], AuthorIn] = {}
         self.troll_posts = 0
         self.campaign_accounts = 0
+        # Its own generator: the conversations leave the rest of the stream as it was.
+        self.conversation_rng = random.Random(sim.seed * 7919 + 1)
+        self.conversations = 0
         self._schedule_processes()
 
     # --- scheduling ---------------------------------------------------------------------------
@@ -258,6 +267,8 @@ class _Run:
         self.at(self.after(sim.start, 1.0 / sim.rate_per_min), self._ordinary)
         self.at(sim.start + timedelta(minutes=self.rng.uniform(0.5, 2.0)), self._hostile)
         self.at(sim.start + timedelta(minutes=self.rng.uniform(1.0, 3.0)), self._troll)
+        if any(b.slug == "conectel" for b in sim.brands):  # the scenarios speak of a telecom's outages
+            self.at(sim.start + timedelta(minutes=0.2), self._conversation)
         if sim.crisis and sim.crisis_rate_per_min > 0:
             self.at(sim.crisis_start, self._crisis)
             span = (sim.crisis_end - sim.crisis_start) / 10
@@ -445,6 +456,24 @@ class _Run:
                                conversation_id=conversation)
         labels = SimLabels("troll", "otro", None, "troll", TROLL.dialect, composed.flags)
         return self.emit(now, mention, labels, growth_chance=0.0)
+
+    def _conversation(self, now: datetime) -> None:
+        """Start the next multi-voice scenario: its lines are emitted at their own times."""
+        rng = self.conversation_rng
+        self.at(now + timedelta(minutes=rng.expovariate(1.0 / 2.0)), self._conversation)
+        conversation = CONVERSATIONS[self.conversations % len(CONVERSATIONS)]
+        run = self.conversations
+        self.conversations += 1
+        brand = brand_by_slug("conectel")
+        mentions = conversation.mentions(brand=brand.slug, start=now, id_prefix=f"{self.id_prefix}-c{run}-",
+                                         suffix=f"_{run}" if run else "", brand_handle=brand.handles["twitter"])
+        for line, mention in zip(conversation.lines, mentions, strict=True):
+            speaker = conversation.speaker(line.who)
+            role = "ninguno" if speaker.role == "marca" else speaker.role
+            who = "customer" if line.who == conversation.customer else line.who
+            labels = SimLabels("conversation", line.pqr_type, None, role, "co", detail=f"{conversation.key}:{who}")
+            self.at(mention.created_at, functools.partial(_conversation_line, mention=mention, labels=labels))
+        return None
 
     def _crisis(self, now: datetime) -> SimEvent:
         sim = self.sim

@@ -49,6 +49,9 @@ class Mention(Base):
     threat: Mapped[bool] = mapped_column(default=False)
     legal_risk: Mapped[bool] = mapped_column(default=False)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    # Someone else's message in the case's thread (a bystander, a troll, the brand's own account):
+    # shown in the thread with its own assessment, never read as the customer's.
+    third_party: Mapped[bool] = mapped_column(default=False)
     answered: Mapped[bool] = mapped_column(default=False)
     hidden: Mapped[bool] = mapped_column(default=False)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)  # unknown input fields, verbatim

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -146,6 +146,7 @@ class _BatchState:
     authors: dict[tuple[int, str, str], tuple[Handle, Person]] | None = None
     histories: dict[tuple[int, int], list[Any]] | None = None
     new_people: set[int] = field(default_factory=set)  # created by `_prefetch`: no history yet
+    own_handles: dict[int, frozenset[str]] = field(default_factory=dict)  # the brand's own accounts, by brand
     latest: dict[int, Metrics] | None = None  # last metric snapshot of the mentions in `existing`
 
 
@@ -230,6 +231,15 @@ class _Prepared:
     person_id: int
     history: History
     conversation: str
+    from_brand: bool = False  # written by the brand's own account (a reply in a customer's thread)
+
+
+def _from_brand(session: Session, brand: Brand, item: MentionIn, batch: _BatchState) -> bool:
+    """Whether the author is one of the brand's own accounts (its handles, its channel accounts)."""
+    handles = batch.own_handles.get(brand.id)
+    if handles is None:
+        handles = batch.own_handles[brand.id] = brands.own_handles(session, brand)
+    return people.normalise_handle(item.author.handle) in handles
 
 
 def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: str = "api",
@@ -279,7 +289,8 @@ def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepa
     parent = batch.conversations.get((brand.id, item.channel, item.in_reply_to or ""))
     conversation = item.conversation_id or parent or _conversation_id(session, brand.id, item, known=batch.parents)
     batch.conversations[(brand.id, item.channel, item.id)] = conversation
-    return _Prepared(item, brand, author.person.id, history, conversation)
+    return _Prepared(item, brand, author.person.id, history, conversation,
+                     from_brand=_from_brand(session, brand, item, batch))
 
 
 @dataclass
@@ -327,7 +338,7 @@ def _route(session: Session, prepared: _Prepared, assessment: Assessment, *, men
         mention_text=item.text, private=item.private, assessment=assessment, thread_window=thread_window,
         actor=actor, now=now,
         by_conversation=cases_index.by_conversation if cases_index is not None else None,
-        by_person=cases_index.by_person if cases_index is not None else None,
+        by_person=cases_index.by_person if cases_index is not None else None, from_brand=prepared.from_brand,
     )
     row = {
         "id": mention_id, "brand_id": brand.id, "channel": item.channel, "external_id": item.id, "url": item.url,
@@ -338,7 +349,8 @@ def _route(session: Session, prepared: _Prepared, assessment: Assessment, *, men
         "assessment": _assessment_json(assessment), "is_complaint": assessment.is_complaint,
         "pqr_type": assessment.pqr_type, "category": assessment.category, "author_role": assessment.author_role,
         "priority": assessment.priority, "abusive": assessment.abusive, "threat": assessment.threat,
-        "legal_risk": assessment.legal_risk, "case_id": None, "answered": False, "hidden": False,
+        "legal_risk": assessment.legal_risk, "case_id": None, "third_party": routed.third_party,
+        "answered": False, "hidden": False,
         "raw": item.extra_fields(),
     }
     record(session, actor=actor, action="mention.ingested", entity_type="mention", entity_id=mention_id,
@@ -550,6 +562,22 @@ def mentions_of_case(session: Session, *, case_id: int) -> list[Mention]:
     return list(session.scalars(select(Mention).where(Mention.case_id == case_id).order_by(Mention.created_at)))
 
 
+def customer_mentions_of_case(session: Session, *, case_id: int) -> list[Mention]:
+    """The case's own messages: its customer's, without the third-party ones in the thread."""
+    return list(session.scalars(select(Mention).where(Mention.case_id == case_id, Mention.third_party.is_(False))
+                                .order_by(Mention.created_at, Mention.id)))
+
+
+def thread_of_case(session: Session, *, case_id: int, brand_id: int, conversation_key: str) -> list[Mention]:
+    """Everything said in the case's thread: its own mentions and everyone else's in its conversation
+    (third parties, people with cases of their own linked to it, the brand's own account)."""
+    channel, _, conversation = conversation_key.partition(":")
+    in_conversation = (Mention.brand_id == brand_id) & (Mention.channel == channel) & \
+        (Mention.conversation_id == conversation)
+    return list(session.scalars(select(Mention).where(or_(Mention.case_id == case_id, in_conversation))
+                                .order_by(Mention.created_at, Mention.id)))
+
+
 def mentions_of_person(session: Session, *, person_id: int, brand_ids: frozenset[int] | None,
                        limit: int = 200) -> list[Mention]:
     query = select(Mention).where(Mention.person_id == person_id)
@@ -564,7 +592,7 @@ def snapshots_of(session: Session, *, mention_id: int) -> list[MetricSnapshot]:
 
 
 def mark_answered(session: Session, *, case_id: int) -> None:
-    for mention in mentions_of_case(session, case_id=case_id):
+    for mention in customer_mentions_of_case(session, case_id=case_id):
         mention.answered = True
 
 

@@ -100,6 +100,7 @@ class CaseFacts:
 
 
 def load(session: Session, case: Case) -> CaseFacts:
+    # Only the customer's own messages: third parties in the thread never steer the case's rules.
     mentions = tuple(
         MentionFact(r.id, r.created_at, r.private, r.abusive, r.threat, r.legal_risk,
                     float((r.assessment or {}).get("anger", 0.0) or 0.0), r.author_role,
@@ -107,7 +108,7 @@ def load(session: Session, case: Case) -> CaseFacts:
         for r in session.execute(
             select(Mention.id, Mention.created_at, Mention.private, Mention.abusive, Mention.threat,
                    Mention.legal_risk, Mention.assessment, Mention.author_role, Mention.hidden)
-            .where(Mention.case_id == case.id).order_by(Mention.created_at)
+            .where(Mention.case_id == case.id, Mention.third_party.is_(False)).order_by(Mention.created_at)
         )
     )
     replies = tuple(
@@ -154,7 +155,7 @@ def load_many(session: Session, cases: Sequence[Case]) -> list[CaseFacts]:
     for r in session.execute(
             select(Mention.case_id, Mention.id, Mention.created_at, Mention.private, Mention.abusive,
                    Mention.threat, Mention.legal_risk, Mention.assessment, Mention.author_role, Mention.hidden)
-            .where(Mention.case_id.in_(ids)).order_by(Mention.created_at)):
+            .where(Mention.case_id.in_(ids), Mention.third_party.is_(False)).order_by(Mention.created_at)):
         assessment = r.assessment or {}
         mentions[r.case_id].append(MentionFact(
             r.id, r.created_at, r.private, r.abusive, r.threat, r.legal_risk,

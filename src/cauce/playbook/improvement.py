@@ -71,7 +71,7 @@ def propose(session: Session, *, brand_id: int, actor: Actor, category: str | No
         RootCause.brand_id == brand_id, RootCause.status == "confirmed")))
     query = (select(Mention.case_id, Mention.text, Case.category)
              .join(Case, Case.id == Mention.case_id)
-             .where(Mention.brand_id == brand_id, Mention.is_complaint.is_(True),
+             .where(Mention.brand_id == brand_id, Mention.is_complaint.is_(True), Mention.third_party.is_(False),
                     Mention.created_at >= now - timedelta(days=days), Mention.created_at <= now)
              .order_by(Mention.created_at.desc()).limit(MAX_CASES * 3))
     if category:

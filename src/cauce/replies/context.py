@@ -49,12 +49,14 @@ class ReplyFacts:
 
 
 def first_inbound(session: Session, case: Case) -> Mention | None:
-    rows = mentions.mentions_of_case(session, case_id=case.id)
+    """The customer's first message in the case (never a third party's)."""
+    rows = mentions.customer_mentions_of_case(session, case_id=case.id)
     return rows[0] if rows else None
 
 
 def latest_inbound(session: Session, case: Case) -> Mention | None:
-    rows = mentions.mentions_of_case(session, case_id=case.id)
+    """The customer's latest message: what replies answer and whom drafts greet (never a third party's)."""
+    rows = mentions.customer_mentions_of_case(session, case_id=case.id)
     return rows[-1] if rows else None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cauce.audit import service as audit
 from cauce.auth.models import BrandMembership, User
+from cauce.brands import service as brands
 from cauce.brands.models import Brand
 from cauce.cases import lifecycle, sla
 from cauce.cases import service as cases
@@ -45,7 +46,9 @@ class InboxRow:
 def _latest_mentions(session: Session, case_ids: Sequence[int]) -> dict[int, Mention]:
     if not case_ids:
         return {}
-    newest = select(func.max(Mention.id)).where(Mention.case_id.in_(case_ids)).group_by(Mention.case_id)
+    # The customer's latest message: a third party writing in the thread never becomes "who".
+    newest = (select(func.max(Mention.id)).where(Mention.case_id.in_(case_ids), Mention.third_party.is_(False))
+              .group_by(Mention.case_id))
     return {m.case_id: m for m in session.scalars(select(Mention).where(Mention.id.in_(newest)))
             if m.case_id is not None}
 
@@ -120,6 +123,21 @@ class ThreadItem:
     mention: Mention | None = None
     reply: Reply | None = None
     author: str | None = None
+    third_party: bool = False  # a message in the thread not from the case's customer
+    own_case_id: int | None = None  # the third party's own case, when they have one
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Someone else in the case's conversation: a bystander, a troll, another customer, the brand."""
+
+    person_id: int
+    name: str
+    handle: str
+    role: str | None
+    messages: int
+    case: Case | None  # their own case linked to this one
+    from_brand: bool = False
 
 
 @dataclass
@@ -144,6 +162,8 @@ class CaseView:
     other_mentions: list[Mention]
     snapshots: list[Any]
     others: list[Presence] = field(default_factory=list)
+    participants: list[Participant] = field(default_factory=list)
+    parent_case: Case | None = None  # for a third party's case: the customer's case whose thread it is in
 
 
 def replies_of_case(session: Session, case_id: int) -> list[Reply]:
@@ -157,10 +177,16 @@ def case_view(session: Session, case: Case, *, now: datetime, viewer_id: int, bo
     brand = session.get(Brand, case.brand_id)
     assert brand is not None
     person = people.get(session, person_id=case.person_id)
-    case_mentions = mentions.mentions_of_case(session, case_id=case.id)
+    thread_mentions = mentions.thread_of_case(session, case_id=case.id, brand_id=case.brand_id,
+                                              conversation_key=case.conversation_key)
+    case_mentions = [m for m in thread_mentions if m.case_id == case.id and not m.third_party]
+    participants, parent = _participants(session, case, thread_mentions)
+    own_cases = {p.person_id: p.case.id for p in participants if p.case is not None}
     replies = replies_of_case(session, case.id)
     names = user_names(session, [r.author_user_id for r in replies] + [case.assigned_user_id])
-    thread = [ThreadItem("mention", m.created_at, mention=m) for m in case_mentions]
+    thread = [ThreadItem("mention", m.created_at, mention=m, third_party=m.person_id != case.person_id,
+                         own_case_id=own_cases.get(m.person_id))
+              for m in thread_mentions if m.person_id != case.person_id or m.case_id == case.id]
     thread += [ThreadItem("reply", r.sent_at or r.created_at, reply=r,
                           author=names.get(r.author_user_id) if r.author_user_id else None) for r in replies]
     thread.sort(key=lambda item: item.at)
@@ -191,5 +217,33 @@ def case_view(session: Session, case: Case, *, now: datetime, viewer_id: int, bo
         area_name=area.name if area else None, previous_cases=previous, satisfaction=satisfaction,
         moderation=moderation, other_mentions=others,
         snapshots=mentions.snapshots_of(session, mention_id=latest.id) if latest else [],
-        others=board.others(case.id, user_id=viewer_id),
+        others=board.others(case.id, user_id=viewer_id), participants=participants, parent_case=parent,
     )
+
+
+ROLE_STRENGTH = {"troll": 0, "hostil": 1, "cliente": 2, "ninguno": 3}
+
+
+def _participants(session: Session, case: Case, thread: Sequence[Mention]) -> tuple[list[Participant], Case | None]:
+    """Everyone else in the case's conversation, with their own case linked to it when they have one."""
+    parent = session.get(Case, case.related_case_id) if case.related_case_id else None
+    linked = {c.person_id: c for c in session.scalars(select(Case).where(Case.related_case_id == case.id)
+                                                       .order_by(Case.id))}
+    brand = session.get(Brand, case.brand_id)
+    own = brands.own_handles(session, brand) if brand is not None else frozenset()
+    seen: dict[int, list[Mention]] = {}
+    for m in thread:
+        if m.person_id != case.person_id and (parent is None or m.person_id != parent.person_id):
+            seen.setdefault(m.person_id, []).append(m)
+    out = []
+    for person_id, said in seen.items():
+        their_case = linked.get(person_id)
+        roles = [m.author_role for m in said if m.author_role]
+        role = their_case.author_role if their_case is not None else (
+            min(roles, key=lambda r: ROLE_STRENGTH.get(r, 9)) if roles else None)
+        last = said[-1]
+        out.append(Participant(person_id=person_id, name=last.author_name or last.author_handle,
+                               handle=last.author_handle.lstrip("@"), role=role, messages=len(said),
+                               case=their_case,
+                               from_brand=last.author_handle.strip().lstrip("@").casefold() in own))
+    return out, parent
