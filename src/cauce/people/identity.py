@@ -101,9 +101,13 @@ def name_key(name: str | None) -> str | None:
     return key if len(key.replace(" ", "")) >= 3 else None
 
 
+PHONE_DIGITS = 9  # the national number's tail: "+57 300…", "0057 300…" and "300…" are one phone
+
+
 def normalise_phone(raw: str) -> str | None:
+    """A phone number as its last nine digits (country codes and trunk prefixes are written or not)."""
     digits = re.sub(r"\D", "", raw)
-    return digits if 9 <= len(digits) <= 15 else None
+    return digits[-PHONE_DIGITS:] if PHONE_DIGITS <= len(digits) <= 15 else None
 
 
 def contact_values(text: str) -> list[tuple[str, str]]:
@@ -434,7 +438,7 @@ class ProposalView:
     evidence: list[dict[str, Any]]
 
 
-def _visible_evidence(session: Session, evidence: list[dict[str, Any]], scope: Scope) -> list[dict[str, Any]]:
+def visible_evidence(session: Session, evidence: list[dict[str, Any]], scope: Scope) -> list[dict[str, Any]]:
     if scope.brand_ids is None:
         return [dict(e) for e in evidence]
     ids = {i for e in evidence for i in e.get("message_ids", [])}
@@ -459,7 +463,7 @@ def proposals_for(session: Session, *, person_id: int, scope: Scope = ALL_BRANDS
         other_id = row.person_b_id if row.person_a_id == person_id else row.person_a_id
         if not visible(session, person_id=other_id, scope=scope):
             continue
-        evidence = _visible_evidence(session, row.evidence, scope)
+        evidence = visible_evidence(session, row.evidence, scope)
         if not evidence:
             continue
         out.append(ProposalView(row, people.get(session, person_id=other_id),
@@ -485,7 +489,7 @@ def _decidable(session: Session, row: MergeProposal, scope: Scope) -> ProposalVi
     if not (visible(session, person_id=row.person_a_id, scope=scope)
             and visible(session, person_id=row.person_b_id, scope=scope)):
         return None
-    evidence = _visible_evidence(session, row.evidence, scope)
+    evidence = visible_evidence(session, row.evidence, scope)
     if not evidence:
         return None
     return ProposalView(row, people.get(session, person_id=row.person_b_id),
@@ -501,7 +505,7 @@ def _proposal(session: Session, proposal_id: int, scope: Scope) -> MergeProposal
 
 # --- Decisions ---------------------------------------------------------------------------------
 
-_CARRIED = ("strikes", "blocked", "labels", "confirmed_role", "first_seen_at", "last_seen_at")
+_CARRIED = ("strikes", "blocked", "labels", "confirmed_role")
 
 
 def confirm(session: Session, *, proposal_id: int, actor: Actor, user_id: int | None = None,
