@@ -486,9 +486,10 @@ def open_proposals(session: Session, *, scope: Scope = ALL_BRANDS, limit: int = 
 
 
 def _decidable(session: Session, row: MergeProposal, scope: Scope) -> ProposalView | None:
-    if not (visible(session, person_id=row.person_a_id, scope=scope)
-            and visible(session, person_id=row.person_b_id, scope=scope)):
-        return None
+    """The proposal as the caller sees it, if they may see both people (as they are now) and its evidence."""
+    for person_id in (row.person_a_id, row.person_b_id):
+        if not visible(session, person_id=people.current(session, person_id=person_id).id, scope=scope):
+            return None
     evidence = visible_evidence(session, row.evidence, scope)
     if not evidence:
         return None
