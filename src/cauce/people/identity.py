@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cauce.audit.service import SYSTEM, Actor, IdOf, record
+from cauce.audit.service import SYSTEM, Actor, IdOf, deferred, record
 from cauce.brands import service as brands
 from cauce.cases import service as cases
 from cauce.cases.models import Case, ModerationAction
@@ -187,6 +187,20 @@ class _People:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.cache: dict[int, Person] = {}
+        self.name_cache: dict[int, set[str]] = {}
+
+    def preload(self, person_ids: Iterable[int]) -> None:
+        """Read many people and their handles' names in a few queries (a sweep touches thousands)."""
+        wanted = sorted(set(person_ids) - set(self.cache))
+        for chunk in _chunks(wanted):
+            names: dict[int, set[str | None]] = defaultdict(set)
+            for handle in self.session.scalars(select(Handle).where(Handle.person_id.in_(chunk))):
+                names[handle.person_id].add(name_key(handle.display_name))
+            for person in self.session.scalars(select(Person).where(Person.id.in_(chunk))):
+                if person.merged_into_id is None:
+                    self.cache[person.id] = person
+                    keys = names[person.id] | {name_key(person.display_name)}
+                    self.name_cache[person.id] = {k for k in keys if k}
 
     def current(self, person_id: int) -> Person:
         if person_id not in self.cache:
@@ -195,9 +209,11 @@ class _People:
 
     def names(self, person_id: int) -> set[str]:
         person = self.current(person_id)
-        keys = {name_key(person.display_name)}
-        keys.update(name_key(h.display_name) for h in people.handles_of(self.session, person_id=person.id))
-        return {k for k in keys if k}
+        if person.id not in self.name_cache:
+            keys = {name_key(person.display_name)}
+            keys.update(name_key(h.display_name) for h in people.handles_of(self.session, person_id=person.id))
+            self.name_cache[person.id] = {k for k in keys if k}
+        return self.name_cache[person.id]
 
 
 def sweep(session: Session, *, organisation_id: int | None = None, limit: int = 5000) -> SweepResult:
@@ -261,12 +277,14 @@ def _sweep_organisation(session: Session, org_id: int, brand_ids: list[int], res
     recent = mentions.messages_after(session, brand_ids=brand_ids, after_id=state.last_mention_id, limit=limit)
     result.messages_read += len(recent)
     _cross_links(session, org_id, recent, found, pool)
-    for (a, b), evidence in found.by_pair.items():
-        outcome = _propose(session, org_id, a, b, evidence)
-        if outcome == "proposed":
-            result.proposed += 1
-        elif outcome == "updated":
-            result.updated += 1
+    existing = _existing_proposals(session, org_id, set(found.by_pair))
+    with deferred(session):  # one batched, sealed insert of the audit events
+        for (a, b), evidence in found.by_pair.items():
+            outcome = _propose(session, org_id, a, b, evidence, existing.get((a, b)))
+            if outcome == "proposed":
+                result.proposed += 1
+            elif outcome == "updated":
+                result.updated += 1
     if new_handles:
         state.last_handle_id = new_handles[-1].id
     last_read = max([m.id for m in recent] + [m.id for m in messages] + [state.last_mention_id])
@@ -276,8 +294,9 @@ def _sweep_organisation(session: Session, org_id: int, brand_ids: list[int], res
 
 def _same_handle(session: Session, org_id: int, keys: set[str], found: _Findings, pool: _People) -> None:
     for chunk in _chunks(sorted(keys)):
-        rows = session.scalars(select(Handle).where(Handle.organisation_id == org_id,
-                                                    Handle.identity_key.in_(chunk)))
+        rows = list(session.scalars(select(Handle).where(Handle.organisation_id == org_id,
+                                                         Handle.identity_key.in_(chunk))))
+        pool.preload(h.person_id for h in rows)
         groups: dict[str, dict[int, list[Handle]]] = defaultdict(lambda: defaultdict(list))
         for handle in rows:
             assert handle.identity_key is not None
@@ -345,8 +364,10 @@ def _cross_links(session: Session, org_id: int, recent: list[mentions.MessageRef
         for name in linked_handles(message):
             wanted[name].append(message)
     for chunk in _chunks(sorted(wanted)):
-        for handle in session.scalars(select(Handle).where(Handle.organisation_id == org_id,
-                                                           Handle.handle.in_(chunk))):
+        handles = list(session.scalars(select(Handle).where(Handle.organisation_id == org_id,
+                                                            Handle.handle.in_(chunk))))
+        pool.preload([h.person_id for h in handles] + [m.person_id for h in handles for m in wanted[h.handle]])
+        for handle in handles:
             other = pool.current(handle.person_id)
             for message in wanted[handle.handle]:
                 author = pool.current(message.person_id)
@@ -384,12 +405,20 @@ def _merge_evidence(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> lis
     return out
 
 
-def _propose(session: Session, org_id: int, a: int, b: int, evidence: list[dict[str, Any]]) -> str | None:
+def _existing_proposals(session: Session, org_id: int,
+                        pairs: set[tuple[int, int]]) -> dict[tuple[int, int], MergeProposal]:
+    out: dict[tuple[int, int], MergeProposal] = {}
+    for chunk in _chunks(sorted({a for a, _ in pairs})):
+        for row in session.scalars(select(MergeProposal).where(MergeProposal.organisation_id == org_id,
+                                                               MergeProposal.person_a_id.in_(chunk))):
+            if (row.person_a_id, row.person_b_id) in pairs:
+                out[(row.person_a_id, row.person_b_id)] = row
+    return out
+
+
+def _propose(session: Session, org_id: int, a: int, b: int, evidence: list[dict[str, Any]],
+             row: MergeProposal | None) -> str | None:
     """Create or strengthen the proposal for a pair; a decided pair is left alone."""
-    a, b = _pair(a, b)
-    row = session.scalar(select(MergeProposal).where(MergeProposal.organisation_id == org_id,
-                                                     MergeProposal.person_a_id == a,
-                                                     MergeProposal.person_b_id == b))
     if row is not None:
         if row.status != ProposalStatus.PROPOSED:
             return None
