@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -63,9 +64,13 @@ def test_same_handle_on_two_networks_is_proposed_with_evidence(db: Database) -> 
     assert evidence["kind"] == "same_handle"
     assert evidence["values"] == ["instagram:@ana.perez", "twitter:@ana_perez"]
     assert row.score == pytest.approx(0.75)  # same handle, and the display names agree
-    # A second pass reads nothing new and proposes nothing twice.
+    # Rows of the last minute are read again (a lower id may still commit late): nothing is proposed twice.
     again = _sweep(db)
-    assert (again.handles_read, again.proposed, again.updated) == (0, 0, 0)
+    assert (again.handles_read, again.proposed, again.updated) == (3, 0, 0)
+    with db.session() as s:
+        settled = identity.sweep(s, settle=timedelta(0))
+        assert (settled.handles_read, settled.proposed) == (3, 0)
+        assert identity.sweep(s, settle=timedelta(0)).handles_read == 0  # read past them now
     with db.read_session() as s:
         assert [e.action for e in events_for(s, "merge_proposal", [row.id])] == ["people.merge_proposed"]
 
@@ -295,3 +300,11 @@ def test_scoped_agent_does_not_see_evidence_from_another_brand(db: Database) -> 
         identity.confirm(s, proposal_id=row.id, actor=AGENT, scope=Scope(frozenset({a.id})))
     with db.read_session() as s:
         assert s.get(Person, row.person_b_id).merged_into_id is None  # type: ignore[union-attr]
+
+
+def test_read_position_stops_before_rows_that_may_still_be_committing() -> None:
+    from helpers import T0
+
+    rows = [(6, T0), (7, T0 + timedelta(seconds=10)), (8, T0)]  # 7 is too fresh: 8 may have overtaken it
+    assert identity._read_up_to(5, rows, settled=T0) == 6
+    assert identity._read_up_to(5, [], settled=T0) == 5

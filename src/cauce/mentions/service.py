@@ -599,24 +599,17 @@ class MessageRef:
     raw: dict[str, Any]
     url: str | None
     private: bool
+    ingested_at: datetime
 
 
 def _refs(session: Session, query: Any) -> list[MessageRef]:
     return [MessageRef(r.id, r.brand_id, r.person_id, r.channel, r.author_handle, r.text, r.raw or {}, r.url,
-                       r.private)
+                       r.private, r.ingested_at)
             for r in session.execute(query)]
 
 
 _REF_COLUMNS = (Mention.id, Mention.brand_id, Mention.person_id, Mention.channel, Mention.author_handle,
-                Mention.text, Mention.raw, Mention.url, Mention.private)
-
-
-def private_messages_after(session: Session, *, brand_ids: Iterable[int], after_id: int,
-                           limit: int = 5000) -> list[MessageRef]:
-    """Private messages (DMs, e-mails) of these brands stored after mention `after_id`, oldest first."""
-    return _refs(session, select(*_REF_COLUMNS).where(
-        Mention.brand_id.in_(list(brand_ids)), Mention.private.is_(True), Mention.id > after_id)
-        .order_by(Mention.id).limit(limit))
+                Mention.text, Mention.raw, Mention.url, Mention.private, Mention.ingested_at)
 
 
 def messages_after(session: Session, *, brand_ids: Iterable[int], after_id: int,

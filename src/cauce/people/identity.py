@@ -26,6 +26,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -216,12 +217,19 @@ class _People:
         return self.name_cache[person.id]
 
 
-def sweep(session: Session, *, organisation_id: int | None = None, limit: int = 5000) -> SweepResult:
+# Ids are handed out before their transaction commits, so a row with a lower id can appear after
+# a higher one was read: the read position only moves past rows older than this, and the newer
+# ones are read again next pass (reading twice proposes nothing twice).
+SETTLE = timedelta(seconds=60)
+
+
+def sweep(session: Session, *, organisation_id: int | None = None, limit: int = 5000,
+          settle: timedelta = SETTLE) -> SweepResult:
     """Read what arrived since the last pass and propose the people who look like one human.
 
     Incremental: each organisation keeps how far it read (handle and mention ids), so a pass costs
-    what arrived since the previous one, not the whole history. `limit` caps each read; the next
-    pass continues from there.
+    what arrived since the previous one (plus the last `settle` of it), not the whole history.
+    `limit` caps each read; the next pass continues from there.
     """
     result = SweepResult()
     by_org: dict[int, list[int]] = defaultdict(list)
@@ -231,7 +239,7 @@ def sweep(session: Session, *, organisation_id: int | None = None, limit: int = 
         if organisation_id is not None and org_id != organisation_id:
             continue
         result.organisations += 1
-        _sweep_organisation(session, org_id, brand_ids, result, limit)
+        _sweep_organisation(session, org_id, brand_ids, result, limit, utcnow() - settle)
     return result
 
 
@@ -244,7 +252,7 @@ def _state(session: Session, organisation_id: int) -> IdentitySweep:
 
 
 def _sweep_organisation(session: Session, org_id: int, brand_ids: list[int], result: SweepResult,
-                        limit: int) -> None:
+                        limit: int, settled: datetime) -> None:
     state = _state(session, org_id)
     found = _Findings()
     pool = _People(session)
@@ -266,16 +274,16 @@ def _sweep_organisation(session: Session, org_id: int, brand_ids: list[int], res
                                                mention_id=None))
     session.flush()
     _same_handle(session, org_id, keys, found, pool)
-    messages = mentions.private_messages_after(session, brand_ids=brand_ids, after_id=state.last_mention_id,
-                                               limit=limit)
-    for message in messages:
+    recent = mentions.messages_after(session, brand_ids=brand_ids, after_id=state.last_mention_id, limit=limit)
+    result.messages_read += len(recent)
+    for message in recent:
+        if not message.private:
+            continue  # an address in a public post may be anyone's (a support line, a journalist's)
         for kind, value in contact_values(message.text):
             fresh_contacts.append(ContactPoint(organisation_id=org_id, person_id=message.person_id, kind=kind,
                                                value=value, mention_id=message.id))
     result.contact_points += _store_contacts(session, org_id, fresh_contacts)
     _same_contact(session, org_id, {(c.kind, c.value) for c in fresh_contacts}, found, pool)
-    recent = mentions.messages_after(session, brand_ids=brand_ids, after_id=state.last_mention_id, limit=limit)
-    result.messages_read += len(recent)
     _cross_links(session, org_id, recent, found, pool)
     existing = _existing_proposals(session, org_id, set(found.by_pair))
     with deferred(session):  # one batched, sealed insert of the audit events
@@ -285,11 +293,18 @@ def _sweep_organisation(session: Session, org_id: int, brand_ids: list[int], res
                 result.proposed += 1
             elif outcome == "updated":
                 result.updated += 1
-    if new_handles:
-        state.last_handle_id = new_handles[-1].id
-    last_read = max([m.id for m in recent] + [m.id for m in messages] + [state.last_mention_id])
-    state.last_mention_id = last_read
+    state.last_handle_id = _read_up_to(state.last_handle_id, [(h.id, h.created_at) for h in new_handles], settled)
+    state.last_mention_id = _read_up_to(state.last_mention_id, [(m.id, m.ingested_at) for m in recent], settled)
     state.swept_at = utcnow()
+
+
+def _read_up_to(position: int, rows: list[tuple[int, datetime]], settled: datetime) -> int:
+    """The new read position: the last row (in id order) before the first one that is not settled."""
+    for row_id, at in rows:
+        if at > settled:
+            break
+        position = row_id
+    return position
 
 
 def _same_handle(session: Session, org_id: int, keys: set[str], found: _Findings, pool: _People) -> None:
