@@ -192,10 +192,15 @@ def test_confirmed_merge_moves_handles_and_history_and_is_audited(db: Database) 
         assert event.after is not None and event.after["mentions"] == [w["mi"]]
         assert event.after["cases"] == [w["case_i"]] and event.after["moderation"] == [w["warn"]]
         assert s.get(MergeProposal, w["proposal"]).status == "confirmed"  # type: ignore[union-attr]
-    # New messages through the Instagram handle land on the survivor, in the same case history.
-    with scripted_triage():
+    # New messages through the Instagram handle land on the survivor; a first message on X to brand B
+    # starts with the person's brand-B history from Instagram (triage sees it), not empty.
+    with scripted_triage() as assessor:
         _, _, author = _ingest(db, "ig2", brand="conectel-hogar", channel="instagram", handle="ana.perez", minutes=5)
-    assert author == w["on_x"]
+        _, _, x_author = _ingest(db, "x9", brand="conectel-hogar", channel="twitter", handle="@ana_perez",
+                                 text="Les escribo también por aquí", minutes=6)
+    assert author == x_author == w["on_x"]
+    prior = [m.text for m in assessor.calls[-1][1].prior_messages]
+    assert prior == ["Son unos ladrones inútiles", "Sin internet hace 3 días"]
     with db.session() as s, pytest.raises(InvalidTransition):
         identity.confirm(s, proposal_id=w["proposal"], actor=AGENT)
 
