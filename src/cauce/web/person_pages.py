@@ -53,9 +53,8 @@ def confirm(person_id: int, proposal_id: int, request: Request, session: WriteSe
             reason: Reason = "") -> Response:
     merge = identity.confirm(session, proposal_id=proposal_id, actor=user.principal.actor,
                              user_id=user.principal.user_id, scope=user.scope, reason=reason.strip() or None)
-    moved = len(merge.moved.get("mentions", []))
     return render_person(request, session, user, merge.survivor_id,
-                         headers=flash_headers(f"Personas unidas: {moved} mensajes pasaron a este historial."))
+                         headers=flash_headers("Personas unidas: sus cuentas comparten ahora un solo historial."))
 
 
 @router.post("/people/{person_id}/proposals/{proposal_id}/reject")
