@@ -313,3 +313,37 @@ def test_read_position_stops_before_rows_that_may_still_be_committing() -> None:
     rows = [(6, T0), (7, T0 + timedelta(seconds=10)), (8, T0)]  # 7 is too fresh: 8 may have overtaken it
     assert identity._read_up_to(5, rows, settled=T0) == 6
     assert identity._read_up_to(5, [], settled=T0) == 5
+
+
+def test_the_worker_sweep_proposes(db: Database) -> None:
+    from cauce.worker import sweep
+
+    make_brand(db, name="Conectel")
+    with scripted_triage():
+        _ingest(db, "x1", channel="twitter", handle="@ana_perez")
+        _ingest(db, "ig1", channel="instagram", handle="ana.perez")
+    assert sweep(db)["identity"]["proposed"] == 1
+
+
+def test_one_handle_on_four_networks_collapses_to_one_person(db: Database) -> None:
+    make_brand(db, name="Conectel")
+    with scripted_triage():
+        ids = [_ingest(db, f"m{n}", channel=channel, handle=handle)[2] for n, (channel, handle) in enumerate(
+            (("twitter", "@ana_perez"), ("instagram", "ana.perez"), ("facebook", "ana.perez"),
+             ("bluesky", "ana-perez.bsky.social")))]
+    assert _sweep(db).proposed == 6  # every pair; confirming them folds all four into the oldest
+    with db.session() as s:
+        for row in identity.proposals_for(s, person_id=ids[0]):
+            identity.confirm(s, proposal_id=row.proposal.id, actor=AGENT)
+        assert identity.proposals_for(s, person_id=ids[0]) == []
+        assert len(people.handles_of(s, person_id=ids[0])) == 4
+        assert all(s.get(Person, i).merged_into_id == ids[0] for i in ids[1:])  # type: ignore[union-attr]
+
+
+def test_a_key_two_accounts_share_on_one_network_is_not_evidence(db: Database) -> None:
+    make_brand(db, name="Conectel")
+    with scripted_triage():
+        _ingest(db, "1", channel="twitter", handle="@ana_perez")
+        _ingest(db, "2", channel="twitter", handle="@anaperez", name="Ana Pérez R.")  # another account
+        _ingest(db, "3", channel="instagram", handle="ana.perez")
+    assert _sweep(db).proposed == 0  # which of the two X accounts is the Instagram one? Nobody can tell.

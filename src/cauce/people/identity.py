@@ -70,6 +70,7 @@ PROPOSE_AT = 0.5
 # A key, name or contact value shared by more people than this is public (a support line, "maria"),
 # not evidence about one human.
 MAX_SHARED = 3
+MAX_NETWORKS = 12  # one human's accounts with one handle: at most one person per network in a group
 
 EMAIL_RE = re.compile(r"(?<![@\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}", re.IGNORECASE)
 PHONE_RE = re.compile(r"(?<![\w+])\+?\d[\d ().-]{6,18}\d(?!\w)")
@@ -317,14 +318,14 @@ def _same_handle(session: Session, org_id: int, keys: set[str], found: _Findings
             assert handle.identity_key is not None
             groups[handle.identity_key][pool.current(handle.person_id).id].append(handle)
         for owners in groups.values():
-            if not 2 <= len(owners) <= MAX_SHARED:
+            if not 2 <= len(owners) <= MAX_NETWORKS:
                 continue
+            networks = [h.channel for handles in owners.values() for h in {h.channel: h for h in handles}.values()]
+            if len(networks) != len(set(networks)):
+                continue  # two people with this key on one network: a name strangers share, not one human
             ids = sorted(owners)
             for i, a in enumerate(ids):
                 for b in ids[i + 1:]:
-                    networks = {h.channel for h in owners[a]} | {h.channel for h in owners[b]}
-                    if len(networks) < 2:
-                        continue  # two handles on one network are two accounts, not one renamed
                     same_name = bool(pool.names(a) & pool.names(b))
                     values = [f"{h.channel}:@{h.handle}" for h in owners[a] + owners[b]]
                     found.add(a, b, EvidenceKind.SAME_HANDLE, values,
