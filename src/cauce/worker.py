@@ -19,10 +19,15 @@ log = logging.getLogger(__name__)
 
 
 def sweep(db: Database) -> dict[str, Any]:
-    """One pass of the time-driven checks: SLA breaches and escalation, then crisis watch."""
+    """One pass of the time-driven checks: SLA breaches and escalation, identity proposals, crisis watch."""
     out: dict[str, Any] = {}
     with db.session() as session:
         out["sla"] = cases.check_sla(session).__dict__
+    from cauce.people import identity
+
+    # Identity proposals read only what arrived since the last pass: ingest itself never waits for them.
+    with db.session() as session:
+        out["identity"] = identity.sweep(session).as_dict()
     try:
         from cauce.playbook import crisis
     except ModuleNotFoundError:

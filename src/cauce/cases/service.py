@@ -5,12 +5,12 @@ Every state change goes through `audit.record_changes`, so the case timeline is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from cauce.audit.service import SYSTEM, Actor, IdOf, record, record_changes
@@ -582,3 +582,29 @@ def update_area(session: Session, *, area_id: int, actor: Actor, name: str | Non
     record_changes(session, area, changes, actor=actor, action="area.updated", entity_type="area",
                    brand_id=area.brand_id)
     return area
+
+
+def case_ids_of_person(session: Session, *, person_id: int) -> list[int]:
+    return list(session.scalars(select(Case.id).where(Case.person_id == person_id).order_by(Case.id)))
+
+
+def cases_of_person(session: Session, *, person_id: int, scope: Scope = ALL_BRANDS, limit: int = 200) -> list[Case]:
+    """The person's cases in the brands the caller may see, newest first."""
+    query = scope.apply(select(Case), Case.brand_id).where(Case.person_id == person_id)
+    return list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit)))
+
+
+def reassign_person(session: Session, *, from_person_id: int, to_person_id: int,
+                    case_ids: Iterable[int] | None = None) -> list[int]:
+    """Make cases (all of `from_person_id`'s, or the given ones of theirs) serve another person.
+
+    For a confirmed merge of two people, or its undoing; `people.identity` audits the move.
+    """
+    moved = case_ids_of_person(session, person_id=from_person_id)
+    if case_ids is not None:
+        wanted = set(case_ids)
+        moved = [c for c in moved if c in wanted]
+    if moved:
+        session.execute(update(Case).where(Case.id.in_(moved)).values(person_id=to_person_id)
+                        .execution_options(synchronize_session="fetch"))
+    return moved

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -610,3 +610,98 @@ def add_metric_snapshot(session: Session, mention_id: int, metrics: MetricsIn, *
     session.add(MetricSnapshot(mention_id=mention_id, observed_at=observed_at or utcnow(), likes=current[0],
                                reposts=current[1], replies=current[2], followers=mention.author_followers))
     return True
+
+
+# --- Identity resolution (`people.identity`) reads and moves a person's messages through these. ---
+
+@dataclass(frozen=True)
+class MessageRef:
+    """What identity resolution reads of a message: who wrote it, where, and its text and raw fields."""
+
+    id: int
+    brand_id: int
+    person_id: int
+    channel: str
+    author_handle: str
+    text: str
+    raw: dict[str, Any]
+    url: str | None
+    private: bool
+    ingested_at: datetime
+
+
+def _refs(session: Session, query: Any) -> list[MessageRef]:
+    return [MessageRef(r.id, r.brand_id, r.person_id, r.channel, r.author_handle, r.text, r.raw or {}, r.url,
+                       r.private, r.ingested_at)
+            for r in session.execute(query)]
+
+
+_REF_COLUMNS = (Mention.id, Mention.brand_id, Mention.person_id, Mention.channel, Mention.author_handle,
+                Mention.text, Mention.raw, Mention.url, Mention.private, Mention.ingested_at)
+
+
+def messages_after(session: Session, *, brand_ids: Iterable[int], after_id: int,
+                   limit: int = 5000) -> list[MessageRef]:
+    """Every message of these brands stored after mention `after_id`, oldest first."""
+    return _refs(session, select(*_REF_COLUMNS).where(Mention.brand_id.in_(list(brand_ids)), Mention.id > after_id)
+                 .order_by(Mention.id).limit(limit))
+
+
+def brands_of(session: Session, *, mention_ids: Iterable[int]) -> dict[int, int]:
+    """The brand of each of these messages."""
+    out: dict[int, int] = {}
+    for ids in _chunks(mention_ids):
+        out.update((r.id, r.brand_id) for r in session.execute(select(Mention.id, Mention.brand_id)
+                                                                .where(Mention.id.in_(ids))))
+    return out
+
+
+def messages_of_people(session: Session, *, person_ids: Iterable[int], limit: int = 500) -> list[MessageRef]:
+    """The latest messages of these people (all brands: the caller filters), newest first."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return []
+    return _refs(session, select(*_REF_COLUMNS).where(Mention.person_id.in_(ids))
+                 .order_by(Mention.id.desc()).limit(limit))
+
+
+def mention_ids_of_handle(session: Session, *, person_id: int, channel: str, handle: str) -> list[int]:
+    """The person's messages written through one handle (`handle` normalised as `people.normalise_handle`)."""
+    rows = session.execute(select(Mention.id, Mention.author_handle)
+                           .where(Mention.person_id == person_id, Mention.channel == channel))
+    return [r.id for r in rows if people.normalise_handle(r.author_handle) == handle]
+
+
+def case_openers(session: Session, *, case_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """For each case, (person_id, mention_id) of its earliest message: the handle that opened it."""
+    out: dict[int, tuple[int, int]] = {}
+    for ids in _chunks(case_ids):
+        rows = session.execute(select(Mention.case_id, Mention.person_id, Mention.id)
+                               .where(Mention.case_id.in_(ids)).order_by(Mention.created_at.desc(), Mention.id.desc()))
+        for row in rows:  # newest first: the last write per case is its earliest message
+            out[row.case_id] = (row.person_id, row.id)
+    return out
+
+
+def case_ids_of_mentions(session: Session, *, mention_ids: Iterable[int]) -> set[int]:
+    out: set[int] = set()
+    for ids in _chunks(mention_ids):
+        out.update(c for c in session.scalars(select(Mention.case_id).where(Mention.id.in_(ids))) if c is not None)
+    return out
+
+
+def reassign_person(session: Session, *, from_person_id: int, to_person_id: int,
+                    mention_ids: Iterable[int] | None = None) -> list[int]:
+    """Move messages (all of `from_person_id`'s, or the given ones of theirs) to another person.
+
+    The caller (a confirmed merge or a split in `people.identity`) audits the move.
+    """
+    query = select(Mention.id).where(Mention.person_id == from_person_id)
+    moved = sorted(session.scalars(query))
+    if mention_ids is not None:
+        wanted = set(mention_ids)
+        moved = [m for m in moved if m in wanted]
+    for ids in _chunks(moved):
+        session.execute(update(Mention).where(Mention.id.in_(ids)).values(person_id=to_person_id)
+                        .execution_options(synchronize_session="fetch"))
+    return moved

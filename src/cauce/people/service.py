@@ -20,6 +20,33 @@ def normalise_handle(handle: str) -> str:
     return handle.strip().lstrip("@").casefold()
 
 
+# Suffixes a network adds to every handle: not part of what the person chose.
+_NETWORK_SUFFIXES = (".bsky.social",)
+_SEPARATORS = str.maketrans("", "", "._-")
+MIN_KEY_LENGTH = 4  # shorter handles ("ana", "jp") are shared by too many strangers to mean anything
+
+
+def handle_key(channel: str, handle: str) -> str | None:
+    """The part of a handle its owner chose, comparable across networks; None when it means nothing.
+
+    `@Ana.Perez` (X), `ana_perez@mastodon.social` and `ana-perez.bsky.social` give `anaperez`. E-mail
+    addresses are matched as contact points instead (`people.identity`), and bare numbers (phone-like
+    chat ids) never.
+    """
+    if channel == "email":
+        return None
+    key = normalise_handle(handle)
+    if "@" in key:  # fediverse: user@instance
+        key = key.split("@", 1)[0]
+    for suffix in _NETWORK_SUFFIXES:
+        if key.endswith(suffix):
+            key = key[: -len(suffix)]
+    key = key.translate(_SEPARATORS)
+    if len(key) < MIN_KEY_LENGTH or key.isdigit():
+        return None
+    return key
+
+
 @dataclass(frozen=True)
 class Author:
     person: Person
@@ -140,14 +167,15 @@ def create_missing(session: Session, sightings: Iterable[Sighting],
 
 def _person_values(organisation_id: int, display_name: str, seen_at: datetime) -> dict[str, Any]:
     return {"organisation_id": organisation_id, "display_name": display_name, "labels": [],
-            "confirmed_role": None, "strikes": 0, "blocked": False, "notes": None,
+            "confirmed_role": None, "strikes": 0, "blocked": False, "notes": None, "merged_into_id": None,
             "first_seen_at": seen_at, "last_seen_at": seen_at}
 
 
 def _handle_values(organisation_id: int, person_id: int, channel: str, handle: str, display_name: str | None,
                    followers: int) -> dict[str, Any]:
     return {"organisation_id": organisation_id, "person_id": person_id, "channel": channel, "handle": handle,
-            "display_name": display_name, "followers": followers, "created_at": utcnow()}
+            "display_name": display_name, "followers": followers, "created_at": utcnow(),
+            "identity_key": handle_key(channel, handle)}
 
 
 _Row = TypeVar("_Row")
@@ -164,6 +192,16 @@ def get(session: Session, *, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(f"No existe la persona {person_id}.")
+    return person
+
+
+def current(session: Session, *, person_id: int) -> Person:
+    """The person, or the one a confirmed merge folded them into."""
+    person = get(session, person_id=person_id)
+    seen = {person.id}
+    while person.merged_into_id is not None and person.merged_into_id not in seen:
+        seen.add(person.merged_into_id)
+        person = get(session, person_id=person.merged_into_id)
     return person
 
 

@@ -7,11 +7,12 @@ reason. Network execution (block, hide, mute) is queued for the outbox worker.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cauce.audit.service import Actor, record, record_changes
@@ -350,3 +351,29 @@ def decide_role(session: Session, *, person_id: int, brand_id: int, role: str, w
     record_changes(session, person, {"confirmed_role": role}, actor=who.actor, action="people.role_confirmed",
                    entity_type="person", brand_id=brand_id, reason=reason or "Propuesta de troll descartada.")
     return person
+
+
+def action_ids_of(session: Session, *, person_id: int, mention_ids: Iterable[int] = (),
+                  case_ids: Iterable[int] = ()) -> list[int]:
+    """The person's moderation actions about these messages or cases."""
+    mentions_, cases_ = set(mention_ids), set(case_ids)
+    rows = session.execute(select(ModerationAction.id, ModerationAction.mention_id, ModerationAction.case_id)
+                           .where(ModerationAction.person_id == person_id))
+    return sorted(r.id for r in rows if r.mention_id in mentions_ or r.case_id in cases_)
+
+
+def reassign_person(session: Session, *, from_person_id: int, to_person_id: int,
+                    action_ids: Iterable[int] | None = None) -> list[int]:
+    """Move moderation history (all of `from_person_id`'s, or the given actions of theirs) to another person.
+
+    For a confirmed merge of two people, or its undoing; `people.identity` audits the move and
+    carries strikes and blocks over.
+    """
+    moved = sorted(session.scalars(select(ModerationAction.id).where(ModerationAction.person_id == from_person_id)))
+    if action_ids is not None:
+        wanted = set(action_ids)
+        moved = [a for a in moved if a in wanted]
+    if moved:
+        session.execute(update(ModerationAction).where(ModerationAction.id.in_(moved))
+                        .values(person_id=to_person_id).execution_options(synchronize_session="fetch"))
+    return moved
