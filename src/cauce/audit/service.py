@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -384,7 +384,8 @@ def _row_problem(key: bytes, row: AuditEvent, prev_hash: str) -> str | None:
     if row.chain_version != KEYED or row.payload_digest is None:
         return "versión de sellado desconocida"
     if not redacted and not hmac.compare_digest(_payload_digest(key, fields), row.payload_digest):
-        return "el contenido del evento fue alterado"
+        return ("el contenido del evento fue alterado: no coincide con su huella sellada con la clave de "
+                "auditoría (o CAUCE_AUDIT_KEY / audit.key no es la clave con que se escribió)")
     if not hmac.compare_digest(_keyed_digest(key, prev_hash, fields, row.payload_digest, row.seq or 0), row.hash):
         return ("el evento no está sellado con la clave de auditoría: fue alterado o reescrito sin la clave "
                 "(o CAUCE_AUDIT_KEY / audit.key no es la clave con que se escribió)")
@@ -466,7 +467,7 @@ def redact(session: Session, event_ids: Iterable[int]) -> int:
 
 
 def event_ids_about(session: Session, *, case_ids: Iterable[int] = (),
-                    entities: dict[str, Iterable[Any]] | None = None) -> list[int]:
+                    entities: Mapping[str, Iterable[Any]] | None = None) -> list[int]:
     """Ids of the sealed events about these cases or these (entity type → ids)."""
     found: set[int] = set()
     cases = sorted(set(case_ids))
@@ -493,6 +494,10 @@ def head(session: Session) -> tuple[int, str]:
 
 def sealed_count(session: Session, *, up_to_seq: int) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq <= up_to_seq)) or 0
+
+
+def events_by_ids(session: Session, ids: Iterable[int]) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.id.in_(list(ids))).order_by(AuditEvent.id)))
 
 
 def events_by_action(session: Session, action: str) -> list[AuditEvent]:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -582,3 +582,31 @@ def add_metric_snapshot(session: Session, mention_id: int, metrics: MetricsIn, *
     session.add(MetricSnapshot(mention_id=mention_id, observed_at=observed_at or utcnow(), likes=current[0],
                                reposts=current[1], replies=current[2], followers=mention.author_followers))
     return True
+
+
+# --- privacy (see cauce.people.privacy) -------------------------------------------------------
+
+ERASED = "[eliminado por solicitud de privacidad]"
+
+
+def mention_ids_of(session: Session, *, person_id: int | None = None, case_ids: Sequence[int] = ()) -> list[int]:
+    query = select(Mention.id)
+    if person_id is not None:
+        query = query.where(Mention.person_id == person_id)
+    else:
+        query = query.where(Mention.case_id.in_(list(case_ids)))
+    return list(session.scalars(query.order_by(Mention.id)))
+
+
+def anonymise_mentions(session: Session, *, mention_ids: Sequence[int]) -> int:
+    """Erase text, author, link and raw input; keep ids, dates and triage labels (the statistics)."""
+    ids = list(mention_ids)
+    for chunk in _chunks(ids):
+        session.execute(update(Mention).where(Mention.id.in_(chunk)).values(
+            text=ERASED, author_handle="anonimo", author_name=None, url=None, raw={}),
+            execution_options={"synchronize_session": False})
+        for row in session.scalars(select(Mention).where(Mention.id.in_(chunk))):
+            # The triage evidence quotes words of the text.
+            row.assessment = {k: v for k, v in (row.assessment or {}).items() if k != "evidence"}
+    session.flush()
+    return len(ids)

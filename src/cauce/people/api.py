@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from cauce.cases.models import Case
 from cauce.errors import NotFound
 from cauce.mentions import service as mentions
+from cauce.people import privacy
 from cauce.people import service as people
 from cauce.web.deps import CurrentPrincipal, DbSession
 
@@ -43,3 +45,23 @@ def get_person(person_id: int, session: DbSession, principal: CurrentPrincipal) 
                       "created_at": m.created_at.isoformat(), "case_id": m.case_id, "url": m.url}
                      for m in history],
     }
+
+
+class ForgetIn(BaseModel):
+    # The request being honoured (a ticket number, "solicitud del titular del 2026-05-02"…).
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@router.get("/{person_id}/export", response_model=privacy.PersonExport)
+def export_person(person_id: int, session: DbSession, principal: CurrentPrincipal) -> privacy.PersonExport:
+    """Everything held about the person (habeas data / GDPR access): admins or supervisors of all their brands."""
+    privacy.authorise(session, principal=principal, person_id=person_id)
+    return privacy.export_person(session, person_id=person_id, actor=principal.actor)
+
+
+@router.post("/{person_id}/forget", response_model=privacy.ErasureResult)
+def forget_person(person_id: int, body: ForgetIn, session: DbSession,
+                  principal: CurrentPrincipal) -> privacy.ErasureResult:
+    """Erase the person's personal data on their request; the audit chain keeps verifying."""
+    privacy.authorise(session, principal=principal, person_id=person_id)
+    return privacy.forget_person(session, person_id=person_id, actor=principal.actor, reason=body.reason)

@@ -350,3 +350,15 @@ def decide_role(session: Session, *, person_id: int, brand_id: int, role: str, w
     record_changes(session, person, {"confirmed_role": role}, actor=who.actor, action="people.role_confirmed",
                    entity_type="person", brand_id=brand_id, reason=reason or "Propuesta de troll descartada.")
     return person
+
+
+def anonymise_actions(session: Session, *, person_id: int) -> int:
+    """Erase the free text and the evidence (quotes) of a person's moderation actions; keep rule and action."""
+    rows = list(session.scalars(select(ModerationAction).where(ModerationAction.person_id == person_id)))
+    for row in rows:
+        row.reason = None
+        row.override_reason = None
+        row.evidence = {}
+        row.delivery_error = None
+    session.flush()
+    return len(rows)

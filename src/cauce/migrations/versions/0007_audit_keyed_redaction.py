@@ -1,9 +1,10 @@
-"""Keyed audit chain and redactable payloads (tombstones).
+"""Keyed audit chain and redactable payloads (tombstones); anonymised people and cases.
 
 New columns on audit_events: chain_version (NULL for rows sealed by the earlier, unkeyed code),
 payload_digest, redacted_at, redaction_seal. The append-only triggers now also let a sealed row's
 payload (before/after/reason) be erased once — every hashed column, the hash, the link and the
 digest unchanged, redacted_at set — so a person's data can be removed while the chain verifies.
+people.anonymised_at and cases.anonymised_at mark what was erased (a request, or retention).
 
 Revision ID: 0007
 Revises: 0002
@@ -84,10 +85,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("redacted_at", cauce.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("redaction_seal", sa.String(length=64), nullable=True))
     _create_triggers(dialect, allow_redaction=True)
+    for table in ("people", "cases"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("anonymised_at", cauce.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    for table in ("people", "cases"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_column("anonymised_at")
     _drop_triggers(dialect)
     with op.batch_alter_table("audit_events", schema=None) as batch_op:
         batch_op.drop_column("redaction_seal")
