@@ -22,6 +22,11 @@ from cauce.audit.service import Actor, record, verify_chain
 from cauce.db import Database, table_of, upgrade
 
 
+@pytest.fixture(autouse=True)
+def _checkpoint_any_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAUCE_AUDIT_CHECKPOINT_SECONDS", "0")
+
+
 def _seed(db: Database, n: int, start: int = 0) -> None:
     with db.session() as s:
         for i in range(start, start + n):
@@ -189,6 +194,26 @@ def test_a_deleted_checkpoint_is_detected(db: Database) -> None:
     (directory / "checkpoint-000001.json").unlink()
     report = _verify(db)
     assert any("Falta el punto de control 1" in p for p in report.problems), report.problems
+
+
+def test_checkpoints_are_spaced_and_check_only_what_is_new(db: Database,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAUCE_AUDIT_CHECKPOINT_SECONDS", "600")
+    _seed(db, 3)
+    _checkpoint(db)
+    _seed(db, 2, start=10)
+    with db.session() as s:
+        assert anchor.write_checkpoint(s) is None  # the last one is younger than the interval
+        assert anchor.write_checkpoint(s, force=True) is not None
+    # A checkpoint is never signed over a chain that does not verify since the previous one.
+    _seed(db, 1, start=20)
+    _drop_guards(db)
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET reason = 'cambiado' "
+                          "WHERE seq = (SELECT max(seq) FROM audit_events)"))
+    with db.session() as s:
+        assert anchor.write_checkpoint(s, force=True) is None
+    assert len(list(keys.anchor_dir().glob("checkpoint-*.json"))) == 2
 
 
 def test_an_edited_checkpoint_fails_its_signature(db: Database) -> None:

@@ -26,6 +26,7 @@ import logging
 import os
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,26 +84,29 @@ def _files(directory: Path) -> dict[int, Path]:
     return found
 
 
-def _only_announcements_after(session: Session, seq: int) -> bool:
-    last_seq, _ = audit.head(session)
-    if last_seq <= seq:
-        return True
-    announced = [e.seq for e in audit.events_by_action(session, ACTION) if (e.seq or 0) > seq]
-    return len(announced) == last_seq - seq
+def checkpoint_interval() -> timedelta:
+    """At most one checkpoint per interval (`CAUCE_AUDIT_CHECKPOINT_SECONDS`, default 600)."""
+    return timedelta(seconds=float(os.environ.get("CAUCE_AUDIT_CHECKPOINT_SECONDS", "600")))
 
 
 def write_checkpoint(session: Session, *, force: bool = False) -> Checkpoint | None:
     """Sign the chain's head into the next checkpoint file and announce it in the chain.
 
     Nothing is written when the chain has not moved since the last checkpoint (apart from that
-    checkpoint's own announcement), unless `force`. The caller commits the announcement.
+    checkpoint's own announcement) or the last one is younger than `checkpoint_interval()`,
+    unless `force`. The caller commits the announcement.
     """
     directory = keys.anchor_dir()
     files = _files(directory)
     previous = _read(files[max(files)])[0] if files else None
-    if previous is not None and not force and _only_announcements_after(session, previous.seq):
-        return None
-    report = audit.verify_chain(session, legacy_until=previous.legacy_until if previous else None)
+    if previous is not None and not force:
+        if datetime.fromisoformat(previous.created_at) + checkpoint_interval() > utcnow():
+            return None
+        if not audit.count_after(session, seq=previous.seq, except_action=ACTION):
+            return None  # nothing new but the previous checkpoint's own announcement
+    # Only what came after the previous checkpoint is checked (the whole chain at the first one).
+    report = audit.verify_chain(session, legacy_until=previous.legacy_until if previous else None,
+                                start=(previous.seq, previous.hash) if previous else None)
     if not report.ok:
         # Never sign a broken chain: that would bless the tampering.
         log.error("audit chain does not verify (%s at event %s): no checkpoint written",

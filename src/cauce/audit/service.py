@@ -356,8 +356,8 @@ class ChainReport:
     redacted: int = 0
 
 
-def _iter_events(session: Session, batch: int = 2000) -> Iterator[AuditEvent]:
-    last_seq = 0
+def _iter_events(session: Session, batch: int = 2000, after_seq: int = 0) -> Iterator[AuditEvent]:
+    last_seq = after_seq
     while True:
         rows = session.scalars(
             select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq).limit(batch)
@@ -392,17 +392,23 @@ def _row_problem(key: bytes, row: AuditEvent, prev_hash: str) -> str | None:
     return None
 
 
-def verify_chain(session: Session, *, legacy_until: int | None = None) -> ChainReport:
+def verify_chain(session: Session, *, legacy_until: int | None = None,
+                 start: tuple[int, str] | None = None) -> ChainReport:
     """Recompute every hash; report the first row that does not fit.
 
     Unkeyed rows (written before the chain was keyed) verify as they always did, but only before
     the first keyed row and, when a checkpoint pinned it, not after `legacy_until`: a suffix
-    rewritten without the key cannot pass itself off as old.
+    rewritten without the key cannot pass itself off as old. `start` = (seq, hash) of an event
+    already trusted (a verified checkpoint) checks only what came after it.
     """
     key = keys.chain_key()
-    prev_hash = GENESIS
-    checked = redacted = last_legacy = 0
-    keyed_seen = False
+    start_seq, prev_hash = start or (0, GENESIS)
+    if start_seq and hash_at(session, start_seq) != prev_hash:
+        return ChainReport(False, 0, None, f"el evento {start_seq} ya no tiene el hash de partida")
+    checked = start_seq
+    redacted = 0
+    last_legacy = min(start_seq, legacy_until or 0)
+    keyed_seen = bool(start_seq) and legacy_until is not None and start_seq > legacy_until
     unsealed = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))) or 0
     if unsealed:
         first = session.scalar(select(func.min(AuditEvent.id)).where(AuditEvent.seq.is_(None)))
@@ -411,7 +417,7 @@ def verify_chain(session: Session, *, legacy_until: int | None = None) -> ChainR
     def bad(row: AuditEvent, problem: str) -> ChainReport:
         return ChainReport(False, checked, row.id, problem, checked, prev_hash, last_legacy, redacted)
 
-    for row in _iter_events(session):
+    for row in _iter_events(session, after_seq=start_seq):
         if row.seq != checked + 1:
             return bad(row, f"faltan eventos antes del número {row.seq} de la cadena")
         if row.prev_hash != prev_hash:
@@ -490,6 +496,11 @@ def head(session: Session) -> tuple[int, str]:
     last = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.is_not(None))
                            .order_by(AuditEvent.seq.desc()).limit(1)).first()
     return (0, GENESIS) if last is None or last[0] is None else (int(last[0]), str(last[1]))
+
+
+def count_after(session: Session, *, seq: int, except_action: str) -> int:
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.seq > seq, AuditEvent.action != except_action)) or 0
 
 
 def sealed_count(session: Session, *, up_to_seq: int) -> int:
