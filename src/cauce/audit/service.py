@@ -109,12 +109,12 @@ _META = tuple(name for name in _HASHED if name not in _PAYLOAD)
 def _payload_digest(key: bytes, fields: dict[str, Any]) -> str:
     # Keyed, so that an erased payload cannot be guessed back from its digest (names are few).
     text_ = _canonical({name: fields[name] for name in _PAYLOAD})
-    return hmac.new(key, b"cauce-audit-payload\n" + text_.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, b"cauce-audit-payload\n" + text_.encode(), "sha256").hex()
 
 
 def _keyed_digest(key: bytes, prev_hash: str, fields: dict[str, Any], payload_digest: str, seq: int) -> str:
     meta = {name: fields[name] for name in _META} | {"payload": payload_digest, "seq": seq, "v": KEYED}
-    return hmac.new(key, (prev_hash + _canonical(meta)).encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, (prev_hash + _canonical(meta)).encode(), "sha256").hex()
 
 
 def _seal(key: bytes, prev_hash: str, fields: dict[str, Any], seq: int) -> tuple[str, str]:
