@@ -116,3 +116,16 @@ def test_standalone_documents_allow_their_own_stylesheet(logged_in: tuple[TestCl
     assert guidelines.status_code == 200
     assert f"style-src {_style_hash(guidelines.text)}" in guidelines.headers["content-security-policy"]
     assert "style=" not in guidelines.text
+
+
+def test_case_page_marks_erased_audit_events(db: Database, logged_in: tuple[TestClient, int]) -> None:
+    from cauce.cases import service as cases
+    from cauce.people import privacy
+
+    client, case_id = logged_in
+    with db.session() as s:
+        person_id = cases.get(s, case_id=case_id).person_id
+        privacy.forget_person(s, person_id=person_id, actor=SYSTEM, reason="Solicitud 12")
+    html = client.get(f"/cases/{case_id}").text
+    assert "datos personales eliminados" in html
+    assert "Me cobraron doble la factura" not in html and "Ana Pérez" not in html
