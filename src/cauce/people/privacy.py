@@ -79,8 +79,10 @@ def authorise(session: Session, *, principal: Principal, person_id: int) -> None
     if principal.brand_ids is None:
         return
     found = brands_of_person(session, person_id=person_id)
-    outside = found - principal.brand_ids
-    if outside or not found:
+    if not found:
+        raise Forbidden(f"La persona {person_id} no aparece en ninguna marca: solo un administrador puede "
+                        f"exportar o borrar sus datos.")
+    if found - principal.brand_ids:
         raise Forbidden(f"La persona {person_id} aparece también en marcas que usted no supervisa; pida a un "
                         f"administrador que exporte o borre sus datos.")
 
