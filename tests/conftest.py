@@ -55,6 +55,12 @@ def _truncate_all(db: Database) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Audit checkpoints (written by the worker's sweep) go to a per-test folder, never the user's."""
+    monkeypatch.setenv("CAUCE_AUDIT_ANCHOR_DIR", str(tmp_path / "audit-anchors"))
+
+
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database; every test using it runs on SQLite and on PostgreSQL."""

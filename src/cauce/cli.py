@@ -291,15 +291,30 @@ def cases_check_sla() -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute the audit hash chain; exit 1 if any row was altered."""
-    from cauce.audit.service import verify_chain
+    """Check the audit chain (keyed hashes) and the signed checkpoints; exit 1 on any tampering."""
+    from cauce.audit import anchor
+
+    db = open_database()
+    with db.read_session() as session:
+        report = anchor.verify(session)
+    typer.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    for problem in report.problems:
+        typer.echo(f"ERROR: {problem}", err=True)
+    for warning in report.warnings:
+        typer.echo(f"aviso: {warning}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(force: bool = False) -> None:
+    """Sign the chain's head into a checkpoint outside the database (the worker does it periodically)."""
+    from cauce.audit import anchor
 
     db = open_database()
     with db.session() as session:
-        report = verify_chain(session)
-    typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
-    if not report.ok:
-        raise typer.Exit(1)
+        point = anchor.write_checkpoint(session, force=force)
+    typer.echo(json.dumps(point.__dict__ if point else None, ensure_ascii=False))
 
 
 def _reply_context_from_db(case_id: int | None, brand: str | None) -> Any:
@@ -318,6 +333,7 @@ FEATURE_COMMANDS = {
     "cauce.replies.cli": frozenset({"reply"}),
     "cauce.connectors.cli": frozenset({"channels", "outbox"}),
     "cauce.playbook.cli": frozenset({"playbook", "crisis"}),
+    "cauce.people.cli": frozenset({"people"}),
 }
 
 

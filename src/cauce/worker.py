@@ -28,12 +28,28 @@ def sweep(db: Database) -> dict[str, Any]:
     # Identity proposals read only what arrived since the last pass: ingest itself never waits for them.
     with db.session() as session:
         out["identity"] = identity.sweep(session).as_dict()
+
+    out.update(_privacy_and_anchor(db))
     try:
         from cauce.playbook import crisis
     except ModuleNotFoundError:
         return out
     with db.session() as session:
         out["crisis"] = crisis.crisis_sweep(session).as_dict()
+    return out
+
+
+def _privacy_and_anchor(db: Database) -> dict[str, Any]:
+    """Retention (closed cases past their brand's period are anonymised), then an audit checkpoint."""
+    from cauce.audit import anchor
+    from cauce.people import privacy
+
+    out: dict[str, Any] = {}
+    with db.session() as session:
+        out["retention"] = privacy.retention_sweep(session).model_dump()
+    with db.session() as session:
+        point = anchor.write_checkpoint(session)
+        out["audit_checkpoint"] = point.number if point else None
     return out
 
 

@@ -32,3 +32,12 @@ class AuditEvent(Base):
     seq: Mapped[int | None] = mapped_column(unique=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # NULL: sealed by the earlier, unkeyed code (sha256 over every field). 2: HMAC with the chain key
+    # over the other fields plus `payload_digest` (a keyed digest of before/after/reason), so the
+    # payload can be redacted (personal data erased on request) while the event keeps verifying.
+    chain_version: Mapped[int | None] = mapped_column(default=None)
+    payload_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Set when the payload was erased; an unkeyed event's remaining fields are then vouched for by
+    # `redaction_seal` (HMAC with the chain key over its hash and those fields).
+    redacted_at: Mapped[datetime | None] = mapped_column(default=None)
+    redaction_seal: Mapped[str | None] = mapped_column(String(64), default=None)

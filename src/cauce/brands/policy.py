@@ -36,6 +36,9 @@ class BrandPolicy(BaseModel):
     legal_pqrs: bool = False
     # Share of a clock's span left at which a case is escalated before it breaches.
     escalate_at_fraction_left: float = Field(default=0.2, gt=0, lt=1)
+    # Days a closed case keeps its personal data before the retention sweep anonymises it
+    # (habeas data, Ley 1581 de 2012; GDPR storage limitation). None: kept until a person asks.
+    retention_days: int | None = Field(default=None, ge=1, le=36_500)
 
     @field_validator("business_hours")
     @classmethod

@@ -47,7 +47,7 @@ def export_case(case_id: int, session: DbSession, principal: CurrentPrincipal,
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     document = export.case_document(session, case)
     if format == "html":
-        return HTMLResponse(export.case_html(document))
+        return HTMLResponse(export.case_html(document), headers={"Content-Security-Policy": export.CSP})
     return document
 
 

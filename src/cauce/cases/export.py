@@ -15,6 +15,7 @@ from cauce.cases import lifecycle, sla
 from cauce.cases import service as cases
 from cauce.cases.models import Case
 from cauce.db import utcnow
+from cauce.htmldoc import csp_for, style_markup
 from cauce.mentions import service as mentions
 from cauce.people import service as people
 from cauce.replies.models import Reply
@@ -71,5 +72,19 @@ def case_document(session: Session, case: Case, *, now: datetime | None = None) 
     }
 
 
+CSS = """
+body { font: 14px/1.45 system-ui, sans-serif; color: #1b1f24; margin: 2rem auto; max-width: 60rem; }
+h1 { font-size: 1.5rem; margin-bottom: .2rem; }
+h2 { font-size: 1.1rem; border-bottom: 1px solid #ccd; margin-top: 2rem; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; vertical-align: top; padding: .3rem .5rem; border-bottom: 1px solid #e3e6ea; }
+.meta { color: #555; } .text { white-space: pre-wrap; word-break: break-word; }
+code { font-size: 11px; color: #666; }
+@media print { body { margin: 0; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
+"""
+# Serve `case_html` with this policy: it allows exactly the inline stylesheet above.
+CSP = csp_for(CSS)
+
+
 def case_html(document: dict[str, Any]) -> str:
-    return _env.get_template("case_export.html").render(doc=document)
+    return _env.get_template("case_export.html").render(doc=document, css=style_markup(CSS))

@@ -84,6 +84,8 @@ class Case(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Personal data erased (a person's request, or the brand's retention period after closing).
+    anonymised_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Note(Base):

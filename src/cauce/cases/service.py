@@ -588,8 +588,9 @@ def case_ids_of_person(session: Session, *, person_id: int) -> list[int]:
     return list(session.scalars(select(Case.id).where(Case.person_id == person_id).order_by(Case.id)))
 
 
-def cases_of_person(session: Session, *, person_id: int, scope: Scope = ALL_BRANDS, limit: int = 200) -> list[Case]:
-    """The person's cases in the brands the caller may see, newest first."""
+def cases_of_person(session: Session, *, person_id: int, scope: Scope = ALL_BRANDS,
+                    limit: int | None = 200) -> list[Case]:
+    """The person's cases in the brands the caller may see, newest first (all of them with `limit=None`)."""
     query = scope.apply(select(Case), Case.brand_id).where(Case.person_id == person_id)
     return list(session.scalars(query.order_by(Case.opened_at.desc(), Case.id.desc()).limit(limit)))
 
@@ -608,3 +609,40 @@ def reassign_person(session: Session, *, from_person_id: int, to_person_id: int,
         session.execute(update(Case).where(Case.id.in_(moved)).values(person_id=to_person_id)
                         .execution_options(synchronize_session="fetch"))
     return moved
+
+# --- privacy (see cauce.people.privacy) -------------------------------------------------------
+
+ERASED = "[eliminado por solicitud de privacidad]"
+
+
+def satisfaction_of(session: Session, *, case_id: int) -> list[Satisfaction]:
+    return list(session.scalars(select(Satisfaction).where(Satisfaction.case_id == case_id)
+                                .order_by(Satisfaction.id)))
+
+
+def follow_ups_of(session: Session, *, case_id: int) -> list[FollowUp]:
+    return list(session.scalars(select(FollowUp).where(FollowUp.case_id == case_id).order_by(FollowUp.id)))
+
+
+def closed_before(session: Session, *, brand_id: int, before: datetime, limit: int = 500) -> list[int]:
+    """Closed cases of a brand, closed before `before`, not anonymised yet (retention)."""
+    return list(session.scalars(select(Case.id).where(
+        Case.brand_id == brand_id, Case.is_open.is_(False), Case.closed_at.is_not(None), Case.closed_at < before,
+        Case.anonymised_at.is_(None)).order_by(Case.id).limit(limit)))
+
+
+def anonymise_cases(session: Session, *, case_ids: Sequence[int], at: datetime) -> int:
+    """Erase what the customer wrote or what names them: titles, notes, comments, follow-up texts."""
+    ids = list(case_ids)
+    if not ids:
+        return 0
+    session.execute(update(Case).where(Case.id.in_(ids)).values(
+        title=ERASED, legal_extension_notice=None, anonymised_at=at), execution_options={"synchronize_session": False})
+    session.execute(update(Note).where(Note.case_id.in_(ids)).values(text=ERASED),
+                    execution_options={"synchronize_session": False})
+    session.execute(update(Satisfaction).where(Satisfaction.case_id.in_(ids)).values(comment=None),
+                    execution_options={"synchronize_session": False})
+    session.execute(update(FollowUp).where(FollowUp.case_id.in_(ids)).values(text=None),
+                    execution_options={"synchronize_session": False})
+    session.expire_all()
+    return len(ids)

@@ -705,3 +705,30 @@ def reassign_person(session: Session, *, from_person_id: int, to_person_id: int,
         session.execute(update(Mention).where(Mention.id.in_(ids)).values(person_id=to_person_id)
                         .execution_options(synchronize_session="fetch"))
     return moved
+
+# --- privacy (see cauce.people.privacy) -------------------------------------------------------
+
+ERASED = "[eliminado por solicitud de privacidad]"
+
+
+def mention_ids_of(session: Session, *, person_id: int | None = None, case_ids: Sequence[int] = ()) -> list[int]:
+    query = select(Mention.id)
+    if person_id is not None:
+        query = query.where(Mention.person_id == person_id)
+    else:
+        query = query.where(Mention.case_id.in_(list(case_ids)))
+    return list(session.scalars(query.order_by(Mention.id)))
+
+
+def anonymise_mentions(session: Session, *, mention_ids: Sequence[int]) -> int:
+    """Erase text, author, link and raw input; keep ids, dates and triage labels (the statistics)."""
+    ids = list(mention_ids)
+    for chunk in _chunks(ids):
+        session.execute(update(Mention).where(Mention.id.in_(chunk)).values(
+            text=ERASED, author_handle="anonimo", author_name=None, url=None, raw={}),
+            execution_options={"synchronize_session": False})
+        for row in session.scalars(select(Mention).where(Mention.id.in_(chunk))):
+            # The triage evidence quotes words of the text.
+            row.assessment = {k: v for k, v in (row.assessment or {}).items() if k != "evidence"}
+    session.flush()
+    return len(ids)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from cauce.cases.models import Case
 from cauce.errors import NotFound
 from cauce.mentions import service as mentions
-from cauce.people import identity
+from cauce.people import identity, privacy
 from cauce.people import service as people
 from cauce.people.models import Handle
 from cauce.people.schemas import (
@@ -147,3 +148,22 @@ def split_handle(handle_id: int, session: DbSession, principal: CurrentPrincipal
 def identity_sweep(session: DbSession, principal: Supervisor) -> SweepOut:
     """Propose merges now from what arrived since the last pass (the worker also runs it periodically)."""
     return SweepOut(**identity.sweep(session).as_dict())
+
+class ForgetIn(BaseModel):
+    # The request being honoured (a ticket number, "solicitud del titular del 2026-05-02"…).
+    reason: str = Field(min_length=3, max_length=500)
+
+
+@router.get("/{person_id}/export", response_model=privacy.PersonExport)
+def export_person(person_id: int, session: DbSession, principal: CurrentPrincipal) -> privacy.PersonExport:
+    """Everything held about the person (habeas data / GDPR access): admins or supervisors of all their brands."""
+    privacy.authorise(session, principal=principal, person_id=person_id)
+    return privacy.export_person(session, person_id=person_id, actor=principal.actor)
+
+
+@router.post("/{person_id}/forget", response_model=privacy.ErasureResult)
+def forget_person(person_id: int, body: ForgetIn, session: DbSession,
+                  principal: CurrentPrincipal) -> privacy.ErasureResult:
+    """Erase the person's personal data on their request; the audit chain keeps verifying."""
+    privacy.authorise(session, principal=principal, person_id=person_id)
+    return privacy.forget_person(session, person_id=person_id, actor=principal.actor, reason=body.reason)

@@ -27,6 +27,8 @@ class Person(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Erased on the person's request (habeas data / GDPR): a tombstone keeps the id for the audit.
+    anonymised_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Handle(Base):

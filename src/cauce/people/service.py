@@ -207,3 +207,19 @@ def current(session: Session, *, person_id: int) -> Person:
 
 def handles_of(session: Session, *, person_id: int) -> list[Handle]:
     return list(session.scalars(select(Handle).where(Handle.person_id == person_id).order_by(Handle.id)))
+
+
+def anonymise(session: Session, *, person_id: int, at: datetime) -> Person:
+    """Erase a person's name, notes, labels and handles; the row stays (a tombstone) for the audit."""
+    person = get(session, person_id=person_id)
+    person.display_name = None
+    person.notes = None
+    person.labels = []
+    person.anonymised_at = at
+    for handle in handles_of(session, person_id=person_id):
+        # Unique per (organisation, channel, handle); a later post by the same account starts afresh.
+        handle.handle = f"anonimo-{handle.id}"
+        handle.display_name = None
+        handle.followers = 0
+    session.flush()
+    return person

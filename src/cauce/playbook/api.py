@@ -255,7 +255,8 @@ def patch_policy(brand_id: int, body: dict[str, Any], session: DbSession, princi
 def public_guidelines(brand_slug: str, session: DbSession) -> HTMLResponse:
     """The brand's published guidelines, for anyone (linked from the brand's profiles)."""
     brand = brands.resolve(session, brand_slug[:100])
-    return HTMLResponse(guidelines.html(guidelines.current(session, brand_id=brand.id), brand_name=brand.name))
+    return HTMLResponse(guidelines.html(guidelines.current(session, brand_id=brand.id), brand_name=brand.name),
+                        headers={"Content-Security-Policy": guidelines.CSP})
 
 
 def install(app: FastAPI) -> None:

@@ -91,3 +91,22 @@ def preserve_evidence(session: Session, *, case_id: int, mention_id: int, actor:
 def evidence_of(session: Session, *, case_id: int) -> list[EvidenceSnapshot]:
     return list(session.scalars(select(EvidenceSnapshot).where(EvidenceSnapshot.case_id == case_id)
                                 .order_by(EvidenceSnapshot.id)))
+
+
+def evidence_of_mentions(session: Session, *, mention_ids: list[int]) -> list[EvidenceSnapshot]:
+    if not mention_ids:
+        return []
+    return list(session.scalars(select(EvidenceSnapshot).where(EvidenceSnapshot.mention_id.in_(mention_ids))
+                                .order_by(EvidenceSnapshot.id)))
+
+
+def anonymise_evidence(session: Session, *, mention_ids: list[int]) -> int:
+    """Erase the preserved copies of these posts (the content hash stays: they existed)."""
+    rows = evidence_of_mentions(session, mention_ids=mention_ids)
+    for row in rows:
+        row.text = "[eliminado por solicitud de privacidad]"
+        row.author_handle = "anonimo"
+        row.author_name = None
+        row.url = None
+    session.flush()
+    return len(rows)

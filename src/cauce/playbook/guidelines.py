@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from cauce.audit.service import Actor, record
 from cauce.brands.models import Brand
 from cauce.errors import InvalidInput
+from cauce.htmldoc import csp_for, style_markup
 from cauce.playbook.models import GuidelineVersion
 
 DEFAULTS_FILE = Path(__file__).with_name("guidelines_default.yaml")
@@ -132,8 +133,7 @@ _env = Environment(autoescape=select_autoescape(default=True, default_for_string
 _PAGE = _env.from_string("""<!doctype html>
 <html lang="es"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ g.title }} — {{ brand }}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}
-h2{font-size:1.1rem;margin-top:1.5rem}small{color:#555}</style></head>
+<style>{{ css }}</style></head>
 <body><h1>{{ g.title }} — {{ brand }}</h1><p>{{ g.intro }}</p>
 {% for c in g.clauses %}<section id="{{ c.id }}"><h2>{{ loop.index }}. {{ c.title }}</h2><p>{{ c.text }}</p>
 <small>Norma «{{ c.id }}»</small></section>{% endfor %}
@@ -141,5 +141,11 @@ h2{font-size:1.1rem;margin-top:1.5rem}small{color:#555}</style></head>
 Cada acción de moderación cita la norma aplicada y puede apelarse.</small></p></body></html>""")
 
 
+CSS = ("body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;line-height:1.5}"
+       "h2{font-size:1.1rem;margin-top:1.5rem}small{color:#555}")
+# Serve `html` with this policy: it allows exactly the inline stylesheet above (see cauce.htmldoc).
+CSP = csp_for(CSS)
+
+
 def html(guidelines: Guidelines, *, brand_name: str) -> str:
-    return _PAGE.render(g=guidelines, brand=brand_name)
+    return _PAGE.render(g=guidelines, brand=brand_name, css=style_markup(CSS))

@@ -377,3 +377,14 @@ def reassign_person(session: Session, *, from_person_id: int, to_person_id: int,
         session.execute(update(ModerationAction).where(ModerationAction.id.in_(moved))
                         .values(person_id=to_person_id).execution_options(synchronize_session="fetch"))
     return moved
+
+def anonymise_actions(session: Session, *, person_id: int) -> int:
+    """Erase the free text and the evidence (quotes) of a person's moderation actions; keep rule and action."""
+    rows = list(session.scalars(select(ModerationAction).where(ModerationAction.person_id == person_id)))
+    for row in rows:
+        row.reason = None
+        row.override_reason = None
+        row.evidence = {}
+        row.delivery_error = None
+    session.flush()
+    return len(rows)

@@ -270,3 +270,22 @@ def draft_for_case(session: Session, *, case_id: int, intent: str, principal: Pr
         crisis=crisis_facts,
     )
     return draft(context, intent, variant_seed=variant)
+
+
+def replies_for_cases(session: Session, *, case_ids: list[int]) -> list[Reply]:
+    """Every reply of these cases, without a principal's scope (privacy export and erasure)."""
+    if not case_ids:
+        return []
+    return list(session.scalars(select(Reply).where(Reply.case_id.in_(case_ids)).order_by(Reply.id)))
+
+
+def anonymise_replies(session: Session, *, case_ids: list[int]) -> int:
+    """Replies greet the person by name: erase their text and links."""
+    rows = replies_for_cases(session, case_ids=case_ids)
+    for row in rows:
+        row.text = "[eliminado por solicitud de privacidad]"
+        row.external_url = None
+        row.guard = {}
+        row.error = None
+    session.flush()
+    return len(rows)

@@ -71,9 +71,32 @@ def first_line(text: str | None, limit: int = 160) -> str:
     return line[: limit - 1] + "…" if len(line) > limit else line
 
 
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+_INVISIBLE = str.maketrans("", "", "\t\n\r")
+
+
+def safe_url(value: str | None) -> str | None:
+    """The URL to put in an href, or None when it must be shown as plain text.
+
+    URLs from mentions and profiles come from the network: only http(s) and mailto links are
+    rendered (never javascript:, data:, vbscript:… nor a relative path into this app). Browsers
+    drop tabs and newlines inside a URL and trim control characters and spaces around it, so the
+    scheme is read the way they will read it.
+    """
+    if not value:
+        return None
+    cleaned = value.translate(_INVISIBLE).strip("".join(chr(c) for c in range(0x21)))
+    scheme, colon, rest = cleaned.partition(":")
+    if not colon or scheme.lower() not in LINK_SCHEMES:
+        return None
+    if scheme.lower() != "mailto" and not rest.startswith("//"):
+        return None
+    return cleaned
+
+
 env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(default=True),
                   trim_blocks=True, lstrip_blocks=True)
-env.filters.update(duration=duration, compact=compact, local=local, iso=iso, first_line=first_line,
+env.filters.update(duration=duration, compact=compact, local=local, iso=iso, first_line=first_line, safe_url=safe_url,
                    tojson_attr=lambda v: json.dumps(v, ensure_ascii=False))
 
 

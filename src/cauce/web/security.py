@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import threading
 import time
@@ -24,14 +25,35 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 LOGIN_CSRF_COOKIE = "cauce_login_csrf"
+# Browsers that reached us over HTTPS keep to HTTPS for a year (sent over HTTPS only: RFC 6797 §7.2).
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def trusted_proxies() -> frozenset[str]:
+    """Addresses whose X-Forwarded-Proto is believed (`CAUCE_TRUSTED_PROXIES`, comma-separated)."""
+    raw = os.environ.get("CAUCE_TRUSTED_PROXIES", "127.0.0.1,::1")
+    return frozenset(part.strip() for part in raw.split(",") if part.strip())
+
+
+def served_over_https(request: Request, proxies: frozenset[str]) -> bool:
+    """The request came over TLS: to us directly, or to a trusted proxy that said so."""
+    if request.url.scheme == "https":
+        return True
+    client = request.client.host if request.client else None
+    proto = request.headers.get("x-forwarded-proto", "")
+    return client in proxies and proto.split(",")[0].strip().lower() == "https"
 
 
 def install_headers(app: FastAPI) -> None:
+    proxies = trusted_proxies()
+
     @app.middleware("http")
     async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if served_over_https(request, proxies):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 
