@@ -7,25 +7,23 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy import select
 
+from cauce.auth import policy
 from cauce.cases.models import Case
-from cauce.errors import NotFound
 from cauce.mentions import service as mentions
 from cauce.people import service as people
-from cauce.web.deps import CurrentPrincipal, DbSession
+from cauce.web.deps import CurrentPrincipal, DbSession, scope_of
 
 router = APIRouter(prefix="/people", tags=["people"])
 
 
 @router.get("/{person_id}")
 def get_person(person_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
-    person = people.get(session, person_id=person_id)
+    person = policy.person_in_scope(session, person_id=person_id, scope=scope_of(principal))
     history = mentions.mentions_of_person(session, person_id=person.id, brand_ids=principal.brand_ids)
     case_query = select(Case).where(Case.person_id == person.id).order_by(Case.opened_at.desc())
     if principal.brand_ids is not None:
         case_query = case_query.where(Case.brand_id.in_(principal.brand_ids))
     person_cases = list(session.scalars(case_query))
-    if principal.brand_ids is not None and not history and not person_cases:
-        raise NotFound(f"No existe la persona {person_id}.")
     return {
         "id": person.id,
         "name": person.display_name,
