@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from authz_world import Principal, Target, make_principal, marker, new_web_session, rows_of, seed
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
 
-from authz_world import Principal, Target, make_principal, marker, new_web_session, rows_of, seed
 from cauce.config import Settings
 from cauce.db import Database
 from cauce.web.app import create_app
