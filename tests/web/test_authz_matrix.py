@@ -18,8 +18,9 @@ after all of them every row of brands B and C must be byte-for-byte unchanged (n
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import pytest
@@ -270,6 +271,12 @@ def _expected(rule: Rule, principal: str, target: str, *, api: bool) -> str:
     return "ok"
 
 
+def missing(t: Target) -> Target:
+    """A target whose every id (and slug) names nothing."""
+    ids = {f.name: getattr(t, f.name) + 10**6 for f in fields(Target) if f.name.endswith("_id")}
+    return replace(t, letter="Z", brand_slug="marca-inexistente", **ids)
+
+
 def _fill(path: str, t: Target) -> str:
     values = {"case_id": t.case_id, "person_id": t.person_id, "brand_id": t.brand_id, "action_id": t.action_id,
               "reply_id": t.reply_id, "follow_up_id": t.follow_up_id, "crisis_id": t.crisis_id,
@@ -329,10 +336,32 @@ class Matrix:
                       if name != "own" and marker(x.letter) in response.text]
             if leaked:
                 problem = f"response shows another brand's data ({', '.join(leaked)})"
+        if problem is None and target_name != "own" and expected == str(rule.foreign_status):
+            problem = self._oracle(method, path, rule, headers, t, response.status_code, response.text)
         cell = Cell(key, who.name, target_name, expected, status,
                     None if problem is None else f"{problem}: {response.text[:160]!r}")
         self.cells.append(cell)
         return cell
+
+    def _oracle(self, method: str, path: str, rule: Rule, headers: dict[str, str], t: Target, status: int,
+                text: str) -> str | None:
+        """The same call naming ids that do not exist must answer exactly alike (no existence oracle)."""
+        ghost = missing(t)
+        own = self.targets["own"]
+        body = rule.body(ghost, own) if rule.body else None
+        self.client.cookies.clear()
+        response = self.client.request(method, _fill(path, ghost), headers=headers, follow_redirects=False,
+                                       params=rule.query(ghost, own) if rule.query else None,
+                                       **({"json": body} if path.startswith("/api/") else
+                                          {"data": body} if body is not None else {}))
+
+        def norm(value: str, slug: str) -> str:
+            return re.sub(r"\d+", "N", value.replace(slug, "SLUG"))
+
+        if response.status_code != status or norm(response.text, ghost.brand_slug) != norm(text, t.brand_slug):
+            return (f"existence oracle: a missing id answers {response.status_code} "
+                    f"{norm(response.text, ghost.brand_slug)[:160]!r}, this one")
+        return None
 
     def _stream_cell(self, key: str, who: Principal, target_name: str, expected: str) -> Cell:
         # An endless SSE response cannot be read to the end: check the step that scopes it instead.
