@@ -230,6 +230,20 @@ def route_table(app: FastAPI) -> Iterator[tuple[str, str, str]]:
             yield f"{method} {path}", path, handler
 
 
+DECLARED = {"require_admin": 3, "require_supervisor": 2, "current_principal": 1, "page_user_read": 1,
+            "page_user_write": 1, "page_user_post_read": 1}
+
+
+def declared_rank(route: APIRoute) -> int:
+    """The role a route itself requires through its dependencies (Admin, Supervisor, a signed-in user)."""
+    found, todo = 0, list(route.dependant.dependencies)
+    while todo:
+        dep = todo.pop()
+        found = max(found, DECLARED.get(getattr(dep.call, "__name__", ""), 0))
+        todo.extend(dep.dependencies)
+    return found
+
+
 @pytest.fixture(scope="module")
 def bare_app() -> FastAPI:
     return create_app(Settings(database_url="sqlite://"), run_scheduler=False, check_migrations=False)
@@ -241,6 +255,17 @@ def test_every_route_has_an_authorization_rule(bare_app: FastAPI) -> None:
                if key not in RULES and not (key.startswith("MOUNT ") and path in PUBLIC_MOUNTS)]
     assert not missing, ("Routes without an authorization rule (add one line each to RULES in "
                          "tests/web/test_authz_matrix.py):\n  " + "\n  ".join(missing))
+    # A rule may ask for more than the route's dependencies (a handler that checks the role inside),
+    # never less: the table cannot hide a route that declares Admin behind a weaker rule.
+    weaker = []
+    for context in iter_route_contexts(bare_app.routes):
+        route = context.original_route
+        if isinstance(route, APIRoute):
+            for method in (route.methods or set()) - {"HEAD"}:
+                rule = RULES.get(f"{method} {context.path}")
+                if rule is not None and NEEDS.get(rule.access, 0) < declared_rank(route):
+                    weaker.append(f"{method} {context.path}: rule {rule.access!r} is weaker than the route")
+    assert not weaker, "\n".join(weaker)
     stale = sorted(set(RULES) - {key for key, _, _ in served})
     assert not stale, "Rules for routes the app no longer serves (remove them): " + ", ".join(stale)
 
