@@ -436,14 +436,6 @@ def test_authorization_matrix(matrix: Matrix, bare_app: FastAPI) -> None:
                 for c in matrix.cells if c.problem]
     print(f"authorization matrix: {len(served)} routes × {len(PRINCIPALS)} principals × {len(TARGETS)} targets "
           f"= {len(matrix.cells)} calls")
-    import os
-    if os.environ.get("AUTHZ_DEBUG"):
-        import collections
-        for k, v in sorted(collections.Counter((x.expected, x.status) for x in matrix.cells).items(), key=str):
-            print(k, v)
-        for x in matrix.cells:
-            if x.expected == "ok" and x.status >= 400:
-                print("OKREFUSED", x.key, x.principal, x.target, x.status)
     assert len(matrix.cells) == len(served) * len(PRINCIPALS) * len(TARGETS)
     if changed:
         failures.append("non-admin calls changed other brands' rows in: "
