@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cauce.audit.service import Actor, record, record_changes
 from cauce.auth import policy
-from cauce.brands.models import ChannelAccount
+from cauce.brands.models import Brand, ChannelAccount
 from cauce.cases import service as cases
 from cauce.cases.models import Case, ModerationAction
 from cauce.cases.service import ALL_BRANDS, Scope
@@ -142,7 +142,7 @@ def moderate(session: Session, req: ModerationRequest, *, who: Principalish, sco
     if req.action not in guidelines_service.MODERATION_ACTIONS:
         raise InvalidInput(f"Acción desconocida {req.action!r}; use: "
                            f"{', '.join(guidelines_service.MODERATION_ACTIONS)}.")
-    if not scope.allows(req.brand_id):
+    if not scope.allows(req.brand_id) or session.get(Brand, req.brand_id) is None:
         raise NotFound(f"No existe la marca {req.brand_id}.")
     # The request's brand never authorises by itself: the person must belong to that brand.
     policy.person_in_scope(session, person_id=req.person_id, scope=scope, brand_id=req.brand_id)
