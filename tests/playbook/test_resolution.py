@@ -12,7 +12,7 @@ from cauce.audit.service import events_for_case
 from cauce.cases import service as cases
 from cauce.cases.models import Area, FollowUp
 from cauce.db import Database, utcnow
-from cauce.errors import InvalidInput, InvalidTransition
+from cauce.errors import InvalidInput, InvalidTransition, NotFound
 from cauce.playbook import evidence, resolution
 from cauce.playbook.next_actions import next_actions
 from helpers import T0, scripted_triage
@@ -168,7 +168,8 @@ def test_threat_evidence_is_preserved_and_routed_to_legal(db: Database) -> None:
         assert area is not None and area.slug == "legal"
     with scripted_triage():
         other_mention, _ = ingest(db, 2, handle="@beto")
-    with db.session() as s, pytest.raises(InvalidInput, match="no pertenece"):
+    with db.session() as s, pytest.raises(NotFound, match=f"No existe la mención {other_mention}"):
+        # another case's mention answers like a missing one (no existence oracle)
         evidence.preserve_evidence(s, case_id=case_id, mention_id=other_mention, actor=AGENT)
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from cauce.brands import service as brands
-from cauce.errors import Forbidden, NotFound
+from cauce.errors import NotFound
 from cauce.mentions import service as mentions
 from cauce.mentions.schemas import MentionIn
 from cauce.web.deps import CurrentPrincipal, DbSession
@@ -48,12 +48,13 @@ def post_mentions(request: Request, session: DbSession, principal: CurrentPrinci
             continue
         try:
             brand = brands.resolve(session, item.brand)
+            if principal.brand_ids is not None and brand.id not in principal.brand_ids:
+                raise NotFound("")
         except NotFound as exc:
-            results.append({"index": index, "id": item.id, "status": "error", "error": exc.message})
-            continue
-        if principal.brand_ids is not None and brand.id not in principal.brand_ids:
-            results.append({"index": index, "id": item.id, "status": "error",
-                            "error": Forbidden("No tiene acceso a esa marca.").message})
+            # A brand outside the caller's scope reads exactly like an unknown one (no existence oracle).
+            message = exc.message if principal.brand_ids is None else \
+                f"Marca desconocida o sin acceso: {item.brand[:100]!r}."
+            results.append({"index": index, "id": item.id, "status": "error", "error": message})
             continue
         result = mentions.ingest_one_safely(session, item, actor=principal.actor, source="api",
                                             thread_window=window)

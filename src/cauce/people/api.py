@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from cauce.auth import policy
 from cauce.cases.models import Case
-from cauce.errors import NotFound
 from cauce.mentions import service as mentions
 from cauce.people import identity, privacy
 from cauce.people import service as people
@@ -35,14 +35,12 @@ router = APIRouter(prefix="/people", tags=["people"])
 
 @router.get("/{person_id}")
 def get_person(person_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
-    person = people.get(session, person_id=person_id)
+    person = policy.person_in_scope(session, person_id=person_id, scope=scope_of(principal))
     history = mentions.mentions_of_person(session, person_id=person.id, brand_ids=principal.brand_ids)
     case_query = select(Case).where(Case.person_id == person.id).order_by(Case.opened_at.desc())
     if principal.brand_ids is not None:
         case_query = case_query.where(Case.brand_id.in_(principal.brand_ids))
     person_cases = list(session.scalars(case_query))
-    if principal.brand_ids is not None and not history and not person_cases:
-        raise NotFound(f"No existe la persona {person_id}.")
     return {
         "id": person.id,
         "name": person.display_name,

@@ -11,11 +11,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from cauce.audit.service import Actor, record
+from cauce.auth import policy
 from cauce.cases import service as cases
 from cauce.cases.models import Area
 from cauce.cases.service import ALL_BRANDS, Scope
 from cauce.db import utcnow
-from cauce.errors import InvalidInput
 from cauce.mentions import service as mentions
 from cauce.playbook.models import EvidenceSnapshot
 
@@ -56,9 +56,8 @@ def preserve_evidence(session: Session, *, case_id: int, mention_id: int, actor:
     """Snapshot the post (text, URL, metrics, author, time, content hash) and route the case to legal."""
     now = now or utcnow()
     case = cases.get(session, case_id=case_id, scope=scope)
-    mention = mentions.get(session, mention_id=mention_id)
-    if mention is None or mention.case_id != case.id:
-        raise InvalidInput("Esa mención no pertenece al caso.")
+    # A mention of another case (or brand) answers exactly like a missing one.
+    mention = policy.mention_in_scope(session, mention_id=mention_id, scope=scope, case_id=case.id)
     snaps = mentions.snapshots_of(session, mention_id=mention.id)
     last = snaps[-1] if snaps else None
     metrics = {"likes": last.likes, "reposts": last.reposts, "replies": last.replies} if last else {}

@@ -16,7 +16,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cauce.audit.service import Actor, record, record_changes
-from cauce.brands.models import ChannelAccount
+from cauce.auth import policy
+from cauce.brands.models import Brand, ChannelAccount
 from cauce.cases import service as cases
 from cauce.cases.models import Case, ModerationAction
 from cauce.cases.service import ALL_BRANDS, Scope
@@ -142,8 +143,10 @@ def moderate(session: Session, req: ModerationRequest, *, who: Principalish, sco
     if req.action not in guidelines_service.MODERATION_ACTIONS:
         raise InvalidInput(f"Acción desconocida {req.action!r}; use: "
                            f"{', '.join(guidelines_service.MODERATION_ACTIONS)}.")
-    if not scope.allows(req.brand_id):
+    if not scope.allows(req.brand_id) or session.get(Brand, req.brand_id) is None:
         raise NotFound(f"No existe la marca {req.brand_id}.")
+    # The request's brand never authorises by itself: the person must belong to that brand.
+    policy.person_in_scope(session, person_id=req.person_id, scope=scope, brand_id=req.brand_id)
     guide = guidelines_service.current(session, brand_id=req.brand_id)
     clause = guide.clause(req.clause_id)
     if clause is None:
@@ -154,9 +157,9 @@ def moderate(session: Session, req: ModerationRequest, *, who: Principalish, sco
     case = cases.get(session, case_id=req.case_id, scope=scope) if req.case_id else None
     if case is not None and (case.brand_id != req.brand_id or case.person_id != req.person_id):
         raise InvalidInput("El caso no es de esa persona en esa marca.")
-    mention = session.get(Mention, req.mention_id) if req.mention_id else None
-    if req.mention_id and (mention is None or mention.brand_id != req.brand_id
-                           or mention.person_id != req.person_id):
+    mention = policy.mention_in_scope(session, mention_id=req.mention_id, scope=scope,
+                                      brand_id=req.brand_id) if req.mention_id else None
+    if mention is not None and mention.person_id != req.person_id:
         raise InvalidInput("La mención no es de esa persona en esa marca.")
     if req.action == "hide" and mention is None:
         raise InvalidInput("Para ocultar hay que indicar el mensaje (mention_id).")
@@ -335,9 +338,10 @@ def decide_role(session: Session, *, person_id: int, brand_id: int, role: str, w
     """A supervisor decides a proposal: `troll` applies the label (cited clause), anything else dismisses."""
     if not who.is_supervisor:
         raise Forbidden("Solo un supervisor decide el rol de una persona (PLAYBOOK §7).")
+    # Authorised by the person's own brands, never by the brand id in the request alone.
+    person = policy.person_in_scope(session, person_id=person_id, scope=scope, brand_id=brand_id)
     if role not in ("cliente", "hostil", "troll", "ninguno"):
         raise InvalidInput("Rol inválido: use cliente, hostil, troll o ninguno.")
-    person = people.get(session, person_id=person_id)
     if role == "troll":
         guide = guidelines_service.current(session, brand_id=brand_id)
         clause = next((c for c in guide.clauses if "label_troll" in c.actions), None)

@@ -178,9 +178,13 @@ def schedule_after_resolution(session: Session, *, case: Case, actor: Actor, now
 def complete_follow_up(session: Session, *, follow_up_id: int, actor: Actor, scope: Scope = ALL_BRANDS,
                        now: datetime | None = None) -> FollowUp:
     item = session.get(FollowUp, follow_up_id)
-    if item is None:
-        raise NotFound(f"No existe el seguimiento {follow_up_id}.")
-    case = cases.get(session, case_id=item.case_id, scope=scope)
+    try:
+        if item is None:
+            raise NotFound("")
+        case = cases.get(session, case_id=item.case_id, scope=scope)
+    except NotFound:
+        # Another brand's follow-up answers like a missing one, without naming its case.
+        raise NotFound(f"No existe el seguimiento {follow_up_id}.") from None
     record_changes(session, item, {"done_at": now or utcnow()}, actor=actor, action="playbook.follow_up_done",
                    entity_type="follow_up", case_id=case.id, brand_id=case.brand_id)
     return item

@@ -207,9 +207,13 @@ def replies_of_case(session: Session, *, case_id: int, principal: Principal) -> 
 
 def get_reply(session: Session, *, reply_id: int, principal: Principal) -> Reply:
     reply = session.get(Reply, reply_id)
-    if reply is None:
-        raise NotFound(f"No existe la respuesta {reply_id}.")
-    cases.get(session, case_id=reply.case_id, scope=_scope_ids(principal))  # NotFound for other brands
+    try:
+        if reply is None:
+            raise NotFound("")
+        cases.get(session, case_id=reply.case_id, scope=_scope_ids(principal))
+    except NotFound:
+        # Another brand's reply answers like a missing one, without naming its case.
+        raise NotFound(f"No existe la respuesta {reply_id}.") from None
     return reply
 
 

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from cauce.auth import policy
 from cauce.brands.models import Brand
 from cauce.cases import service as cases
 from cauce.cases.models import ModerationAction
-from cauce.errors import InvalidInput
+from cauce.errors import NotFound
 from cauce.mentions import service as mentions
 from cauce.people import service as people
 from cauce.web import features, labels
@@ -53,16 +54,17 @@ def _page(request: Request, session: Session, user: WebUser, *, person_id: int |
     brand_ids = [b.id for b in user.brands]
     if brand_id is None or brand_id not in brand_ids:
         brand_id = brand_ids[0] if brand_ids else None
-    person = people.get(session, person_id=person_id) if person_id else None
-    if person is not None and not user.scope.allows(brand_id or -1):
-        person = None
-    if person is not None:
-        # Another brand's person is invisible: require a mention of them in a brand the user sees.
-        seen = mentions.mentions_of_person(session, person_id=person.id, brand_ids=user.scope.brand_ids, limit=50)
-        if not seen:
+    person = None
+    if person_id and brand_id is not None:
+        # Only a person of the selected brand is shown; another brand's person is simply absent.
+        try:
+            person = policy.person_in_scope(session, person_id=person_id, scope=user.scope, brand_id=brand_id)
+        except NotFound:
             person = None
-        context.update(person=person, handles=people.handles_of(session, person_id=person.id) if person else [],
-                       person_mentions=[m for m in seen if m.brand_id == brand_id][:20])
+        if person is not None:
+            context.update(person=person, handles=people.handles_of(session, person_id=person.id),
+                           person_mentions=mentions.mentions_of_person(
+                               session, person_id=person.id, brand_ids=frozenset({brand_id}), limit=20))
     history = module.actions_of(session, scope=user.scope, person_id=person.id if person else None, limit=100)
     appealed = [a for a in module.actions_of(session, scope=user.scope, limit=500) if a.status == "appealed"]
     brand = session.get(Brand, brand_id) if brand_id else None
@@ -77,8 +79,13 @@ def _page(request: Request, session: Session, user: WebUser, *, person_id: int |
 
 
 def _person_names(session: Session, rows: list[ModerationAction]) -> dict[int, str]:
-    ids = {r.person_id for r in rows}
-    return {pid: (people.get(session, person_id=pid).display_name or f"#{pid}") for pid in ids}
+    """Names only of people who belong to the action's brand (older rows may predate that check)."""
+    names: dict[int, str] = {}
+    for pid in {r.person_id for r in rows}:
+        belongs = policy.brands_of_person(session, person_id=pid)
+        shown = all(r.brand_id in belongs for r in rows if r.person_id == pid)
+        names[pid] = (people.get(session, person_id=pid).display_name if shown else None) or f"#{pid}"
+    return names
 
 
 @router.get("/moderation")
@@ -102,8 +109,6 @@ def apply_action(request: Request, session: WriteSession, user: Editor,
                  case_id: Annotated[str, Form()] = "", mention_id: Annotated[str, Form()] = "",
                  reason: Reason = "", override_reason: Reason = "") -> Response:
     module = _require_module()
-    if not user.scope.allows(brand_id):
-        raise InvalidInput("No tiene acceso a esa marca.")
     request_obj = module.ModerationRequest(
         brand_id=brand_id, person_id=person_id, action=action, clause_id=clause_id, case_id=_int(case_id),
         mention_id=_int(mention_id), reason=reason.strip() or None, override_reason=override_reason.strip() or None)

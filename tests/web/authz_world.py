@@ -1,0 +1,177 @@
+"""A seeded two-organisation world for authorisation tests.
+
+Organisation «Uno» has brands A and B, organisation «Dos» has brand C. Every brand has its own
+person, mention, case, moderation action, reply, follow-up, crisis, root cause, improvement action,
+channel account, area and staff user. Every text and name of brand X carries the marker
+`SECRETO-X`, so a response that shows another brand's data is caught by a substring test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from cauce.audit.service import SYSTEM
+from cauce.auth import service as auth
+from cauce.auth.models import User
+from cauce.brands import service as brands
+from cauce.brands.models import ChannelAccount
+from cauce.cases.models import Area, Case, FollowUp
+from cauce.db import Base, Database, import_all_models, utcnow
+from cauce.mentions.models import Mention
+from cauce.mentions.service import ingest
+from cauce.playbook import moderation
+from cauce.playbook.models import Crisis, ImprovementAction, RootCause
+from cauce.replies.models import Reply
+from helpers import mention
+
+PASSWORD = "clave-segura-1"
+TROLL = {"author_role": "troll", "role_confidence": 0.95, "abusive": True}
+
+
+def marker(letter: str) -> str:
+    return f"SECRETO-{letter}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One brand's objects; a route's path parameters and bodies are filled from these."""
+
+    letter: str
+    brand_id: int
+    brand_slug: str
+    organisation_id: int
+    person_id: int
+    mention_id: int
+    case_id: int
+    action_id: int
+    reply_id: int
+    follow_up_id: int
+    crisis_id: int
+    root_cause_id: int
+    improvement_id: int
+    channel_id: int
+    area_id: int
+    user_id: int
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    user_id: int | None
+    token: str | None  # API bearer token
+    cookie: str | None  # web session cookie
+    csrf: str | None
+    brand_ids: frozenset[int] | None
+
+
+def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target:
+    with db.session() as s:
+        brand = brands.create_brand(s, name=f"Marca {letter}", organisation=organisation, actor=SYSTEM)
+        brand_id, slug, org_id = brand.id, brand.slug, brand.organisation_id
+    with db.session() as s:
+        result = ingest(s, mention(n, brand=slug, handle=f"@persona_{letter.lower()}",
+                                   text=f"Pésimo servicio {marker(letter)}, estafadores",
+                                   author={"handle": f"@persona_{letter.lower()}",
+                                           "name": f"Persona {marker(letter)}", "followers": 10},
+                                   test_triage=TROLL))
+        case_id = result.case_id
+        assert case_id is not None
+        m = s.scalar(select(Mention).where(Mention.case_id == case_id))
+        assert m is not None
+        mention_id, person_id = m.id, m.person_id
+    who = moderation.Principalish(actor=SYSTEM, user_id=None, is_supervisor=True)
+    now = utcnow()
+    with db.session() as s:
+        action = moderation.moderate(s, moderation.ModerationRequest(
+            brand_id=brand_id, person_id=person_id, action="warn", clause_id="respeto", case_id=case_id,
+            reason=f"Advertencia {marker(letter)}"), who=who)
+        channel = ChannelAccount(brand_id=brand_id, kind="webhook", name=f"Canal {marker(letter)}")
+        s.add(channel)
+        s.flush()
+        reply = Reply(case_id=case_id, channel="twitter", visibility="public", text=f"Respuesta {marker(letter)}",
+                      state="failed", idempotency_key=f"seed-{letter}", error="caído")
+        follow_up = FollowUp(case_id=case_id, kind="follow_up", due_at=now + timedelta(days=1),
+                             text=f"Seguimiento {marker(letter)}")
+        crisis = Crisis(brand_id=brand_id, kind="spike", title=f"Crisis {marker(letter)}", started_at=now,
+                        detected_at=now, last_signal_at=now)
+        cause = RootCause(brand_id=brand_id, label=f"Causa {marker(letter)}", status="confirmed")
+        s.add_all([reply, follow_up, crisis, cause])
+        s.flush()
+        improvement = ImprovementAction(brand_id=brand_id, root_cause_id=cause.id, title=f"Mejora {marker(letter)}")
+        s.add(improvement)
+        area = s.scalar(select(Area).where(Area.brand_id == brand_id).order_by(Area.id).limit(1))
+        if area is None:
+            area = Area(brand_id=brand_id, slug="general", name="General")
+            s.add(area)
+        staff = auth.create_user(s, email=f"staff-{letter.lower()}@marca.co", name=f"Staff {letter}",
+                                 role="agent", password=PASSWORD, brand_ids=[brand_id], actor=SYSTEM)
+        s.flush()
+        return Target(letter, brand_id, slug, org_id, person_id, mention_id, case_id, action.id, reply.id,
+                      follow_up.id, crisis.id, cause.id, improvement.id, channel.id, area.id, staff.id)
+
+
+def seed(db: Database) -> dict[str, Target]:
+    """Brands A and B in organisation «Uno», brand C in organisation «Dos» (call under scripted triage)."""
+    return {"own": _brand_world(db, "A", "Uno", 1),
+            "other_brand": _brand_world(db, "B", "Uno", 2),
+            "other_org": _brand_world(db, "C", "Dos", 3)}
+
+
+def make_principal(db: Database, name: str, role: str | None, brand_ids: list[int]) -> Principal:
+    if role is None:
+        return Principal(name, None, None, None, None, frozenset())
+    with db.session() as s:
+        user = auth.create_user(s, email=f"{name}@uno.co", name=name.title(), role=role, password=PASSWORD,
+                                brand_ids=brand_ids, actor=SYSTEM)
+        token = auth.create_api_token(s, user_id=user.id, name="matrix", actor=SYSTEM)
+        web = auth.start_session(s, user=user)
+        return Principal(name, user.id, token, web.token, web.csrf_token,
+                         None if role == "admin" else frozenset(brand_ids))
+
+
+def new_web_session(db: Database, user_id: int) -> tuple[str, str]:
+    with db.session() as s:
+        user = s.get(User, user_id)
+        assert user is not None
+        web = auth.start_session(s, user=user)
+        return web.token, web.csrf_token
+
+
+def rows_of(db: Database, targets: list[Target]) -> dict[str, set[tuple[str, ...]]]:
+    """Every stored row that belongs to these brands (by brand, case, person, mention or user)."""
+    import_all_models()
+    brand_ids = {t.brand_id for t in targets}
+    with db.read_session() as s:
+        case_ids = set(s.scalars(select(Case.id).where(Case.brand_id.in_(brand_ids))))
+        person_ids = {t.person_id for t in targets}
+        mention_ids = set(s.scalars(select(Mention.id).where(Mention.brand_id.in_(brand_ids))))
+        user_ids = {t.user_id for t in targets}
+        out: dict[str, set[tuple[str, ...]]] = {}
+        for table in Base.metadata.sorted_tables:
+            cols = table.c
+            if table.name == "brands":
+                cond = cols.id.in_(brand_ids)
+            elif table.name == "people":
+                cond = cols.id.in_(person_ids)
+            elif table.name == "mentions":
+                cond = cols.id.in_(mention_ids)
+            elif table.name == "users":
+                cond = cols.id.in_(user_ids)
+            elif "brand_id" in cols:
+                cond = cols.brand_id.in_(brand_ids)
+            elif "case_id" in cols:
+                cond = cols.case_id.in_(case_ids)
+            elif "mention_id" in cols:
+                cond = cols.mention_id.in_(mention_ids)
+            elif "person_id" in cols:
+                cond = cols.person_id.in_(person_ids)
+            elif "user_id" in cols and table.name != "web_sessions" and table.name != "api_tokens":
+                cond = cols.user_id.in_(user_ids)
+            else:
+                continue
+            out[table.name] = {tuple(repr(v) for v in row) for row in s.execute(select(table).where(cond))}
+        return out
+
