@@ -8,8 +8,9 @@ and every role comes with the evidence that supports it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from cauce.triage.doc import Doc
@@ -252,3 +253,57 @@ class AuthorProfiler:
             doc.author_role, doc.role_confidence = decide(profile, current_is_complaint=doc.is_complaint)
             doc.evidence = trim_evidence(profile.evidence)
             doc.scores["unanswered_before_insult"] = float(profile.unanswered_before_insult)
+
+
+# --- brigading: several accounts posting near-identical hostile text under the same post --------
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """One stored message, as brigade detection needs it (`key` and `author` are the caller's ids)."""
+
+    key: int
+    author: int
+    text: str
+    created_at: datetime
+
+
+_NOISE = re.compile(r"@user|url|#|\d+|[^\w\s]")
+
+
+def _shingles(text: str) -> frozenset[str]:
+    norm = " ".join(_NOISE.sub(" ", text_signals(text).norm).split())
+    return frozenset(norm[i:i + 3] for i in range(max(1, len(norm) - 2)))
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character trigrams, ignoring handles, links, numbers and emoji."""
+    x, y = _shingles(a), _shingles(b)
+    return len(x & y) / max(1, len(x | y))
+
+
+def hostile_or_mocking(text: str) -> bool:
+    seen = _observation(text)
+    return seen.insult or seen.mockery or seen.grudge_signal is not None or seen.threat
+
+
+def brigades(messages: Sequence[PostedMessage], *, window: timedelta, min_accounts: int,
+             min_similarity: float = 0.6) -> list[list[PostedMessage]]:
+    """Groups of near-identical hostile or mocking messages by at least `min_accounts` different
+    authors within `window` of the group's first message (callers pass the replies to one post).
+
+    Each member is evidence against its own author only: their own message plus how many accounts
+    posted a copy. A single account repeating itself is not a brigade.
+    """
+    groups: list[list[PostedMessage]] = []
+    for message in sorted(messages, key=lambda m: (m.created_at, m.key)):
+        if not hostile_or_mocking(message.text):
+            continue
+        for group in groups:
+            first = group[0]
+            if (message.created_at - first.created_at <= window
+                    and similarity(first.text, message.text) >= min_similarity):
+                group.append(message)
+                break
+        else:
+            groups.append([message])
+    return [g for g in groups if len({m.author for m in g}) >= min_accounts]
