@@ -419,8 +419,9 @@ def troll_proposals(session: Session, *, scope: Scope = ALL_BRANDS, limit: int =
         if judged is not None and judged.author_role == "troll":
             confidence = float((judged.assessment or {}).get("role_confidence", 0.0) or 0.0)
             evidence = _own_evidence(session, judged) + evidence
-        elif judged is not None and judged.author_role in ("cliente", "hostil"):
-            continue  # their own history says customer or grudge: never proposed as a troll
+        elif judged is not None and (judged.author_role == "cliente"
+                                     or (judged.author_role == "hostil" and len(own) > 1)):
+            continue  # their own history says customer, or a grudge (§6): never proposed as a troll
         if brigade:
             accounts = max(int(e["copies"]) for e in brigade)
             confidence = max(confidence, min(0.85, 0.55 + 0.05 * accounts))
