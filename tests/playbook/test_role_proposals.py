@@ -112,12 +112,15 @@ def test_a_customer_who_insults_once_after_three_unanswered_messages_stays_a_cus
     follow-ups answer her own thread: that is not a pile-on on somebody else's post."""
     setup_brand(db)
     insult = ("c4", "@lucia_mx", "@Conectel son unos inútiles de mierda, 3 días ignorándome", 300, "c3")
-    ingest(db, [post(i, h, t, minutes=m, reply_to=r) for i, h, t, m, r in [*CUSTOMER_THREAD, insult]])
+    again = ("c5", "@lucia_mx", "@Conectel sigo esperando al técnico, contrato 77120", 420, "c4")
+    ingest(db, [post(i, h, t, minutes=m, reply_to=r) for i, h, t, m, r in [*CUSTOMER_THREAD, insult, again]])
+    lucia = person_of(db, "@lucia_mx")
     with db.read_session() as s:
-        last = s.query(Mention).filter(Mention.external_id == "c4").one()
-        assert last.abusive and last.author_role == "cliente"
-        assert "3 mensajes sin respuesta" in last.assessment["reasons"]
-        assert "pile_on" not in {e["signal"] for e in last.assessment["evidence"]}
+        mine = {m.external_id: m for m in s.query(Mention).filter(Mention.person_id == lucia)}
+        assert mine["c4"].abusive and "3 mensajes sin respuesta" in mine["c4"].assessment["reasons"]
+        assert {m.author_role for m in mine.values()} == {"cliente"}
+        for m in mine.values():
+            assert "pile_on" not in {e["signal"] for e in m.assessment["evidence"]}
     assert queue(db) == []
 
 
