@@ -152,8 +152,10 @@ def test_a_grudge_counted_every_day_is_hostile_not_a_troll(db: Database) -> None
 
 
 def brigade(minutes_apart: float, followers: int = 12) -> list[MentionIn]:
-    texts = ["jajaja llorona, esta empresa es un circo y vos más 🤡", "jajaja llorona esta empresa es un circo y vos mas",
-             "JAJAJA llorona, esta empresa es un circo y vos más 🤡🤡", "jajaja llorona, esta empresa es un circo y vos más!!"]
+    texts = ["jajaja llorona, esta empresa es un circo y vos más 🤡",
+             "jajaja llorona esta empresa es un circo y vos mas",
+             "JAJAJA llorona, esta empresa es un circo y vos más 🤡🤡",
+             "jajaja llorona, esta empresa es un circo y vos más!!"]
     return [post(f"b{i}", f"@cuenta_nueva_{i}", text, minutes=10 + i * minutes_apart, reply_to="c1",
                  followers=followers) for i, text in enumerate(texts)]
 
