@@ -319,8 +319,10 @@ EVIDENCE_RULES = {
     "concrete_request": "Señal de cliente: pide algo concreto (en contra de la propuesta).",
     "customer_language": "Señal de cliente: redacción de cliente (en contra de la propuesta).",
 }
-_SUPPORTS_TROLL = frozenset({"admits_faking", "pile_on", "mockery", "insult", "threat", "troll_language",
-                             "brigade", "role"})
+# Enough on its own to ask a supervisor; mockery alone needs `MIN_MOCKING_MESSAGES` own messages.
+_STRONG_TROLL = frozenset({"admits_faking", "pile_on", "insult", "threat", "brigade", "role"})
+_MOCKING = frozenset({"mockery", "troll_language"})
+MIN_MOCKING_MESSAGES = 3
 _AGAINST_TROLL = frozenset({"customer_evidence", "concrete_request", "customer_language"})
 PROPOSAL_HISTORY = 20  # the person's own latest messages per brand that are read (as triage's history)
 BRIGADE_WINDOW = timedelta(hours=2)
@@ -425,8 +427,9 @@ def troll_proposals(session: Session, *, scope: Scope = ALL_BRANDS, limit: int =
         if brigade:
             accounts = max(int(e["copies"]) for e in brigade)
             confidence = max(confidence, min(0.85, 0.55 + 0.05 * accounts))
-        if not any(e["signal"] in _SUPPORTS_TROLL for e in evidence):
-            continue
+        mocking = {e["mention_id"] for e in evidence if e["signal"] in _MOCKING}
+        if not any(e["signal"] in _STRONG_TROLL for e in evidence) and len(mocking) < MIN_MOCKING_MESSAGES:
+            continue  # a joke or two is not enough to put anyone in front of a supervisor (§7)
         policy = effective_policy(session, brand_id=brand_id)
         if confidence < policy.moderation.troll_proposal_min_confidence:
             continue

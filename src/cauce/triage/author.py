@@ -65,6 +65,9 @@ class AuthorProfile:
     unanswered_before_insult: int = 0
     admissions: int = 0  # "la foto la saqué de Google", "jajaja ni soy cliente": admits faking
     faked: int = 0  # complaints, insults or mockery other than the admissions (what was faked)
+    # Mockery or insults other than a customer's sarcastic complaint about their own problem
+    # ("Excelente servicio, como siempre 🙃"); pile-ons on somebody else's post weigh double.
+    taunts: int = 0
     counter_days: set[date] = field(default_factory=set)  # days with a long grudge counter post
     evidence: list[Evidence] = field(default_factory=list)
 
@@ -152,6 +155,9 @@ def _observe(profile: AuthorProfile, text: str, *, reply_to_other: bool, answere
     if reply_to_other and (seen.mockery or seen.insult):
         profile.pile_ons += 1
         note("pile_on")
+    if seen.mockery or seen.insult:
+        # Weighted like `troll_messages` (a pile-on counts twice); a sarcastic complaint, nothing.
+        profile.taunts += 2 if reply_to_other else (0 if seen.complaint else 1)
     if seen.grudge_signal:
         profile.grudge += 1
         note(seen.grudge_signal)
@@ -217,8 +223,15 @@ def own_words_role(profile: AuthorProfile) -> tuple[str, float] | None:
 
 
 def troll_allowed(profile: AuthorProfile) -> bool:
-    """The hard gate before anyone is called a troll, whatever a model says."""
+    """The hard gate before anyone is called a troll, whatever a model says (also a model feature:
+    the shipped author model was trained with it, so it must not change without retraining)."""
     return profile.messages >= 2 and profile.ownership == 0 and profile.threats + profile.troll_messages >= 2
+
+
+def troll_gate(profile: AuthorProfile) -> bool:
+    """`troll_allowed`, and at least two messages that taunt rather than complain: a customer's
+    sarcasm about their own problem is a complaint (§7: be sure before calling anyone a troll)."""
+    return troll_allowed(profile) and profile.threats + profile.taunts >= 2
 
 
 def decide(profile: AuthorProfile, *, current_is_complaint: bool) -> tuple[str, float]:
@@ -227,7 +240,7 @@ def decide(profile: AuthorProfile, *, current_is_complaint: bool) -> tuple[str, 
     if settled is not None:
         return settled
     customer_like = profile.customer + profile.complaints
-    if (profile.troll_messages >= 3 and troll_allowed(profile) and profile.customer == 0
+    if (profile.troll_messages >= 3 and troll_gate(profile) and profile.customer == 0
             and profile.complaints <= profile.mockery and (profile.mockery >= 2 or profile.pile_ons >= 1)):
         confidence = min(0.9, 0.4 + 0.1 * profile.troll_messages + 0.05 * profile.pile_ons)
         return "troll", confidence

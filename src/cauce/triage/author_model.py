@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from cauce.triage.author import AuthorProfile, build_profile, own_words_role, trim_evidence, troll_allowed
+from cauce.triage.author import (
+    AuthorProfile,
+    build_profile,
+    own_words_role,
+    trim_evidence,
+    troll_allowed,
+    troll_gate,
+)
 from cauce.triage.doc import Doc
 from cauce.triage.fast_linear import fast_head
 from cauce.triage.features import TextFeaturizer
@@ -63,7 +70,7 @@ def choose_role(probabilities: np.ndarray, profile: AuthorProfile, troll_thresho
         return settled
     p = probabilities.copy()
     troll = ROLES.index("troll")
-    if p[troll] < troll_threshold or not troll_allowed(profile):
+    if p[troll] < troll_threshold or not troll_gate(profile):
         p[troll] = 0.0
     if profile.messages == 1 and profile.ownership == 0 and profile.customer == 0 and profile.complaints == 0:
         # One message is not a history: without a complaint, nobody is labelled yet.
