@@ -329,6 +329,9 @@ BRIGADE_WINDOW = timedelta(hours=2)
 BRIGADE_MIN_ACCOUNTS = 3
 BRIGADE_MAX_FOLLOWERS = 200  # new or low-follower accounts
 BRIGADE_SCAN = 5000  # latest candidate replies read per call
+# The queue reads the latest mentions only (a primary-key range, cheap on any size): a proposal is
+# about recent behaviour, and a full scan of a large mentions table per page view is not affordable.
+RECENT_MENTIONS = 20_000
 
 
 def _own_mentions(session: Session, person_id: int, brand_id: int) -> list[Mention]:
@@ -362,12 +365,18 @@ def _own_evidence(session: Session, judged: Mention) -> list[dict[str, Any]]:
     return out
 
 
-def _brigade_members(session: Session, scope: Scope) -> dict[tuple[int, int], list[dict[str, Any]]]:
+def _recent_from(session: Session) -> int:
+    """The lowest mention id the queue reads (see `RECENT_MENTIONS`)."""
+    return int(session.scalar(select(func.max(Mention.id))) or 0) - RECENT_MENTIONS
+
+
+def _brigade_members(session: Session, scope: Scope, since_id: int) -> dict[tuple[int, int], list[dict[str, Any]]]:
     """Evidence per (person, brand) for accounts in a brigade: their own near-duplicate message and
     how many accounts posted a copy under the same post within `BRIGADE_WINDOW`."""
     threads_query: Any = (
         select(Mention.brand_id, Mention.channel, Mention.conversation_id)
-        .where(Mention.in_reply_to.is_not(None), Mention.author_followers <= BRIGADE_MAX_FOLLOWERS)
+        .where(Mention.id > since_id, Mention.in_reply_to.is_not(None),
+               Mention.author_followers <= BRIGADE_MAX_FOLLOWERS)
         .group_by(Mention.brand_id, Mention.channel, Mention.conversation_id)
         .having(func.count(func.distinct(Mention.person_id)) >= BRIGADE_MIN_ACCOUNTS))
     crowded = scope.apply(threads_query, Mention.brand_id).subquery()
@@ -375,7 +384,8 @@ def _brigade_members(session: Session, scope: Scope) -> dict[tuple[int, int], li
         select(Mention).join(crowded, (crowded.c.brand_id == Mention.brand_id)
                              & (crowded.c.channel == Mention.channel)
                              & (crowded.c.conversation_id == Mention.conversation_id))
-        .where(Mention.in_reply_to.is_not(None), Mention.author_followers <= BRIGADE_MAX_FOLLOWERS)
+        .where(Mention.id > since_id, Mention.in_reply_to.is_not(None),
+               Mention.author_followers <= BRIGADE_MAX_FOLLOWERS)
         .order_by(Mention.id.desc()).limit(BRIGADE_SCAN)))
     threads: dict[tuple[int, str, str], list[Mention]] = {}
     for m in rows:
@@ -401,14 +411,15 @@ def troll_proposals(session: Session, *, scope: Scope = ALL_BRANDS, limit: int =
     Read from each person's own messages in that brand, never from a case: a troll writing in a
     customer's thread is evidence about the troll only. Someone whose latest judgement says
     cliente or hostil is not proposed; each proposal needs at least one own message showing it.
+    Reads the latest `RECENT_MENTIONS` mentions for candidates.
     """
-    trolls_query: Any = (
-        select(Mention.person_id, Mention.brand_id).join(Person, Person.id == Mention.person_id)
-        .where(Mention.author_role == "troll", Person.confirmed_role.is_(None)).distinct())
+    since_id = _recent_from(session)
+    trolls_query: Any = (select(Mention.person_id, Mention.brand_id)
+                         .where(Mention.id > since_id, Mention.author_role == "troll").distinct())
     judged_trolls = scope.apply(trolls_query, Mention.brand_id)
     candidates: dict[tuple[int, int], list[dict[str, Any]]] = {
         (person_id, brand_id): [] for person_id, brand_id in session.execute(judged_trolls)}
-    for key, items in _brigade_members(session, scope).items():
+    for key, items in _brigade_members(session, scope, since_id).items():
         candidates.setdefault(key, []).extend(items)
     out: list[TrollProposal] = []
     for (person_id, brand_id), brigade in sorted(candidates.items()):
