@@ -205,3 +205,14 @@ def test_proposals_are_per_brand(db: Database) -> None:
                            for c in customer])
     proposed = queue(db)
     assert [(p.person_id, p.brand_id) for p in proposed] == [(person_of(db, "@burlon_99"), conectel.id)]
+
+
+def test_two_jokes_are_not_enough_to_put_anyone_in_front_of_a_supervisor(db: Database) -> None:
+    """Triage may lean troll on two «jaja» jokes about the brand; the queue wants a strong own signal
+    (a pile-on, an insult, a threat, an admission, a brigade) or three mocking messages (§7)."""
+    setup_brand(db)
+    ingest(db, [post("j1", "@chistoso", "El logo nuevo de Conectel parece de los 90 jaja 🤔", minutes=0),
+                post("j2", "@chistoso", "Vi una publicidad de Conectel en el metro y me acordé de mi ex jaja",
+                     minutes=40)])
+    assert latest_role(db, "@chistoso") == "troll"  # what the shipped model says on the mention
+    assert queue(db) == []

@@ -105,3 +105,17 @@ def test_no_brigade_without_several_accounts_a_short_window_and_hostile_text(cas
         posted = [_posted(i, author=i, text="A mí también me pasó, sin servicio desde ayer", minutes=i)
                   for i in range(5)]
     assert triage.brigades(posted, window=timedelta(hours=2), min_accounts=3) == []
+
+
+@pytest.mark.parametrize(("earlier", "last"), [
+    ("La vía que arreglaron hace un mes ya está llena de huecos otra vez. Excelente servicio, como siempre 🙃 "
+     "Quiero hablar con un supervisor.",
+     "Oigan #SanTelmo: el alumbrado de mi cuadra lleva 3 días apagado. ¿Es en serio? Mañana mismo voy a la "
+     "Procuraduría. 🙃🙃🙃"),
+    ("Uf, el soporte del chat me cierra la conversacion sin responder. Excelente servicio, como siempre 🙃",
+     "Mi gato se durmió encima del router de RapiditoApp 😂 🤔🤔🤔"),
+])
+def test_a_customers_sarcasm_about_their_own_problem_and_a_joke_are_not_taunts(pipeline: Pipeline, earlier: str,
+                                                                             last: str) -> None:
+    """Both were called trolls at 0.83-0.85 by the shipped model before `troll_gate` (demo stream, §7)."""
+    assert pipeline.assess(mention(last), history(earlier)).author_role != "troll"

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from cauce.triage.doc import Doc
-from cauce.triage.lexicons import PhraseSet
+from cauce.triage.lexicons import MOCKERY, PhraseSet
 from cauce.triage.rules import complaint_score
 from cauce.triage.schemas import Evidence
 from cauce.triage.signals import text_signals
@@ -66,7 +66,8 @@ class AuthorProfile:
     admissions: int = 0  # "la foto la saqué de Google", "jajaja ni soy cliente": admits faking
     faked: int = 0  # complaints, insults or mockery other than the admissions (what was faked)
     # Mockery or insults other than a customer's sarcastic complaint about their own problem
-    # ("Excelente servicio, como siempre 🙃"); pile-ons on somebody else's post weigh double.
+    # ("Excelente servicio, como siempre 🙃") or an emoji under one's own joke; pile-ons on
+    # somebody else's post weigh double.
     taunts: int = 0
     counter_days: set[date] = field(default_factory=set)  # days with a long grudge counter post
     evidence: list[Evidence] = field(default_factory=list)
@@ -97,6 +98,9 @@ class _Observation:
     threat: bool
     admission: bool
     grudge_counter: bool
+    # Mockery in words ("payasos", "jaja"), not only an emoji such as 😂 or 🙃 under one's own post.
+    # (Bare laughter stays in: the corpus's threatening trolls end with "cuiden a su gerente jaja".)
+    mocking_words: bool
 
 
 def _admits_faking(norm: str, laughing: bool) -> bool:
@@ -126,6 +130,7 @@ def _observation(text: str) -> _Observation:
         threat=bool(sig.threats),
         admission=_admits_faking(sig.norm, laughing=bool(sig.mockery)),
         grudge_counter=_grudge_counter(sig.norm),
+        mocking_words=bool(MOCKERY.find(sig.norm)),
     )
 
 
@@ -155,9 +160,10 @@ def _observe(profile: AuthorProfile, text: str, *, reply_to_other: bool, answere
     if reply_to_other and (seen.mockery or seen.insult):
         profile.pile_ons += 1
         note("pile_on")
-    if seen.mockery or seen.insult:
-        # Weighted like `troll_messages` (a pile-on counts twice); a sarcastic complaint, nothing.
-        profile.taunts += 2 if reply_to_other else (0 if seen.complaint else 1)
+    if reply_to_other and (seen.mockery or seen.insult):
+        profile.taunts += 2  # weighted like `troll_messages`: a pile-on counts twice
+    elif (seen.mocking_words or seen.insult) and not seen.complaint:
+        profile.taunts += 1  # a sarcastic complaint, or a 😂 under one's own joke, is no taunt
     if seen.grudge_signal:
         profile.grudge += 1
         note(seen.grudge_signal)
