@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from cauce.audit.service import SYSTEM, Actor, IdOf, deferred, record
 from cauce.brands import service as brands
@@ -100,25 +100,41 @@ def _conversation_id(session: Session, brand_id: int, item: MentionIn,
     return item.id
 
 
+def _parent_author() -> tuple[Any, Any]:
+    """(the parent's person_id column, the outer-join condition) for reading whose post a mention answers."""
+    parent = aliased(Mention)
+    return parent.person_id.label("parent_person"), (parent, (parent.brand_id == Mention.brand_id)
+                                                     & (parent.channel == Mention.channel)
+                                                     & (parent.external_id == Mention.in_reply_to))
+
+
+def _replies_to_other(person_id: int, parent_person: int | None) -> bool:
+    """A reply to somebody else's stored post; replies in one's own thread or under the brand's don't count."""
+    return parent_person is not None and parent_person != person_id
+
+
 def _history(session: Session, *, brand_id: int, person_id: int, item: MentionIn,
-             rows: Sequence[Any] | None = None) -> History:
-    """The person's last messages to the brand; `rows` (oldest first) when already read."""
+             rows: Sequence[Any] | None = None, reply_to_other: bool = False) -> History:
+    """The person's last messages to the brand (their own words only); `rows` (oldest first) when already read."""
     if rows is None:
+        parent_person, (parent, joined) = _parent_author()
         rows = session.execute(
             select(Mention.text, Mention.created_at, Mention.answered, Mention.external_id, Mention.in_reply_to,
-                   Mention.author_handle)
+                   Mention.author_handle, parent_person)
+            .outerjoin(parent, joined)
             .where(Mention.brand_id == brand_id, Mention.person_id == person_id)
             .order_by(Mention.created_at.desc()).limit(HISTORY_LIMIT)
         ).all()[::-1]
     prior = tuple(
         PriorMessage(text=r.text, created_at=r.created_at, answered=r.answered, external_id=r.external_id,
-                     reply_to_other=r.in_reply_to is not None)
+                     reply_to_other=_replies_to_other(person_id, r.parent_person))
         for r in rows
     )
     on_own_page = bool((item.model_extra or {}).get("on_own_page", item.channel in OWN_PAGE_CHANNELS))
     snapshot = MetricPoint(observed_at=utcnow(), likes=item.metrics.likes, reposts=item.metrics.reposts,
                            replies=item.metrics.replies)
-    return History(prior_messages=prior, metric_snapshots=(snapshot,), on_own_page=on_own_page and not item.private)
+    return History(prior_messages=prior, metric_snapshots=(snapshot,), on_own_page=on_own_page and not item.private,
+                   reply_to_other=reply_to_other)
 
 
 def _assessment_json(a: Assessment) -> dict[str, Any]:
@@ -148,6 +164,9 @@ class _BatchState:
     new_people: set[int] = field(default_factory=set)  # created by `_prefetch`: no history yet
     own_handles: dict[int, frozenset[str]] = field(default_factory=dict)  # the brand's own accounts, by brand
     latest: dict[int, Metrics] | None = None  # last metric snapshot of the mentions in `existing`
+    # Who wrote the posts the batch replies to (stored ones, read by `_prefetch`, and the batch's own).
+    parent_people: dict[tuple[int, str, str], int] | None = None
+    written_by: dict[tuple[int, str, str], int] = field(default_factory=dict)
 
 
 def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
@@ -194,6 +213,9 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, 
     wanted = {(b.id, i.channel, i.in_reply_to) for b, i in resolved if i.in_reply_to and not i.conversation_id}
     batch.parents = {(r.brand_id, r.channel, r.external_id): r.conversation_id
                      for r in _stored(session, wanted, Mention.conversation_id)}
+    replied = {(b.id, i.channel, i.in_reply_to) for b, i in resolved if i.in_reply_to}
+    batch.parent_people = {(r.brand_id, r.channel, r.external_id): r.person_id
+                           for r in _stored(session, replied, Mention.person_id)}
     batch.authors = people.prefetch_handles(
         session, {(b.organisation_id, i.channel, i.author.handle) for b, i in resolved
                   if (b.id, i.channel, i.id) not in batch.existing})
@@ -211,8 +233,10 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, 
     for person_ids in _chunks(p for _, p in pairs):
         rank = func.row_number().over(partition_by=(Mention.brand_id, Mention.person_id),
                                       order_by=Mention.created_at.desc()).label("rank")
+        parent_person, (parent, joined) = _parent_author()
         inner = (select(Mention.brand_id, Mention.person_id, Mention.text, Mention.created_at, Mention.answered,
-                        Mention.external_id, Mention.in_reply_to, rank)
+                        Mention.external_id, Mention.in_reply_to, parent_person, rank)
+                 .outerjoin(parent, joined)
                  .where(Mention.person_id.in_(person_ids), Mention.brand_id.in_(brand_ids)).subquery())
         rows = session.execute(select(inner).where(inner.c.rank <= HISTORY_LIMIT)
                                .order_by(inner.c.brand_id, inner.c.person_id, inner.c.rank.desc()))
@@ -279,18 +303,34 @@ def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepa
             batch.histories[(brand.id, author.person.id)] = []
     elif batch.histories is not None:
         rows = batch.histories.get((brand.id, author.person.id))
-    history = _history(session, brand_id=brand.id, person_id=author.person.id, item=item, rows=rows)
+    replying_to = _parent_person(session, brand.id, item, batch)
+    reply_to_other = _replies_to_other(author.person.id, replying_to)
+    history = _history(session, brand_id=brand.id, person_id=author.person.id, item=item, rows=rows,
+                       reply_to_other=reply_to_other)
     earlier = batch.priors.setdefault((brand.id, author.person.id), [])
     if earlier:
         merged = (*history.prior_messages, *earlier)[-HISTORY_LIMIT:]
         history = replace(history, prior_messages=tuple(merged))
     earlier.append(PriorMessage(text=item.text, created_at=item.created_at, external_id=item.id,
-                                reply_to_other=item.in_reply_to is not None))
+                                reply_to_other=reply_to_other))
+    batch.written_by[(brand.id, item.channel, item.id)] = author.person.id
     parent = batch.conversations.get((brand.id, item.channel, item.in_reply_to or ""))
     conversation = item.conversation_id or parent or _conversation_id(session, brand.id, item, known=batch.parents)
     batch.conversations[(brand.id, item.channel, item.id)] = conversation
     return _Prepared(item, brand, author.person.id, history, conversation,
                      from_brand=_from_brand(session, brand, item, batch))
+
+
+def _parent_person(session: Session, brand_id: int, item: MentionIn, batch: _BatchState) -> int | None:
+    """Who wrote the post this mention replies to, when Cauce has it (None: no reply, or the brand's/unknown)."""
+    if not item.in_reply_to:
+        return None
+    key = (brand_id, item.channel, item.in_reply_to)
+    if key in batch.written_by:
+        return batch.written_by[key]
+    if batch.parent_people is not None:
+        return batch.parent_people.get(key)
+    return next((r.person_id for r in _stored(session, {key}, Mention.person_id)), None)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -28,6 +28,7 @@ from cauce.people import service as people
 from cauce.people.models import Handle, Person
 from cauce.playbook import guidelines as guidelines_service
 from cauce.playbook.policy import effective_policy
+from cauce.triage import service as triage
 
 NETWORK_ACTIONS = frozenset({"hide", "block", "mute"})
 REMOVING_ACTIONS = frozenset({"hide", "block", "mute"})  # silence or remove the person/message
@@ -287,7 +288,11 @@ def actions_of(session: Session, *, scope: Scope = ALL_BRANDS, person_id: int | 
 
 @dataclass(frozen=True)
 class TrollProposal:
-    """The system's troll proposal for a person, with the evidence a supervisor needs to decide."""
+    """The system's troll proposal for a person in one brand, with the evidence a supervisor needs.
+
+    Every evidence item quotes one of the person's *own* messages in that brand (mention_id, text)
+    and the rule it shows; `against` marks the person's own signs of being a customer.
+    """
 
     person_id: int
     brand_id: int
@@ -299,38 +304,161 @@ class TrollProposal:
     strikes: int
 
 
+# Why each of the person's own signals counts (shown to the supervisor next to the quoted message).
+EVIDENCE_RULES = {
+    "admits_faking": "Admite en su propio mensaje que la queja era inventada.",
+    "pile_on": "Se burla o insulta respondiendo a la publicación de otra persona.",
+    "mockery": "Se burla en su propio mensaje.",
+    "insult": "Insulta en su propio mensaje.",
+    "threat": "Amenaza en su propio mensaje.",
+    "troll_language": "La redacción de su mensaje es la de un troll (modelo entrenado).",
+    "brigade": "Publicó casi el mismo mensaje hostil que otras cuentas con pocos seguidores, bajo la misma "
+               "publicación y en poco tiempo.",
+    "role": "El análisis de su propio historial lo ve como troll.",
+    "boycott_call": "Llama al boicot (rencor contra la marca, §6).",
+    "generalised_attack": "Ataca a la marca en general (rencor, §6).",
+    "old_grievance": "Recuerda un agravio antiguo (rencor, §6).",
+    "grudge_counter": "Cuenta a diario un agravio antiguo (rencor, §6).",
+    "customer_evidence": "Señal de cliente: habla de su pedido, cuenta o cobro (en contra de la propuesta).",
+    "concrete_request": "Señal de cliente: pide algo concreto (en contra de la propuesta).",
+    "customer_language": "Señal de cliente: redacción de cliente (en contra de la propuesta).",
+}
+# Enough on its own to ask a supervisor; mockery alone needs `MIN_MOCKING_MESSAGES` own messages.
+_STRONG_TROLL = frozenset({"admits_faking", "pile_on", "insult", "threat", "brigade", "role"})
+_MOCKING = frozenset({"mockery", "troll_language"})
+MIN_MOCKING_MESSAGES = 3
+_AGAINST_TROLL = frozenset({"customer_evidence", "concrete_request", "customer_language"})
+PROPOSAL_HISTORY = 20  # the person's own latest messages per brand that are read (as triage's history)
+BRIGADE_WINDOW = timedelta(hours=2)
+BRIGADE_MIN_ACCOUNTS = 3
+BRIGADE_MAX_FOLLOWERS = 200  # new or low-follower accounts
+BRIGADE_SCAN = 5000  # latest candidate replies read per call
+# The queue reads the latest mentions only (a primary-key range, cheap on any size): a proposal is
+# about recent behaviour, and a full scan of a large mentions table per page view is not affordable.
+RECENT_MENTIONS = 20_000
+
+
+def _own_mentions(session: Session, person_id: int, brand_id: int) -> list[Mention]:
+    return list(session.scalars(select(Mention).where(Mention.person_id == person_id, Mention.brand_id == brand_id)
+                                .order_by(Mention.created_at.desc(), Mention.id.desc()).limit(PROPOSAL_HISTORY)))
+
+
+def _current_role(own: list[Mention]) -> Mention | None:
+    """The person's newest own message with a role: it was judged with the most of their history.
+    "ninguno" (not enough to say) does not overrule an earlier judgement."""
+    return next((m for m in own if m.author_role and m.author_role != "ninguno"), None)
+
+
+def _evidence_item(mention: Mention, signal: str, message: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"mention_id": mention.id, "external_id": mention.external_id, "signal": signal,
+            "rule": EVIDENCE_RULES.get(signal, signal), "message": (message or mention.text)[:280],
+            "against": signal in _AGAINST_TROLL, **extra}
+
+
+def _own_evidence(session: Session, judged: Mention) -> list[dict[str, Any]]:
+    """The evidence behind a troll judgement, kept only where it quotes the person's own message."""
+    raw = [e for e in (judged.assessment or {}).get("evidence", []) or [] if isinstance(e, dict)]
+    ids = {str(e["external_id"]) for e in raw if e.get("external_id")}
+    own = {m.external_id: m for m in session.scalars(select(Mention).where(
+        Mention.person_id == judged.person_id, Mention.brand_id == judged.brand_id,
+        Mention.channel == judged.channel, Mention.external_id.in_(ids)))} if ids else {}
+    out = [_evidence_item(own[str(e["external_id"])], str(e.get("signal")), e.get("message"))
+           for e in raw if str(e.get("external_id")) in own]
+    if not raw:  # an assessor without itemised evidence: the judged message itself
+        out.append(_evidence_item(judged, "role"))
+    return out
+
+
+def _recent_from(session: Session) -> int:
+    """The lowest mention id the queue reads (see `RECENT_MENTIONS`)."""
+    return int(session.scalar(select(func.max(Mention.id))) or 0) - RECENT_MENTIONS
+
+
+def _brigade_members(session: Session, scope: Scope, since_id: int) -> dict[tuple[int, int], list[dict[str, Any]]]:
+    """Evidence per (person, brand) for accounts in a brigade: their own near-duplicate message and
+    how many accounts posted a copy under the same post within `BRIGADE_WINDOW`."""
+    threads_query: Any = (
+        select(Mention.brand_id, Mention.channel, Mention.conversation_id)
+        .where(Mention.id > since_id, Mention.in_reply_to.is_not(None),
+               Mention.author_followers <= BRIGADE_MAX_FOLLOWERS)
+        .group_by(Mention.brand_id, Mention.channel, Mention.conversation_id)
+        .having(func.count(func.distinct(Mention.person_id)) >= BRIGADE_MIN_ACCOUNTS))
+    crowded = scope.apply(threads_query, Mention.brand_id).subquery()
+    rows = list(session.scalars(
+        select(Mention).join(crowded, (crowded.c.brand_id == Mention.brand_id)
+                             & (crowded.c.channel == Mention.channel)
+                             & (crowded.c.conversation_id == Mention.conversation_id))
+        .where(Mention.id > since_id, Mention.in_reply_to.is_not(None),
+               Mention.author_followers <= BRIGADE_MAX_FOLLOWERS)
+        .order_by(Mention.id.desc()).limit(BRIGADE_SCAN)))
+    threads: dict[tuple[int, str, str], list[Mention]] = {}
+    for m in rows:
+        threads.setdefault((m.brand_id, m.channel, m.conversation_id), []).append(m)
+    by_id = {m.id: m for m in rows}
+    out: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for thread in threads.values():
+        posted = [triage.PostedMessage(m.id, m.person_id, m.text, m.created_at) for m in thread]
+        for group in triage.brigades(posted, window=BRIGADE_WINDOW, min_accounts=BRIGADE_MIN_ACCOUNTS):
+            accounts = len({p.author for p in group})
+            minutes = max(1, round((group[-1].created_at - group[0].created_at).total_seconds() / 60))
+            for p in group:
+                mine = by_id[p.key]
+                out.setdefault((mine.person_id, mine.brand_id), []).append(_evidence_item(
+                    mine, "brigade", copies=accounts,
+                    rule=f"{EVIDENCE_RULES['brigade']} {accounts} cuentas en {minutes} min."))
+    return out
+
+
 def troll_proposals(session: Session, *, scope: Scope = ALL_BRANDS, limit: int = 100) -> list[TrollProposal]:
-    """People triage sees as trolls whose role no supervisor has decided yet (§7)."""
-    query: Any = scope.apply(
-        select(Case.person_id, Case.brand_id, func.max(Case.role_confidence), func.count(Case.id))
-        .join(Person, Person.id == Case.person_id)
-        .where(Case.author_role == "troll", Person.confirmed_role.is_(None))
-        .group_by(Case.person_id, Case.brand_id), Case.brand_id)  # type: ignore[arg-type]
+    """People whose own words, per brand, make triage see a troll, with no role decided by a supervisor (§7).
+
+    Read from each person's own messages in that brand, never from a case: a troll writing in a
+    customer's thread is evidence about the troll only. Someone whose latest judgement says
+    cliente or hostil is not proposed; each proposal needs at least one own message showing it.
+    Reads the latest `RECENT_MENTIONS` mentions for candidates.
+    """
+    since_id = _recent_from(session)
+    trolls_query: Any = (select(Mention.person_id, Mention.brand_id)
+                         .where(Mention.id > since_id, Mention.author_role == "troll").distinct())
+    judged_trolls = scope.apply(trolls_query, Mention.brand_id)
+    candidates: dict[tuple[int, int], list[dict[str, Any]]] = {
+        (person_id, brand_id): [] for person_id, brand_id in session.execute(judged_trolls)}
+    for key, items in _brigade_members(session, scope, since_id).items():
+        candidates.setdefault(key, []).extend(items)
     out: list[TrollProposal] = []
-    for person_id, brand_id, confidence, _n in session.execute(query.limit(limit * 2)):
-        policy = effective_policy(session, brand_id=brand_id)
-        if (confidence or 0) < policy.moderation.troll_proposal_min_confidence:
-            continue
+    for (person_id, brand_id), brigade in sorted(candidates.items()):
         person = people.get(session, person_id=person_id)
-        case_ids = tuple(session.scalars(select(Case.id).where(
-            Case.person_id == person_id, Case.brand_id == brand_id, Case.author_role == "troll")
-            .order_by(Case.id)))
-        evidence: list[dict[str, Any]] = []
-        for m in session.scalars(select(Mention).where(Mention.person_id == person_id,
-                                                       Mention.brand_id == brand_id)
-                                 .order_by(Mention.created_at.desc()).limit(20)):
-            for e in (m.assessment or {}).get("evidence", []) or []:
-                evidence.append({"mention_id": m.id, "signal": e.get("signal"), "message": e.get("message")})
-            if not (m.assessment or {}).get("evidence") and m.author_role == "troll":
-                evidence.append({"mention_id": m.id, "signal": "role", "message": m.text[:280]})
+        if person.confirmed_role is not None:
+            continue
+        own = _own_mentions(session, person_id, brand_id)
+        judged = _current_role(own)
+        confidence, evidence = 0.0, list(brigade)
+        if judged is not None and judged.author_role == "troll":
+            confidence = float((judged.assessment or {}).get("role_confidence", 0.0) or 0.0)
+            evidence = _own_evidence(session, judged) + evidence
+        elif judged is not None and (judged.author_role == "cliente"
+                                     or (judged.author_role == "hostil" and len(own) > 1)):
+            continue  # their own history says customer, or a grudge (§6): never proposed as a troll
+        if brigade:
+            accounts = max(int(e["copies"]) for e in brigade)
+            confidence = max(confidence, min(0.85, 0.55 + 0.05 * accounts))
+        mocking = {e["mention_id"] for e in evidence if e["signal"] in _MOCKING}
+        if not any(e["signal"] in _STRONG_TROLL for e in evidence) and len(mocking) < MIN_MOCKING_MESSAGES:
+            continue  # a joke or two is not enough to put anyone in front of a supervisor (§7)
+        policy = effective_policy(session, brand_id=brand_id)
+        if confidence < policy.moderation.troll_proposal_min_confidence:
+            continue
+        case_ids = tuple(sorted({m.case_id for m in session.scalars(
+            select(Mention).join(Case, Case.id == Mention.case_id)
+            .where(Mention.person_id == person_id, Mention.brand_id == brand_id, Case.person_id == person_id,
+                   Mention.id.in_([e["mention_id"] for e in evidence]))) if m.case_id is not None}))
         handles = tuple(f"{h.channel}:@{h.handle}" for h in session.scalars(
             select(Handle).where(Handle.person_id == person_id)))
-        out.append(TrollProposal(person_id, brand_id, person.display_name, handles, float(confidence or 0),
-                                 case_ids, tuple(evidence[:10]), person.strikes))
-        if len(out) >= limit:
-            break
-    out.sort(key=lambda p: -p.confidence)
-    return out
+        supporting = sorted(evidence, key=lambda e: e["against"])  # what supports the proposal first
+        out.append(TrollProposal(person_id, brand_id, person.display_name, handles, round(confidence, 4),
+                                 case_ids, tuple(supporting[:10]), person.strikes))
+    out.sort(key=lambda p: (-p.confidence, p.person_id, p.brand_id))
+    return out[:limit]
 
 
 def decide_role(session: Session, *, person_id: int, brand_id: int, role: str, who: Principalish,

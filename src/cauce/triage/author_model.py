@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from cauce.triage.author import MAX_EVIDENCE, AuthorProfile, build_profile, troll_allowed
+from cauce.triage.author import (
+    AuthorProfile,
+    build_profile,
+    own_words_role,
+    trim_evidence,
+    troll_allowed,
+    troll_gate,
+)
 from cauce.triage.doc import Doc
 from cauce.triage.fast_linear import fast_head
 from cauce.triage.features import TextFeaturizer
@@ -53,10 +60,17 @@ def message_role_probabilities(head: Any, featurizer: TextFeaturizer, texts: Seq
 
 
 def choose_role(probabilities: np.ndarray, profile: AuthorProfile, troll_threshold: float) -> tuple[str, float]:
-    """Most probable role, with troll only past the threshold and the rule gate."""
+    """Most probable role, with troll only past the threshold and the rule gate.
+
+    What the author's own words settle (`own_words_role`: an admitted fake, a counted grudge)
+    comes first: those patterns are rare in the training corpus and clear in the text.
+    """
+    settled = own_words_role(profile)
+    if settled is not None:
+        return settled
     p = probabilities.copy()
     troll = ROLES.index("troll")
-    if p[troll] < troll_threshold or not troll_allowed(profile):
+    if p[troll] < troll_threshold or not troll_gate(profile):
         p[troll] = 0.0
     if profile.messages == 1 and profile.ownership == 0 and profile.customer == 0 and profile.complaints == 0:
         # One message is not a history: without a complaint, nobody is labelled yet.
@@ -125,7 +139,7 @@ class TrainedAuthorProfiler:
         for doc, profile, row in zip(docs, profiles, probabilities, strict=True):
             ordered = row[order]
             doc.author_role, doc.role_confidence = choose_role(ordered, profile, self.troll_threshold)
-            doc.evidence = (profile.evidence + self._wording_evidence(doc, roles))[-MAX_EVIDENCE:]
+            doc.evidence = trim_evidence(profile.evidence + self._wording_evidence(doc, roles))
             doc.scores.update({f"p_role_{role}": float(p) for role, p in zip(ROLES, ordered, strict=True)})
             doc.scores["unanswered_before_insult"] = float(profile.unanswered_before_insult)
 

@@ -7,10 +7,16 @@ The default assessor runs offline from model files shipped in the package. Heavi
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Protocol
 
 from cauce.mentions.schemas import MentionIn
+from cauce.triage.author import PostedMessage
+from cauce.triage.author import brigades as author_brigades
 from cauce.triage.schemas import Assessment, History
+
+__all__ = ["Assessor", "PostedMessage", "assess", "brigades", "get_assessor", "set_assessor"]
 
 
 class Assessor(Protocol):
@@ -38,6 +44,11 @@ def set_assessor(assessor: Assessor | None) -> None:
     global _assessor
     with _lock:
         _assessor = assessor
+
+
+def brigades(messages: Sequence[PostedMessage], *, window: timedelta, min_accounts: int) -> list[list[PostedMessage]]:
+    """Near-identical hostile or mocking messages by several accounts in a short window (see `author.brigades`)."""
+    return author_brigades(messages, window=window, min_accounts=min_accounts)
 
 
 def assess(mention: MentionIn, history: History | None = None) -> Assessment:
