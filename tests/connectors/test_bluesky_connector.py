@@ -122,9 +122,11 @@ def test_reply_uses_root_and_parent_refs_and_is_idempotent(fake_url: tuple[FakeB
     with make(url) as conn:
         assert conn.find_existing_reply(complaint["uri"], "key-1") is None
         sent = conn.send_reply(in_reply_to=complaint["uri"], text="Hola Ana, lo vemos. Sofía", idempotency_key="key-1")
-        again = conn.send_reply(in_reply_to=complaint["uri"], text="Hola Ana, lo vemos. Sofía", idempotency_key="key-1")
+        # A retry with the same key cannot post twice: the PDS refuses the taken rkey with HTTP 500
+        # (as the reference PDS does), and the outbox then finds the first post by its key.
+        with pytest.raises(TransientError):
+            conn.send_reply(in_reply_to=complaint["uri"], text="Hola Ana, lo vemos. Sofía", idempotency_key="key-1")
         assert conn.find_existing_reply(complaint["uri"], "key-1") == sent
-    assert again == sent
     posts = [(k, r) for k, r in fake.records.items() if k[0] == "app.bsky.feed.post"]
     assert len(posts) == 1
     (_, rkey), record = posts[0]
@@ -177,7 +179,7 @@ def test_metrics_refresh(fake_url: tuple[FakeBluesky, str]) -> None:
 
 def test_errors_are_typed(fake_url: tuple[FakeBluesky, str]) -> None:
     fake, url = fake_url
-    with make(url) as conn:
+    with make(url, read_dms=False) as conn:  # one source: its failure is the cycle's
         conn.test_connection()
         fake.fail_next.append((429, {"ratelimit-reset": "30"}, {"error": "RateLimitExceeded", "message": "slow"}))
         with pytest.raises(RateLimited) as limited:
@@ -213,14 +215,35 @@ def test_reply_text_checks_and_link_facets(fake_url: tuple[FakeBluesky, str]) ->
             in_reply_to=post["uri"], text="Ñandú, mira https://ayuda.example/caso?id=7.", idempotency_key="link"
         )
     record = fake.records[("app.bsky.feed.post", tid_for_key("link"))]
-    [facet] = record["facets"]
-    start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+    # The customer is named first, as a mention facet; then the link. Offsets are UTF-8 bytes.
+    assert record["text"] == "@ana.bsky.social Ñandú, mira https://ayuda.example/caso?id=7."
+    mention, link = record["facets"]
+    assert mention["features"] == [{"$type": "app.bsky.richtext.facet#mention", "did": ANA}]
+    start, end = mention["index"]["byteStart"], mention["index"]["byteEnd"]
+    assert record["text"].encode()[start:end] == b"@ana.bsky.social"
+    start, end = link["index"]["byteStart"], link["index"]["byteEnd"]
     assert record["text"].encode()[start:end] == b"https://ayuda.example/caso?id=7"
-    assert facet["features"][0]["uri"] == "https://ayuda.example/caso?id=7"
+    assert link["features"][0]["uri"] == "https://ayuda.example/caso?id=7"
+    # Too long with the @handle in front: sent as written (a reply notifies its parent's author anyway).
+    assert not fake.records[("app.bsky.feed.post", tid_for_key("emoji"))]["text"].startswith("@")
 
 
-def test_with_profiles_fills_jetstream_authors(fake_url: tuple[FakeBluesky, str]) -> None:
-    from cauce.connectors.jetstream import JetstreamFilter
+def test_mention_facets_use_byte_offsets_and_skip_unknown_handles(fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    post = fake.add_post(ANA, "hola")
+    text = "Ñoño ¿@luis.bsky.social? y @nadie.example, escríbenos (@ana.bsky.social). correo: a@b.co"
+    with make(url) as conn:
+        conn.send_reply(in_reply_to=post["uri"], text=text, idempotency_key="m")
+    record = fake.records[("app.bsky.feed.post", tid_for_key("m"))]
+    assert record["text"] == text  # Ana is named already: nothing is added
+    raw = text.encode()
+    found = [(raw[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode(), f["features"][0]["did"])
+             for f in record["facets"]]
+    assert found == [("@luis.bsky.social", LUIS), ("@ana.bsky.social", ANA)]
+
+
+def test_profile_lookup_fills_jetstream_authors(fake_url: tuple[FakeBluesky, str]) -> None:
+    from cauce.connectors.jetstream import JetstreamFilter, ProfileLookup
     from cauce.connectors.terms import TermMatcher
 
     _, url = fake_url
@@ -238,8 +261,9 @@ def test_with_profiles_fills_jetstream_authors(fake_url: tuple[FakeBluesky, str]
     }
     unknown = {**event, "did": "did:plc:nadie", "time_us": 2}
     mentions = [m for m in (filt.feed(json.dumps(e)) for e in (event, unknown)) if m]
-    with make(url) as conn:
-        ana, nobody = conn.with_profiles(mentions)
+    lookup = ProfileLookup(url)
+    ana, nobody = lookup.fill(mentions)
+    lookup.close()
     assert ana.author.handle == "@ana.bsky.social" and ana.author.followers == 1500
     assert ana.url == "https://bsky.app/profile/ana.bsky.social/post/3abc"
     assert nobody.author.handle == "did:plc:nadie"

@@ -217,3 +217,40 @@ def test_two_workers_at_once_still_send_each_reply_once(db: Database) -> None:
     keys = [p["key"] for p in net.posts]
     assert len(keys) == 6 and len(set(keys)) == 6
     assert {_reply(db, i).state for i in ids} == {"sent"}
+
+
+@pytest.mark.parametrize("refusal", [
+    TransientError("bluesky: error del servidor (500 InternalServerError)"),  # the reference PDS on a taken rkey
+    PermanentError("x: You are not allowed to create a Tweet with duplicate content.", 403),
+    PermanentError("409 Conflict: already exists", 409),
+], ids=["500", "403", "409"])
+def test_a_retry_after_a_lost_answer_finds_the_reply_whatever_already_exists_looks_like(
+        db: Database, refusal: Exception) -> None:
+    w = build_world(db)
+    # The answer is lost and the network cannot yet tell whether the post exists: retried later.
+    net = Network(script=["lost"], duplicate_error=refusal, failing_lookups=1)
+    rid = _queue(db, w)
+    now = utcnow()
+    first = outbox.deliver_due(db.session, now=now, registry=provider(net))
+    assert first.retried == 1 and len(net.posts) == 1 and _reply(db, rid).state == "queued"
+    later = outbox.deliver_due(db.session, now=now + timedelta(hours=1), registry=provider(net))
+    assert later.sent == 1 and later.failed == 0
+    reply = _reply(db, rid)
+    assert reply.state == "sent" and reply.external_id == "ext-1"
+    assert len(net.posts) == 1  # posted once, acknowledged once
+
+
+def test_a_lost_answer_is_resolved_on_the_same_attempt_when_the_post_is_found(db: Database) -> None:
+    w = build_world(db)
+    net = Network(script=["lost"])
+    rid = _queue(db, w)
+    run = outbox.deliver_due(db.session, now=utcnow(), registry=provider(net))
+    assert run.sent == 1 and run.retried == 0 and len(net.posts) == 1 and _reply(db, rid).state == "sent"
+
+
+def test_a_refused_send_with_nothing_on_the_network_still_fails(db: Database) -> None:
+    w = build_world(db)
+    net = Network(script=[PermanentError("403 forbidden", 403)])
+    rid = _queue(db, w)
+    run = outbox.deliver_due(db.session, now=utcnow(), registry=provider(net))
+    assert run.failed == 1 and _reply(db, rid).state == "failed" and net.posts == []

@@ -254,9 +254,11 @@ class MastodonConnector(Connector):
         return _safe_id(str(account.get("id") or ""))
 
     def moderate(self, *, action: ModerationAction, target: str) -> None:
-        if action not in ("block", "mute"):
+        if action not in ("block", "mute", "unmute"):
             raise NotSupported(f"mastodon: la acción «{action}» no existe; use bloquear o silenciar")
-        self.http.json("POST", f"/api/v1/accounts/{self._account_id(target)}/{action}")
+        # notifications=false: a muted account's later mentions must still reach the brand.
+        body = {"notifications": False} if action == "mute" else None
+        self.http.json("POST", f"/api/v1/accounts/{self._account_id(target)}/{action}", json_body=body)
 
     def refresh_metrics(self, external_ids: Iterable[str]) -> dict[str, MetricsIn]:
         result: dict[str, MetricsIn] = {}
