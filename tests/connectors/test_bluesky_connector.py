@@ -291,3 +291,58 @@ def test_direct_messages_are_ingested_from_the_chat_log(fake_url: tuple[FakeBlue
         assert fake.sessions_created == sessions and fake.refreshes == 0  # no session churn
     assert [m.text for m in degraded.mentions] == ["hola marca"]
     assert "mensajes directos" in degraded.errors[0]
+
+
+def test_one_failing_source_never_blocks_the_others(fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    fake.chat_service = False  # as on a network without a chat service: chat.bsky.* answers 500
+    complaint = fake.add_post(ANA, "@marca.bsky.social sin servicio", notify="mention")
+    with make(url) as conn:  # read_dms is on by default
+        result = conn.fetch({})
+    assert [m.id for m in result.mentions] == [complaint["uri"]]
+    assert len(result.errors) == 1 and "mensajes directos" in result.errors[0] and "500" in result.errors[0]
+    assert "chat" not in result.cursor  # the failed source keeps its place; the others moved
+    assert result.cursor["notifications"]
+
+
+def test_a_rate_limited_source_asks_for_a_later_poll_while_the_others_deliver(
+        fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    complaint = fake.add_post(ANA, "@marca.bsky.social sin servicio", notify="mention")
+    with make(url) as conn:
+        conn.test_connection()
+        fake.fail_next.append((429, {"retry-after": "120"}, {"error": "RateLimitExceeded", "message": "slow"}))
+        result = conn.fetch({})  # notifications are limited; the chat log still answers
+        assert result.mentions == [] and result.retry_after_s == 120
+        assert "notificaciones" in result.errors[0]
+        assert [m.id for m in conn.fetch(result.cursor).mentions] == [complaint["uri"]]
+
+
+def test_when_every_source_fails_the_cycle_fails(fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    fake.chat_service = False
+    with make(url) as conn:
+        conn.test_connection()
+        fake.fail_next.append((502, {}, {"error": "UpstreamFailure"}))
+        with pytest.raises(TransientError):
+            conn.fetch({})
+
+
+def test_a_wrong_app_password_never_rides_on_a_cached_session(fake_url: tuple[FakeBluesky, str]) -> None:
+    _, url = fake_url
+    with make(url) as good:
+        good.test_connection()
+    wrong = BlueskyConnector(BlueskyConfig.model_validate(
+        {"brand": "b", "base_url": url, "identifier": "marca.bsky.social", "app_password": "otra-clave"}))
+    with pytest.raises(AuthExpired):
+        wrong.test_connection()
+
+
+def test_muting_is_left_to_cauce_on_bluesky_and_unmute_reaches_the_network(fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    with make(url) as conn:
+        assert "mute" in conn.local_actions and "menciones" in conn.local_actions["mute"]
+        conn.moderate(action="mute", target=ANA)
+        assert fake.mutes == [ANA]
+        conn.moderate(action="unmute", target=ANA)
+    assert fake.mutes == []

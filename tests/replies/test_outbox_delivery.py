@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from cauce.mentions.models import Mention
 from cauce.replies import outbox
 from cauce.replies import service as replies
 from cauce.replies.models import Reply
-from connectors.runtime.recording import TEST_KEY, Network, build_world, provider
+from connectors.runtime.recording import TEST_KEY, Network, RecordingConnector, build_world, provider
 from helpers import scripted_triage
 
 GOOD = ("Hola Ana, lamentamos mucho el doble cobro de tu factura de octubre. Ya lo estamos revisando y te "
@@ -254,3 +255,23 @@ def test_a_refused_send_with_nothing_on_the_network_still_fails(db: Database) ->
     rid = _queue(db, w)
     run = outbox.deliver_due(db.session, now=utcnow(), registry=provider(net))
     assert run.failed == 1 and _reply(db, rid).state == "failed" and net.posts == []
+
+
+def test_an_action_a_network_leaves_to_cauce_is_not_sent_and_says_why(db: Database) -> None:
+    class LocalMute(RecordingConnector):
+        local_actions: ClassVar[Mapping[str, str]] = {
+            "mute": "silenciar en esta red ocultaría sus menciones; se silencia solo en Cauce"}
+
+    w = build_world(db)
+    net = Network()
+    with db.session() as s:
+        case = s.get(Case, w.case_id)
+        assert case is not None
+        s.add(ModerationAction(brand_id=case.brand_id, person_id=case.person_id, case_id=case.id,
+                               mention_id=w.mention_id, action="mute", rule="respeto", reason="burlas",
+                               channel_account_id=w.channel_id, delivery_state="queued"))
+    run = outbox.deliver_due(db.session, now=utcnow(), registry=lambda *_: LocalMute(net))
+    assert net.actions == [] and run.failed == 0
+    with db.session() as s:
+        row = s.scalars(select(ModerationAction)).one()
+        assert row.delivery_state == "not_needed" and "solo en Cauce" in (row.delivery_error or "")

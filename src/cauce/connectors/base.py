@@ -116,9 +116,12 @@ class Sources:
         if self.failures and not self.succeeded:
             raise self.failures[0][1]
         for name, exc in self.failures:
-            result.errors.append(f"{self.network}: fuente «{name}» falló ({exc.reason})")
             if isinstance(exc, RateLimited):
                 result.retry_after_s = max(result.retry_after_s or 0.0, exc.retry_after_s)
+                result.errors.append(f"{self.network}: fuente «{name}» frenada por el límite de la red; "
+                                     f"se reintenta en {exc.retry_after_s:.0f} s ({exc.reason})")
+            else:
+                result.errors.append(f"{self.network}: fuente «{name}» falló ({exc.reason})")
         return result
 
 

@@ -27,6 +27,7 @@ from cauce.connectors.base import (
     PayloadError,
     PermanentError,
     SentItem,
+    Sources,
     make_mention,
     secret,
 )
@@ -123,55 +124,60 @@ class MastodonConnector(Connector):
         more = False
         limit = max(1, min(self.config.page_limit, 80))
 
-        params: list[tuple[str, str | int]] = [("types[]", "mention"), ("limit", limit)]
-        if cursor.get("notifications_min_id"):
-            params.append(("min_id", str(cursor["notifications_min_id"])))
-        page = expect_list(
-            self.http.json("GET", "/api/v1/notifications", params=params), "notificaciones", network=NETWORK
-        )
-        newest = cursor.get("notifications_min_id")
-        for item in page:
-            try:
-                item = expect_dict(item, "la notificación", network=NETWORK)
-                if newest is None or _id_key(str(item["id"])) > _id_key(str(newest)):
-                    newest = str(item["id"])
-                if item.get("type") == "mention" and item.get("status"):
-                    mention = self.to_mention(item["status"], source="notification")
-                    mentions[mention.id] = mention
-            except PayloadError as exc:
-                errors.append(exc.reason)
-            except KeyError as exc:
-                errors.append(f"mastodon: elemento sin el campo {exc}")
-        if newest:
-            cursor["notifications_min_id"] = newest
-        more = more or len(page) >= limit
+        sources = Sources(NETWORK)
+        with sources.source("notificaciones"):
+            params: list[tuple[str, str | int]] = [("types[]", "mention"), ("limit", limit)]
+            if cursor.get("notifications_min_id"):
+                params.append(("min_id", str(cursor["notifications_min_id"])))
+            page = expect_list(
+                self.http.json("GET", "/api/v1/notifications", params=params), "notificaciones", network=NETWORK
+            )
+            newest = cursor.get("notifications_min_id")
+            for item in page:
+                try:
+                    item = expect_dict(item, "la notificación", network=NETWORK)
+                    if newest is None or _id_key(str(item["id"])) > _id_key(str(newest)):
+                        newest = str(item["id"])
+                    if item.get("type") == "mention" and item.get("status"):
+                        mention = self.to_mention(item["status"], source="notification")
+                        mentions[mention.id] = mention
+                except PayloadError as exc:
+                    errors.append(exc.reason)
+                except KeyError as exc:
+                    errors.append(f"mastodon: elemento sin el campo {exc}")
+            if newest:
+                cursor["notifications_min_id"] = newest
+            more = more or len(page) >= limit
 
         search_cursor = dict(cursor.get("search") or {})
         for term in self.config.search_terms if self.config.search_terms is not None else self.config.brand_terms:
-            search_limit = min(limit, 40)  # the search endpoint's maximum
-            query: dict[str, str | int] = {"q": term, "type": "statuses", "limit": search_limit, "resolve": "false"}
-            if search_cursor.get(term):
-                query["min_id"] = search_cursor[term]
-            body = expect_dict(self.http.json("GET", "/api/v2/search", params=query), "la búsqueda", network=NETWORK)
-            statuses = expect_list(body.get("statuses", []), "statuses", network=NETWORK)
-            for status in statuses:
-                status_id = str(status.get("id") or "") if isinstance(status, dict) else ""
-                # The cursor passes even a malformed status: it would fail the same way forever.
-                if status_id.isdigit() and (
-                    not search_cursor.get(term) or _id_key(status_id) > _id_key(str(search_cursor[term]))
-                ):
-                    search_cursor[term] = status_id
-                try:
-                    mention = self.to_mention(status, source=f"search:{term}")
-                except PayloadError as exc:
-                    errors.append(exc.reason)
-                    continue
-                mentions.setdefault(mention.id, mention)
-            more = more or len(statuses) >= search_limit
+            with sources.source(f"búsqueda «{term}»"):
+                search_limit = min(limit, 40)  # the search endpoint's maximum
+                query: dict[str, str | int] = {"q": term, "type": "statuses", "limit": search_limit,
+                                               "resolve": "false"}
+                if search_cursor.get(term):
+                    query["min_id"] = search_cursor[term]
+                body = expect_dict(self.http.json("GET", "/api/v2/search", params=query), "la búsqueda",
+                                   network=NETWORK)
+                statuses = expect_list(body.get("statuses", []), "statuses", network=NETWORK)
+                for status in statuses:
+                    status_id = str(status.get("id") or "") if isinstance(status, dict) else ""
+                    # The cursor passes even a malformed status: it would fail the same way forever.
+                    if status_id.isdigit() and (
+                        not search_cursor.get(term) or _id_key(status_id) > _id_key(str(search_cursor[term]))
+                    ):
+                        search_cursor[term] = status_id
+                    try:
+                        mention = self.to_mention(status, source=f"search:{term}")
+                    except PayloadError as exc:
+                        errors.append(exc.reason)
+                        continue
+                    mentions.setdefault(mention.id, mention)
+                more = more or len(statuses) >= search_limit
         if search_cursor:
             cursor["search"] = search_cursor
         ordered = sorted(mentions.values(), key=lambda m: _id_key(m.id))
-        return FetchResult(mentions=ordered, cursor=cursor, more=more, errors=errors)
+        return sources.finish(FetchResult(mentions=ordered, cursor=cursor, more=more, errors=errors))
 
     def test_connection(self) -> str:
         return self._handle(self.me())
