@@ -346,3 +346,24 @@ def test_muting_is_left_to_cauce_on_bluesky_and_unmute_reaches_the_network(fake_
         assert fake.mutes == [ANA]
         conn.moderate(action="unmute", target=ANA)
     assert fake.mutes == []
+
+
+def test_record_keys_decode_to_when_the_reply_was_written(fake_url: tuple[FakeBluesky, str]) -> None:
+    from datetime import UTC, datetime
+
+    fake, url = fake_url
+    post = fake.add_post(ANA, "hola")
+    written = datetime(2026, 12, 2, 15, 30, 12, 123456, tzinfo=UTC)
+    rkey = tid_for_key("k-time", written)
+    number = 0
+    for char in rkey:
+        number = number * 32 + "234567abcdefghijklmnopqrstuvwxyz".index(char)
+    assert datetime.fromtimestamp((number >> 10) / 1_000_000, UTC) == written
+    assert tid_for_key("k-time", written) == rkey != tid_for_key("k-other", written)
+    with make(url) as conn:
+        sent = conn.send_reply(in_reply_to=post["uri"], text="Hola Ana", idempotency_key="k-time", created_at=written)
+        assert sent.external_id.endswith("/" + rkey)
+        assert conn.find_existing_reply(post["uri"], "k-time", created_at=written) == sent
+        # A reply posted by the earlier code (key hash only) is still found, never posted twice.
+        old = conn.send_reply(in_reply_to=post["uri"], text="Hola otra vez", idempotency_key="k-old")
+        assert conn.find_existing_reply(post["uri"], "k-old", created_at=written) == old

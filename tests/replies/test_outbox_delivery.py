@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import pytest
@@ -199,7 +199,8 @@ def test_two_workers_at_once_still_send_each_reply_once(db: Database) -> None:
     from connectors.runtime.recording import RecordingConnector
 
     class Slow(RecordingConnector):
-        def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> object:  # type: ignore[override]
+        def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str,  # type: ignore[override]
+                       created_at: datetime | None = None) -> object:
             import time
 
             time.sleep(0.05)

@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -165,7 +166,9 @@ class Connector(ABC):
     def test_connection(self) -> str:
         """Check the credentials; return the account name."""
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         raise NotSupported(f"{self.kind}: este canal no permite responder públicamente")
 
     def send_private(
@@ -179,7 +182,9 @@ class Connector(ABC):
     def refresh_metrics(self, external_ids: Iterable[str]) -> dict[str, MetricsIn]:
         return {}
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         """Look on the network for a reply already sent with this key; None when absent or unknowable."""
         return None
 

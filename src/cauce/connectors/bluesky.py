@@ -72,10 +72,20 @@ def canonical_time(value: Any) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def tid_for_key(key: str) -> str:
+def tid_for_key(key: str, created_at: datetime | None = None) -> str:
     """A record key in TID syntax derived from the idempotency key: the same key → the same rkey,
-    so a retried createRecord cannot publish a second post."""
-    number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") & (2**63 - 1)
+    so a retried createRecord cannot publish a second post.
+
+    A TID is microseconds since 1970 (53 bits) and a 10-bit clock id. With the reply's creation
+    time the key decodes to when the reply was written and the clock id comes from the key; without
+    it (replies queued before this existed) the whole TID is the key's hash, as it used to be.
+    """
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    if created_at is None:
+        number = digest & (2**63 - 1)
+    else:
+        micros = int(created_at.astimezone(UTC).timestamp() * 1_000_000) & (2**53 - 1)
+        number = (micros << 10) | (digest & 1023)
     chars = []
     for _ in range(13):
         chars.append(_TID_ALPHABET[number & 31])
@@ -563,7 +573,9 @@ class BlueskyConnector(Connector):
                 return None
             raise
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         split_uri(in_reply_to)
         check_post_text(text)
         parent = self.get_posts([in_reply_to]).get(in_reply_to)
@@ -593,21 +605,24 @@ class BlueskyConnector(Connector):
             record["facets"] = facets
         # A retry re-uses the rkey, so the PDS refuses a second post (with HTTP 500); the outbox then
         # finds the first one through `find_existing_reply`.
-        created = self._create_record(POST, record, tid_for_key(idempotency_key))
+        created = self._create_record(POST, record, tid_for_key(idempotency_key, created_at))
         return SentItem(
             str(created.get("uri")),
             post_url(str((self.session or {}).get("handle") or self.did), str(created.get("uri"))),
         )
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
-        found = self._get_record(POST, tid_for_key(idempotency_key))
-        if not found:
-            return None
-        value = found.get("value") or {}
-        if ((value.get("reply") or {}).get("parent") or {}).get("uri") != in_reply_to:
-            return None
-        uri = str(found.get("uri"))
-        return SentItem(uri, post_url(str((self.session or {}).get("handle") or self.did), uri))
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
+        # A reply queued before keys carried its time was posted under the key's hash alone.
+        keys = dict.fromkeys([tid_for_key(idempotency_key, created_at), tid_for_key(idempotency_key)])
+        for rkey in keys:
+            found = self._get_record(POST, rkey)
+            value = (found or {}).get("value") or {}
+            if found and ((value.get("reply") or {}).get("parent") or {}).get("uri") == in_reply_to:
+                uri = str(found.get("uri"))
+                return SentItem(uri, post_url(str((self.session or {}).get("handle") or self.did), uri))
+        return None
 
     def _did_or_none(self, handle: str) -> str | None:
         try:

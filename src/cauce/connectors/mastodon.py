@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -206,7 +207,9 @@ class MastodonConnector(Connector):
             raise PayloadError("mastodon: el estado publicado no trae id")
         return SentItem(str(status["id"]), status.get("url"))
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         original = self.get_status(in_reply_to)
         account = expect_dict(original.get("account"), "la cuenta del estado", network=NETWORK)
         handle = f"@{account.get('acct')}"
@@ -233,7 +236,9 @@ class MastodonConnector(Connector):
             body["in_reply_to_id"] = in_reply_to
         return self._post_status(body, idempotency_key)
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         """Our own direct answer in the thread, if any (the outbox calls this before re-sending)."""
         context = expect_dict(
             self.http.json("GET", f"/api/v1/statuses/{_safe_id(in_reply_to)}/context"), "el hilo", network=NETWORK

@@ -220,14 +220,18 @@ class XConnector(Connector):
         return result
 
     # --- writing -----------------------------------------------------------------------------
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         body = {"text": text, "reply": {"in_reply_to_tweet_id": _safe_id(in_reply_to)}}
         data = expect_dict(self.http.json("POST", "/2/tweets", json_body=body), "el post", network=NETWORK).get("data")
         if not isinstance(data, dict) or not data.get("id"):
             raise PayloadError("x: la respuesta de POST /2/tweets no trae id")
         return SentItem(str(data["id"]), f"https://x.com/i/web/status/{data['id']}")
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         """Our own reply to the post, found with recent search (last 7 days; costs a few reads).
         X has no idempotency keys, so any reply of ours to that post counts."""
         query = f"in_reply_to_tweet_id:{_safe_id(in_reply_to)} from:{_safe_id(self.config.user_id)}"

@@ -87,6 +87,7 @@ class _Job:
     text: str
     key: str
     attempts: int
+    created_at: datetime  # of the reply: networks whose record keys carry a time derive them from it
 
 
 class _Connectors:
@@ -132,7 +133,8 @@ def _job(session: Session, reply: Reply) -> _Job:
     mention = session.get(Mention, reply.in_reply_to_mention_id) if reply.in_reply_to_mention_id else None
     return _Job(reply.id, channel.id if channel else None, channel.kind if channel else None, config, problem,
                 reply.visibility, mention.external_id if mention else None,
-                private_recipient(mention) if mention else None, reply.text, reply.idempotency_key, reply.attempts)
+                private_recipient(mention) if mention else None, reply.text, reply.idempotency_key, reply.attempts,
+                reply.created_at)
 
 
 def private_recipient(mention: Mention) -> str:
@@ -167,7 +169,8 @@ def _send(connector: Connector, job: _Job) -> SentItem:
                                       in_reply_to=job.in_reply_to)
     if not job.in_reply_to:
         raise PermanentError("No hay una publicación a la cual responder.")
-    return connector.send_reply(in_reply_to=job.in_reply_to, text=job.text, idempotency_key=job.key)
+    return connector.send_reply(in_reply_to=job.in_reply_to, text=job.text, idempotency_key=job.key,
+                                created_at=job.created_at)
 
 
 def _requeue(session: Session, reply: Reply, *, at: datetime, reason: str) -> None:
@@ -331,7 +334,8 @@ def _run_job(job: _Job, outcome: _Outcome, connectors: _Connectors, *, recover: 
 
     if recover:
         def look() -> SentItem | None:
-            return connector().find_existing_reply(job.in_reply_to or job.recipient or "", job.key)
+            return connector().find_existing_reply(job.in_reply_to or job.recipient or "", job.key,
+                                                   created_at=job.created_at)
 
         outcome.apply(job, look, requeue_when_absent=True)
         return
@@ -349,7 +353,8 @@ def _send_once(connector: Connector, job: _Job) -> SentItem:
         return _send(connector, job)
     except (TransientError, PermanentError):
         try:
-            existing = connector.find_existing_reply(job.in_reply_to or job.recipient or "", job.key)
+            existing = connector.find_existing_reply(job.in_reply_to or job.recipient or "", job.key,
+                                                     created_at=job.created_at)
         except ConnectorError:
             existing = None  # the look-up failing tells nothing: report the send's own error
         if existing is None:

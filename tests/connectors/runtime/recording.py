@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cryptography.fernet import Fernet
@@ -81,7 +82,9 @@ class RecordingConnector(Connector):
             raise step
         return "Cuenta de prueba"
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         return self._post("reply", in_reply_to, text, idempotency_key)
 
     def send_private(
@@ -98,7 +101,9 @@ class RecordingConnector(Connector):
     def refresh_metrics(self, external_ids: Iterable[str]) -> dict[str, MetricsIn]:
         return {i: self.network.metrics[i] for i in external_ids if i in self.network.metrics}
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         if self.network.failing_lookups > 0:
             self.network.failing_lookups -= 1
             raise TransientError("búsqueda no disponible")
