@@ -119,3 +119,11 @@ def test_channel_for_prefers_the_source_account_and_exact_kind(db: Database) -> 
                                     prefer_id=exact.id).id == exact.id  # type: ignore[union-attr]
         catch_all.enabled = False
         assert channels.channel_for(s, brand_id=brand.id, network="twitter") is None
+
+
+def test_settings_are_stored_with_their_fields_type() -> None:
+    _, settings = channels.split_options("bluesky", {"handle": "marca.bsky.social", "secret": "x",
+                                                     "read_dms": "false", "page_limit": "25"})
+    assert settings["read_dms"] is False and settings["page_limit"] == 25
+    with pytest.raises(InvalidInput, match="read-dms"):
+        channels.split_options("bluesky", {"read_dms": "quizás"})

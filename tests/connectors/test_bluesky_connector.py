@@ -122,9 +122,11 @@ def test_reply_uses_root_and_parent_refs_and_is_idempotent(fake_url: tuple[FakeB
     with make(url) as conn:
         assert conn.find_existing_reply(complaint["uri"], "key-1") is None
         sent = conn.send_reply(in_reply_to=complaint["uri"], text="Hola Ana, lo vemos. Sofía", idempotency_key="key-1")
-        again = conn.send_reply(in_reply_to=complaint["uri"], text="Hola Ana, lo vemos. Sofía", idempotency_key="key-1")
+        # A retry with the same key cannot post twice: the PDS refuses the taken rkey with HTTP 500
+        # (as the reference PDS does), and the outbox then finds the first post by its key.
+        with pytest.raises(TransientError):
+            conn.send_reply(in_reply_to=complaint["uri"], text="Hola Ana, lo vemos. Sofía", idempotency_key="key-1")
         assert conn.find_existing_reply(complaint["uri"], "key-1") == sent
-    assert again == sent
     posts = [(k, r) for k, r in fake.records.items() if k[0] == "app.bsky.feed.post"]
     assert len(posts) == 1
     (_, rkey), record = posts[0]
@@ -177,7 +179,7 @@ def test_metrics_refresh(fake_url: tuple[FakeBluesky, str]) -> None:
 
 def test_errors_are_typed(fake_url: tuple[FakeBluesky, str]) -> None:
     fake, url = fake_url
-    with make(url) as conn:
+    with make(url, read_dms=False) as conn:  # one source: its failure is the cycle's
         conn.test_connection()
         fake.fail_next.append((429, {"ratelimit-reset": "30"}, {"error": "RateLimitExceeded", "message": "slow"}))
         with pytest.raises(RateLimited) as limited:
@@ -213,14 +215,35 @@ def test_reply_text_checks_and_link_facets(fake_url: tuple[FakeBluesky, str]) ->
             in_reply_to=post["uri"], text="Ñandú, mira https://ayuda.example/caso?id=7.", idempotency_key="link"
         )
     record = fake.records[("app.bsky.feed.post", tid_for_key("link"))]
-    [facet] = record["facets"]
-    start, end = facet["index"]["byteStart"], facet["index"]["byteEnd"]
+    # The customer is named first, as a mention facet; then the link. Offsets are UTF-8 bytes.
+    assert record["text"] == "@ana.bsky.social Ñandú, mira https://ayuda.example/caso?id=7."
+    mention, link = record["facets"]
+    assert mention["features"] == [{"$type": "app.bsky.richtext.facet#mention", "did": ANA}]
+    start, end = mention["index"]["byteStart"], mention["index"]["byteEnd"]
+    assert record["text"].encode()[start:end] == b"@ana.bsky.social"
+    start, end = link["index"]["byteStart"], link["index"]["byteEnd"]
     assert record["text"].encode()[start:end] == b"https://ayuda.example/caso?id=7"
-    assert facet["features"][0]["uri"] == "https://ayuda.example/caso?id=7"
+    assert link["features"][0]["uri"] == "https://ayuda.example/caso?id=7"
+    # Too long with the @handle in front: sent as written (a reply notifies its parent's author anyway).
+    assert not fake.records[("app.bsky.feed.post", tid_for_key("emoji"))]["text"].startswith("@")
 
 
-def test_with_profiles_fills_jetstream_authors(fake_url: tuple[FakeBluesky, str]) -> None:
-    from cauce.connectors.jetstream import JetstreamFilter
+def test_mention_facets_use_byte_offsets_and_skip_unknown_handles(fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    post = fake.add_post(ANA, "hola")
+    text = "Ñoño ¿@luis.bsky.social? y @nadie.example, escríbenos (@ana.bsky.social). correo: a@b.co"
+    with make(url) as conn:
+        conn.send_reply(in_reply_to=post["uri"], text=text, idempotency_key="m")
+    record = fake.records[("app.bsky.feed.post", tid_for_key("m"))]
+    assert record["text"] == text  # Ana is named already: nothing is added
+    raw = text.encode()
+    found = [(raw[f["index"]["byteStart"]:f["index"]["byteEnd"]].decode(), f["features"][0]["did"])
+             for f in record["facets"]]
+    assert found == [("@luis.bsky.social", LUIS), ("@ana.bsky.social", ANA)]
+
+
+def test_profile_lookup_fills_jetstream_authors(fake_url: tuple[FakeBluesky, str]) -> None:
+    from cauce.connectors.jetstream import JetstreamFilter, ProfileLookup
     from cauce.connectors.terms import TermMatcher
 
     _, url = fake_url
@@ -238,8 +261,9 @@ def test_with_profiles_fills_jetstream_authors(fake_url: tuple[FakeBluesky, str]
     }
     unknown = {**event, "did": "did:plc:nadie", "time_us": 2}
     mentions = [m for m in (filt.feed(json.dumps(e)) for e in (event, unknown)) if m]
-    with make(url) as conn:
-        ana, nobody = conn.with_profiles(mentions)
+    lookup = ProfileLookup(url)
+    ana, nobody = lookup.fill(mentions)
+    lookup.close()
     assert ana.author.handle == "@ana.bsky.social" and ana.author.followers == 1500
     assert ana.url == "https://bsky.app/profile/ana.bsky.social/post/3abc"
     assert nobody.author.handle == "did:plc:nadie"
@@ -267,3 +291,79 @@ def test_direct_messages_are_ingested_from_the_chat_log(fake_url: tuple[FakeBlue
         assert fake.sessions_created == sessions and fake.refreshes == 0  # no session churn
     assert [m.text for m in degraded.mentions] == ["hola marca"]
     assert "mensajes directos" in degraded.errors[0]
+
+
+def test_one_failing_source_never_blocks_the_others(fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    fake.chat_service = False  # as on a network without a chat service: chat.bsky.* answers 500
+    complaint = fake.add_post(ANA, "@marca.bsky.social sin servicio", notify="mention")
+    with make(url) as conn:  # read_dms is on by default
+        result = conn.fetch({})
+    assert [m.id for m in result.mentions] == [complaint["uri"]]
+    assert len(result.errors) == 1 and "mensajes directos" in result.errors[0] and "500" in result.errors[0]
+    assert "chat" not in result.cursor  # the failed source keeps its place; the others moved
+    assert result.cursor["notifications"]
+
+
+def test_a_rate_limited_source_asks_for_a_later_poll_while_the_others_deliver(
+        fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    complaint = fake.add_post(ANA, "@marca.bsky.social sin servicio", notify="mention")
+    with make(url) as conn:
+        conn.test_connection()
+        fake.fail_next.append((429, {"retry-after": "120"}, {"error": "RateLimitExceeded", "message": "slow"}))
+        result = conn.fetch({})  # notifications are limited; the chat log still answers
+        assert result.mentions == [] and result.retry_after_s == 120
+        assert "notificaciones" in result.errors[0]
+        assert [m.id for m in conn.fetch(result.cursor).mentions] == [complaint["uri"]]
+
+
+def test_when_every_source_fails_the_cycle_fails(fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    fake.chat_service = False
+    with make(url) as conn:
+        conn.test_connection()
+        fake.fail_next.append((502, {}, {"error": "UpstreamFailure"}))
+        with pytest.raises(TransientError):
+            conn.fetch({})
+
+
+def test_a_wrong_app_password_never_rides_on_a_cached_session(fake_url: tuple[FakeBluesky, str]) -> None:
+    _, url = fake_url
+    with make(url) as good:
+        good.test_connection()
+    wrong = BlueskyConnector(BlueskyConfig.model_validate(
+        {"brand": "b", "base_url": url, "identifier": "marca.bsky.social", "app_password": "otra-clave"}))
+    with pytest.raises(AuthExpired):
+        wrong.test_connection()
+
+
+def test_muting_is_left_to_cauce_on_bluesky_and_unmute_reaches_the_network(fake_url: tuple[FakeBluesky, str]) -> None:
+    fake, url = fake_url
+    with make(url) as conn:
+        assert "mute" in conn.local_actions and "menciones" in conn.local_actions["mute"]
+        conn.moderate(action="mute", target=ANA)
+        assert fake.mutes == [ANA]
+        conn.moderate(action="unmute", target=ANA)
+    assert fake.mutes == []
+
+
+def test_record_keys_decode_to_when_the_reply_was_written(fake_url: tuple[FakeBluesky, str]) -> None:
+    from datetime import UTC, datetime
+
+    fake, url = fake_url
+    post = fake.add_post(ANA, "hola")
+    written = datetime(2026, 12, 2, 15, 30, 12, 123456, tzinfo=UTC)
+    rkey = tid_for_key("k-time", written)
+    number = 0
+    for char in rkey:
+        number = number * 32 + "234567abcdefghijklmnopqrstuvwxyz".index(char)
+    assert datetime.fromtimestamp((number >> 10) / 1_000_000, UTC) == written
+    assert tid_for_key("k-time", written) == rkey != tid_for_key("k-other", written)
+    with make(url) as conn:
+        sent = conn.send_reply(in_reply_to=post["uri"], text="Hola Ana", idempotency_key="k-time", created_at=written)
+        assert sent.external_id.endswith("/" + rkey)
+        assert conn.find_existing_reply(post["uri"], "k-time", created_at=written) == sent
+        # A reply posted by the earlier code (key hash only) is still found, never posted twice.
+        old = conn.send_reply(in_reply_to=post["uri"], text="Hola otra vez", idempotency_key="k-old")
+        assert conn.find_existing_reply(post["uri"], "k-old", created_at=written) == old

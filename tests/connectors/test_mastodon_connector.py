@@ -134,7 +134,8 @@ def test_private_message_and_moderation(fake: FakeMastodon, fake_and_url: tuple[
             conn.moderate(action="hide", target="501")
     assert fake.posted[0]["body"]["visibility"] == "direct"
     assert fake.posted[0]["body"]["status"].startswith("@ana@otra.example ")
-    assert fake.actions == [("block", "501"), ("mute", "501")]
+    assert [a[:2] for a in fake.actions] == [("block", "501"), ("mute", "501")]
+    assert fake.muted_notifications == set()  # muted, but the brand still hears from them
 
 
 def test_metrics_and_connection(fake: FakeMastodon, fake_and_url: tuple[FakeMastodon, str]) -> None:
@@ -246,3 +247,26 @@ def test_streaming_reconnects_after_the_server_drops(
 
     assert asyncio.run(asyncio.wait_for(collect(), 10)) == ["antes del corte", "después del corte"]
     assert fake.stream_connections == 1
+
+
+def test_a_failing_source_is_reported_and_the_others_deliver(
+        fake: FakeMastodon, fake_and_url: tuple[FakeMastodon, str]) -> None:
+    fake.add_status(LUIS, "<p>moviplus otra vez caído</p>", notify=False)
+    fake.fail_next.append((503, {}, {"error": "Service Unavailable"}))  # the notifications call
+    with connector(fake_and_url[1], search_terms=["moviplus"]) as conn:
+        result = conn.fetch({})
+    assert [m.text for m in result.mentions] == ["moviplus otra vez caído"]
+    assert len(result.errors) == 1 and "notificaciones" in result.errors[0]
+    assert "notifications_min_id" not in result.cursor and result.cursor["search"]
+
+
+def test_a_mute_keeps_the_persons_notifications_coming(
+        fake: FakeMastodon, fake_and_url: tuple[FakeMastodon, str]) -> None:
+    fake.add_status(LUIS, "<p>@marca primera</p>")
+    with connector(fake_and_url[1]) as conn:
+        cursor = conn.fetch({}).cursor
+        conn.moderate(action="mute", target=LUIS["id"])
+        later = fake.add_status(LUIS, "<p>@marca sigo aquí</p>")
+        assert [m.id for m in conn.fetch(cursor).mentions] == [later["id"]]  # muted, still heard
+        conn.moderate(action="unmute", target=LUIS["id"])
+    assert [(a[0], a[2]) for a in fake.actions] == [("mute", {"notifications": False}), ("unmute", {})]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import ClassVar
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from cauce.mentions.models import Mention
 from cauce.replies import outbox
 from cauce.replies import service as replies
 from cauce.replies.models import Reply
-from connectors.runtime.recording import TEST_KEY, Network, build_world, provider
+from connectors.runtime.recording import TEST_KEY, Network, RecordingConnector, build_world, provider
 from helpers import scripted_triage
 
 GOOD = ("Hola Ana, lamentamos mucho el doble cobro de tu factura de octubre. Ya lo estamos revisando y te "
@@ -198,7 +199,8 @@ def test_two_workers_at_once_still_send_each_reply_once(db: Database) -> None:
     from connectors.runtime.recording import RecordingConnector
 
     class Slow(RecordingConnector):
-        def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> object:  # type: ignore[override]
+        def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str,  # type: ignore[override]
+                       created_at: datetime | None = None) -> object:
             import time
 
             time.sleep(0.05)
@@ -217,3 +219,60 @@ def test_two_workers_at_once_still_send_each_reply_once(db: Database) -> None:
     keys = [p["key"] for p in net.posts]
     assert len(keys) == 6 and len(set(keys)) == 6
     assert {_reply(db, i).state for i in ids} == {"sent"}
+
+
+@pytest.mark.parametrize("refusal", [
+    TransientError("bluesky: error del servidor (500 InternalServerError)"),  # the reference PDS on a taken rkey
+    PermanentError("x: You are not allowed to create a Tweet with duplicate content.", 403),
+    PermanentError("409 Conflict: already exists", 409),
+], ids=["500", "403", "409"])
+def test_a_retry_after_a_lost_answer_finds_the_reply_whatever_already_exists_looks_like(
+        db: Database, refusal: Exception) -> None:
+    w = build_world(db)
+    # The answer is lost and the network cannot yet tell whether the post exists: retried later.
+    net = Network(script=["lost"], duplicate_error=refusal, failing_lookups=1)
+    rid = _queue(db, w)
+    now = utcnow()
+    first = outbox.deliver_due(db.session, now=now, registry=provider(net))
+    assert first.retried == 1 and len(net.posts) == 1 and _reply(db, rid).state == "queued"
+    later = outbox.deliver_due(db.session, now=now + timedelta(hours=1), registry=provider(net))
+    assert later.sent == 1 and later.failed == 0
+    reply = _reply(db, rid)
+    assert reply.state == "sent" and reply.external_id == "ext-1"
+    assert len(net.posts) == 1  # posted once, acknowledged once
+
+
+def test_a_lost_answer_is_resolved_on_the_same_attempt_when_the_post_is_found(db: Database) -> None:
+    w = build_world(db)
+    net = Network(script=["lost"])
+    rid = _queue(db, w)
+    run = outbox.deliver_due(db.session, now=utcnow(), registry=provider(net))
+    assert run.sent == 1 and run.retried == 0 and len(net.posts) == 1 and _reply(db, rid).state == "sent"
+
+
+def test_a_refused_send_with_nothing_on_the_network_still_fails(db: Database) -> None:
+    w = build_world(db)
+    net = Network(script=[PermanentError("403 forbidden", 403)])
+    rid = _queue(db, w)
+    run = outbox.deliver_due(db.session, now=utcnow(), registry=provider(net))
+    assert run.failed == 1 and _reply(db, rid).state == "failed" and net.posts == []
+
+
+def test_an_action_a_network_leaves_to_cauce_is_not_sent_and_says_why(db: Database) -> None:
+    class LocalMute(RecordingConnector):
+        local_actions: ClassVar[Mapping[str, str]] = {
+            "mute": "silenciar en esta red ocultaría sus menciones; se silencia solo en Cauce"}
+
+    w = build_world(db)
+    net = Network()
+    with db.session() as s:
+        case = s.get(Case, w.case_id)
+        assert case is not None
+        s.add(ModerationAction(brand_id=case.brand_id, person_id=case.person_id, case_id=case.id,
+                               mention_id=w.mention_id, action="mute", rule="respeto", reason="burlas",
+                               channel_account_id=w.channel_id, delivery_state="queued"))
+    run = outbox.deliver_due(db.session, now=utcnow(), registry=lambda *_: LocalMute(net))
+    assert net.actions == [] and run.failed == 0
+    with db.session() as s:
+        row = s.scalars(select(ModerationAction)).one()
+        assert row.delivery_state == "not_needed" and "solo en Cauce" in (row.delivery_error or "")

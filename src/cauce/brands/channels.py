@@ -214,6 +214,9 @@ def _validate_stream_only(brand: Brand, base_url: str | None, settings: dict[str
     url = settings.get("jetstream_url") or base_url
     if url is not None and not str(url).lower().startswith(("ws://", "wss://", "http://", "https://")):
         raise InvalidInput(f"La URL de Jetstream debe empezar por wss:// o ws:// (recibí {str(url)[:80]!r}).")
+    appview = settings.get("appview_url")
+    if appview is not None and not str(appview).lower().startswith(("http://", "https://")):
+        raise InvalidInput(f"La URL del AppView debe empezar por https:// (recibí {str(appview)[:80]!r}).")
     terms = settings.get("brand_terms")
     if terms is not None and not (isinstance(terms, list) and all(isinstance(t, str) for t in terms)):
         raise InvalidInput("Los términos de búsqueda deben ser una lista de textos.")
@@ -429,6 +432,8 @@ def split_options(kind: str, options: Mapping[str, Any]) -> tuple[dict[str, Any]
                 settings["brand_terms"] = value if isinstance(value, list) else [value]
             elif option == "base_url":
                 settings["jetstream_url"] = value
+            elif option == "appview_url":  # where the authors' profiles are looked up
+                settings["appview_url"] = value
             else:
                 raise InvalidInput(f"El canal {kind} no usa la opción «{option.replace('_', '-')}».")
         return credentials, settings
@@ -445,5 +450,22 @@ def split_options(kind: str, options: Mapping[str, Any]) -> tuple[dict[str, Any]
             value = [value]
         elif not _is_list(info.annotation) and isinstance(value, list):
             value = value[0] if len(value) == 1 else value
-        (credentials if _is_secret(info.annotation) else settings)[target] = value
+        if _is_secret(info.annotation):
+            credentials[target] = value
+        else:
+            settings[target] = _typed(kind, target, info.annotation, value)
     return credentials, settings
+
+
+def _typed(kind: str, name: str, annotation: Any, value: Any) -> Any:
+    """A setting stored as its field's type: `--setting read_dms=false` is the boolean false, not the
+    text "false" (which a later reader would take as true)."""
+    from pydantic import TypeAdapter, ValidationError
+
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    try:
+        return adapter.dump_python(adapter.validate_python(value), mode="json")
+    except ValidationError as exc:
+        problem = exc.errors()[0]["msg"] if exc.errors() else "valor inválido"
+        raise InvalidInput(f"El canal {kind}: «{name.replace('_', '-')}» tiene un valor inválido "
+                           f"({str(value)[:60]!r}: {problem}).") from None

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from cauce.mentions.schemas import MAX_TEXT_CHARS, MentionIn, MetricsIn
 
-ModerationAction = Literal["block", "mute", "hide", "unhide", "ban"]
+ModerationAction = Literal["block", "mute", "unmute", "hide", "unhide", "ban"]
 
 
 class ConnectorError(Exception):
@@ -81,6 +83,47 @@ class FetchResult:
     cursor: dict[str, Any]
     more: bool = False
     errors: list[str] = field(default_factory=list)
+    # A source that was rate-limited this cycle asks for the next poll no sooner than this.
+    retry_after_s: float | None = None
+
+
+class Sources:
+    """The sources of one fetch cycle (notifications, each search term, DMs…), each isolated.
+
+    A source that fails is reported in `errors` and keeps its cursor, and the other sources go on:
+    one failing source (a missing DM scope, a chat service that answers 500, a rate-limited search)
+    must never block another. Only when every source failed does the cycle fail as a whole, with
+    the first failure; expired credentials always fail the cycle, since no source can work then.
+    """
+
+    def __init__(self, network: str) -> None:
+        self.network = network
+        self.failures: list[tuple[str, ConnectorError]] = []
+        self.succeeded = 0
+
+    @contextmanager
+    def source(self, name: str) -> Iterator[None]:
+        try:
+            yield
+        except AuthExpired:
+            raise
+        except ConnectorError as exc:
+            self.failures.append((name, exc))
+        else:
+            self.succeeded += 1
+
+    def finish(self, result: FetchResult) -> FetchResult:
+        """Raise when nothing worked; otherwise add each failed source to the result's errors."""
+        if self.failures and not self.succeeded:
+            raise self.failures[0][1]
+        for name, exc in self.failures:
+            if isinstance(exc, RateLimited):
+                result.retry_after_s = max(result.retry_after_s or 0.0, exc.retry_after_s)
+                result.errors.append(f"{self.network}: fuente «{name}» frenada por el límite de la red; "
+                                     f"se reintenta en {exc.retry_after_s:.0f} s ({exc.reason})")
+            else:
+                result.errors.append(f"{self.network}: fuente «{name}» falló ({exc.reason})")
+        return result
 
 
 class ConnectorConfig(BaseModel):
@@ -112,6 +155,8 @@ class Connector(ABC):
 
     kind: ClassVar[str]
     config_class: ClassVar[type[ConnectorConfig]]
+    # Moderation actions Cauce applies on its side only on this network, each with the reason.
+    local_actions: ClassVar[Mapping[str, str]] = {}
 
     @abstractmethod
     def fetch(self, cursor: Mapping[str, Any] | None = None) -> FetchResult:
@@ -121,7 +166,9 @@ class Connector(ABC):
     def test_connection(self) -> str:
         """Check the credentials; return the account name."""
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         raise NotSupported(f"{self.kind}: este canal no permite responder públicamente")
 
     def send_private(
@@ -135,7 +182,9 @@ class Connector(ABC):
     def refresh_metrics(self, external_ids: Iterable[str]) -> dict[str, MetricsIn]:
         return {}
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         """Look on the network for a reply already sent with this key; None when absent or unknowable."""
         return None
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 from pydantic import SecretStr
@@ -23,15 +23,13 @@ from cauce.connectors.base import (
     AuthExpired,
     Connector,
     ConnectorConfig,
-    ConnectorError,
     FetchResult,
     ModerationAction,
     NotSupported,
     PayloadError,
     PermanentError,
-    RateLimited,
     SentItem,
-    TransientError,
+    Sources,
     make_mention,
     secret,
 )
@@ -44,9 +42,11 @@ CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 POST = "app.bsky.feed.post"
 MENTION_REASONS = {"mention", "reply", "quote"}
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+# A post found by a source: (item, author, record, source, notification reason).
+_Found = tuple[dict[str, Any], dict[str, Any], dict[str, Any], str, str | None]
 # Sessions shared by every connector of the same account in this process: the outbox and the
 # poller build connectors freely without each one calling the rate-limited createSession.
-_SESSIONS: dict[tuple[str, str], dict[str, Any]] = {}
+_SESSIONS: dict[tuple[str, str, str], dict[str, Any]] = {}
 
 
 class BlueskyConfig(ConnectorConfig):
@@ -72,10 +72,20 @@ def canonical_time(value: Any) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def tid_for_key(key: str) -> str:
+def tid_for_key(key: str, created_at: datetime | None = None) -> str:
     """A record key in TID syntax derived from the idempotency key: the same key → the same rkey,
-    so a retried createRecord cannot publish a second post."""
-    number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big") & (2**63 - 1)
+    so a retried createRecord cannot publish a second post.
+
+    A TID is microseconds since 1970 (53 bits) and a 10-bit clock id. With the reply's creation
+    time the key decodes to when the reply was written and the clock id comes from the key; without
+    it (replies queued before this existed) the whole TID is the key's hash, as it used to be.
+    """
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
+    if created_at is None:
+        number = digest & (2**63 - 1)
+    else:
+        micros = int(created_at.astimezone(UTC).timestamp() * 1_000_000) & (2**53 - 1)
+        number = (micros << 10) | (digest & 1023)
     chars = []
     for _ in range(13):
         chars.append(_TID_ALPHABET[number & 31])
@@ -116,10 +126,42 @@ def link_facets(text: str) -> list[dict[str, Any]]:
     return facets
 
 
+# A handle as the rich-text docs define it (a domain name), after a start, a space or a bracket.
+_MENTION = re.compile(
+    r"(?:^|(?<=[\s(\[{\"'¡¿]))@((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+"
+    r"[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
+)
+
+
+def mention_facets(text: str, resolve: Callable[[str], str | None]) -> list[dict[str, Any]]:
+    """Mention facets for every @handle that resolves to a DID; indexes are UTF-8 byte offsets.
+
+    Without the facet "@ana.bsky.social" is plain text: nobody is notified and nothing links.
+    """
+    facets = []
+    for found in _MENTION.finditer(text):
+        did = resolve(found.group(1).lower())
+        if did is None:
+            continue
+        start = len(text[: found.start()].encode())
+        end = start + len(found.group(0).encode())
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": end},
+                "features": [{"$type": "app.bsky.richtext.facet#mention", "did": did}],
+            }
+        )
+    return facets
+
+
+def _fits(text: str) -> bool:
+    return approx_graphemes(text) <= MAX_POST_GRAPHEMES and len(text.encode()) <= MAX_POST_BYTES
+
+
 def check_post_text(text: str) -> None:
     if not text.strip():
         raise PermanentError("bluesky: el mensaje está vacío", 422)
-    if approx_graphemes(text) > MAX_POST_GRAPHEMES or len(text.encode()) > MAX_POST_BYTES:
+    if not _fits(text):
         raise PermanentError(f"bluesky: el mensaje supera {MAX_POST_GRAPHEMES} caracteres", 422)
 
 
@@ -138,6 +180,10 @@ def post_url(handle_or_did: str, uri: str) -> str:
 class BlueskyConnector(Connector):
     kind = "bluesky"
     config_class = BlueskyConfig
+    local_actions: ClassVar[Mapping[str, str]] = {
+        "mute": "En Bluesky silenciar la cuenta en la red ocultaría sus menciones futuras a la marca; "
+                "se silencia solo en Cauce, que sigue registrándolas.",
+    }
 
     def __init__(
         self,
@@ -148,7 +194,9 @@ class BlueskyConnector(Connector):
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.config = config
-        self._session_key = (config.base_url.rstrip("/"), config.identifier.lower())
+        # The password is part of the key: a wrong app password must not ride on a cached session.
+        password = hashlib.sha256(secret(config.app_password).encode()).hexdigest()
+        self._session_key = (config.base_url.rstrip("/"), config.identifier.lower(), password)
         self.session: dict[str, Any] | None = dict(session) if session else _SESSIONS.get(self._session_key)
         self._on_session = on_session
         self.http = HttpClient(config.base_url, network=NETWORK, timeout_s=config.timeout_s, transport=transport)
@@ -308,11 +356,42 @@ class BlueskyConnector(Connector):
             raise PayloadError(f"bluesky: publicación {str(uri)[:80]!r} con forma inesperada ({exc})") from None
 
     def fetch(self, cursor: Mapping[str, Any] | None = None) -> FetchResult:
-        cursor = dict(cursor or {})
-        errors: list[str] = []
+        before = dict(cursor or {})
+        cursor = dict(before)
+        result = FetchResult(mentions=[], cursor=cursor)
+        sources = Sources(NETWORK)
         limit = max(1, min(self.config.page_limit, 100))
-        found: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any], str, str | None]] = []
+        found: list[_Found] = []
+        with sources.source("notificaciones"):
+            found += self._fetch_notifications(cursor, result, limit)
+        searches = dict(cursor.get("search") or {})
+        terms = self.config.search_terms if self.config.search_terms is not None else self.config.brand_terms
+        for term in terms:
+            with sources.source(f"búsqueda «{term}»"):
+                found += self._fetch_search(term, searches, result, limit)
+        if searches:
+            cursor["search"] = searches
+        if found:
+            enriched: list[MentionIn] | None = None
+            with sources.source("detalles de las publicaciones"):
+                enriched = self._enrich(found, result.errors)
+            if enriched is None:  # without their details the posts cannot be stored: read them again
+                for key in ("notifications", "search"):
+                    if key in before:
+                        cursor[key] = before[key]
+                    else:
+                        cursor.pop(key, None)
+                result.more = False
+            else:
+                result.mentions = enriched
+        if self.config.read_dms:
+            with sources.source("mensajes directos"):
+                dms, cursor["chat"], chat_more = self._fetch_dms(before.get("chat"), result.errors)
+                result.mentions += dms
+                result.more = result.more or chat_more
+        return sources.finish(result)
 
+    def _fetch_notifications(self, cursor: dict[str, Any], result: FetchResult, limit: int) -> list[_Found]:
         state = cursor.get("notifications") or {}
         params: dict[str, Any] = {"limit": limit}
         if state.get("token"):
@@ -322,82 +401,69 @@ class BlueskyConnector(Connector):
             "listNotifications",
             network=NETWORK,
         )
+        page = self._keyed(body.get("notifications", []), "notifications", result.errors)
+        step = advance(state, page, body.get("cursor") if isinstance(body.get("cursor"), str) else None)
+        cursor["notifications"] = step.state
+        result.more = result.more or step.more
+        return [
+            (item, item.get("author") or {}, item["record"], "notification", item.get("reason"))
+            for item in step.new
+            if item.get("reason") in MENTION_REASONS and isinstance(item.get("record"), dict)
+        ]
+
+    def _fetch_search(
+        self, term: str, searches: dict[str, Any], result: FetchResult, limit: int
+    ) -> list[_Found]:
+        term_state = searches.get(term) or {}
+        params: dict[str, Any] = {"q": term, "sort": "latest", "limit": limit}
+        if term_state.get("token"):
+            params["cursor"] = term_state["token"]
+        body = expect_dict(
+            self._xrpc("GET", "app.bsky.feed.searchPosts", params=params), "searchPosts", network=NETWORK
+        )
+        page = self._keyed(body.get("posts", []), "posts", result.errors)
+        step = advance(term_state, page, body.get("cursor") if isinstance(body.get("cursor"), str) else None)
+        searches[term] = step.state
+        result.more = result.more or step.more
+        return [(p, p.get("author") or {}, p.get("record") or {}, f"search:{term}", None) for p in step.new]
+
+    @staticmethod
+    def _keyed(items: Any, what: str, errors: list[str]) -> list[Keyed[dict[str, Any]]]:
+        """A page's items keyed for the sweep; a malformed item is reported and skipped."""
         page: list[Keyed[dict[str, Any]]] = []
-        for item in expect_list(body.get("notifications", []), "notifications", network=NETWORK):
+        for item in expect_list(items, what, network=NETWORK):
             try:
-                item = expect_dict(item, "la notificación", network=NETWORK)
+                item = expect_dict(item, "el elemento", network=NETWORK)
                 page.append(Keyed(canonical_time(item.get("indexedAt")), str(item["uri"]), item))
             except PayloadError as exc:
                 errors.append(exc.reason)
             except KeyError as exc:
                 errors.append(f"bluesky: elemento sin el campo {exc}")
-        step = advance(state, page, body.get("cursor") if isinstance(body.get("cursor"), str) else None)
-        cursor["notifications"], more = step.state, step.more
-        for item in step.new:
-            if item.get("reason") in MENTION_REASONS and isinstance(item.get("record"), dict):
-                found.append((item, item.get("author") or {}, item["record"], "notification", item.get("reason")))
+        return page
 
-        searches = dict(cursor.get("search") or {})
-        terms = self.config.search_terms if self.config.search_terms is not None else self.config.brand_terms
-        for term in terms:
-            term_state = searches.get(term) or {}
-            params = {"q": term, "sort": "latest", "limit": limit}
-            if term_state.get("token"):
-                params["cursor"] = term_state["token"]
-            body = expect_dict(
-                self._xrpc("GET", "app.bsky.feed.searchPosts", params=params), "searchPosts", network=NETWORK
-            )
-            page = []
-            for post in expect_list(body.get("posts", []), "posts", network=NETWORK):
-                try:
-                    post = expect_dict(post, "la publicación", network=NETWORK)
-                    page.append(Keyed(canonical_time(post.get("indexedAt")), str(post["uri"]), post))
-                except PayloadError as exc:
-                    errors.append(exc.reason)
-                except KeyError as exc:
-                    errors.append(f"bluesky: elemento sin el campo {exc}")
-            step = advance(term_state, page, body.get("cursor") if isinstance(body.get("cursor"), str) else None)
-            searches[term], more = step.state, more or step.more
-            found += [(p, p.get("author") or {}, p.get("record") or {}, f"search:{term}", None) for p in step.new]
-        if searches:
-            cursor["search"] = searches
-
-        mentions = self._enrich(found, errors)
-        if self.config.read_dms:
-            dms, cursor["chat"], chat_more = self._fetch_dms(cursor.get("chat"), errors)
-            mentions += dms
-            more = more or chat_more
-        return FetchResult(mentions=mentions, cursor=cursor, more=more, errors=errors)
+    def _chat_log(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            body = self._xrpc("GET", "chat.bsky.convo.getLog", params=params, headers={"atproto-proxy": CHAT_PROXY})
+        except AuthExpired as exc:  # "Bad token scope": the app password lacks DM access, the login is fine
+            raise PermanentError(f"bluesky: la contraseña de aplicación no permite leer mensajes directos "
+                                 f"({exc.reason})", 401) from None
+        return expect_dict(body, "getLog", network=NETWORK)
 
     def _fetch_dms(self, chat_cursor: Any, errors: list[str]) -> tuple[list[MentionIn], str | None, bool]:
         """New messages from chat.bsky.convo.getLog, one page per cycle."""
-        proxy = {"atproto-proxy": CHAT_PROXY}
         start = chat_cursor if isinstance(chat_cursor, str) else None
-        try:
-            if start is None:  # first cycle: skip to the end of the log (bounded)
-                position: str | None = None
-                for _ in range(50):
-                    params = {"cursor": position} if position else {}
-                    body = expect_dict(
-                        self._xrpc("GET", "chat.bsky.convo.getLog", params=params, headers=proxy),
-                        "getLog",
-                        network=NETWORK,
-                    )
-                    following = body.get("cursor") if isinstance(body.get("cursor"), str) else None
-                    if not body.get("logs") or following in (None, position):
-                        return [], following or position or "", False
-                    position = following
-                return [], position, True
-            params = {"cursor": start} if start else {}
-            body = expect_dict(
-                self._xrpc("GET", "chat.bsky.convo.getLog", params=params, headers=proxy), "getLog", network=NETWORK
-            )
-        except (RateLimited, TransientError):
-            raise
-        except ConnectorError as exc:
-            # No DM scope on this app password must not make the whole channel unhealthy.
-            errors.append(f"bluesky: no se pudieron leer los mensajes directos ({exc.reason})")
-            return [], start, False
+        if start is None:  # first cycle: skip to the end of the log (bounded)
+            position: str | None = None
+            for _ in range(50):
+                params = {"cursor": position} if position else {}
+                body = self._chat_log(params)
+                following = body.get("cursor") if isinstance(body.get("cursor"), str) else None
+                if not body.get("logs") or following in (None, position):
+                    return [], following or position or "", False
+                position = following
+            return [], position, True
+        params = {"cursor": start} if start else {}
+        body = self._chat_log(params)
         logs = expect_list(body.get("logs") or [], "logs", network=NETWORK)
         following = body.get("cursor") if isinstance(body.get("cursor"), str) else start
         messages = []
@@ -439,9 +505,7 @@ class BlueskyConnector(Connector):
                 errors.append(exc.reason)
         return mentions, following, bool(logs) and following != start
 
-    def _enrich(
-        self, found: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any], str, str | None]], errors: list[str]
-    ) -> list[MentionIn]:
+    def _enrich(self, found: list[_Found], errors: list[str]) -> list[MentionIn]:
         """Add engagement counts (getPosts) and followers (getProfiles), which notifications lack."""
         uris = list(dict.fromkeys(str(item.get("uri")) for item, *_ in found))
         dids = list(dict.fromkeys(str(author.get("did")) for _, author, *_ in found if author.get("did")))
@@ -466,28 +530,6 @@ class BlueskyConnector(Connector):
             except (PayloadError, PermanentError) as exc:
                 errors.append(str(exc))
         return sorted(mentions.values(), key=lambda m: m.created_at)
-
-    def with_profiles(self, mentions: list[MentionIn]) -> list[MentionIn]:
-        """Fill handle, name and followers of mentions that only know the author's DID (Jetstream),
-        so reach can be scored. Unknown DIDs are left as they are."""
-        dids = list(dict.fromkeys(m.author.handle for m in mentions if m.author.handle.startswith("did:")))
-        profiles = self.get_profiles(dids) if dids else {}
-        out = []
-        for mention in mentions:
-            profile = profiles.get(mention.author.handle)
-            if profile is None:
-                out.append(mention)
-                continue
-            author = mention.author.model_copy(
-                update={
-                    "handle": f"@{profile.get('handle') or mention.author.handle}",
-                    "name": profile.get("displayName") or mention.author.name,
-                    "followers": max(0, int(profile.get("followersCount") or 0)),
-                }
-            )
-            url = post_url(str(profile.get("handle") or mention.author.handle), mention.id)
-            out.append(mention.model_copy(update={"author": author, "url": url}))
-        return out
 
     def refresh_metrics(self, external_ids: Iterable[str]) -> dict[str, MetricsIn]:
         posts = self.get_posts(list(external_ids))
@@ -531,12 +573,17 @@ class BlueskyConnector(Connector):
                 return None
             raise
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         split_uri(in_reply_to)
         check_post_text(text)
         parent = self.get_posts([in_reply_to]).get(in_reply_to)
         if parent is None:
             raise PermanentError("bluesky: la publicación a responder no existe o no es visible", 404)
+        customer = str((parent.get("author") or {}).get("handle") or "")
+        if customer and f"@{customer}".lower() not in text.lower() and _fits(f"@{customer} {text}"):
+            text = f"@{customer} {text}"  # the answer names the person, as an agent would on the app
         if not isinstance(parent.get("cid"), str):
             raise PayloadError("bluesky: la publicación a responder no trae cid")
         parent_ref = {"uri": str(parent["uri"]), "cid": str(parent["cid"])}
@@ -552,31 +599,36 @@ class BlueskyConnector(Connector):
             "langs": ["es"],
             "reply": {"root": {"uri": root_ref["uri"], "cid": root_ref["cid"]}, "parent": parent_ref},
         }
-        facets = link_facets(text)
+        facets = sorted(mention_facets(text, self._did_or_none) + link_facets(text),
+                        key=lambda f: f["index"]["byteStart"])
         if facets:
             record["facets"] = facets
-        rkey = tid_for_key(idempotency_key)
-        try:
-            created = self._create_record(POST, record, rkey)
-        except PermanentError:
-            existing = self.find_existing_reply(in_reply_to, idempotency_key)
-            if existing is None:
-                raise
-            return existing
+        # A retry re-uses the rkey, so the PDS refuses a second post (with HTTP 500); the outbox then
+        # finds the first one through `find_existing_reply`.
+        created = self._create_record(POST, record, tid_for_key(idempotency_key, created_at))
         return SentItem(
             str(created.get("uri")),
             post_url(str((self.session or {}).get("handle") or self.did), str(created.get("uri"))),
         )
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
-        found = self._get_record(POST, tid_for_key(idempotency_key))
-        if not found:
-            return None
-        value = found.get("value") or {}
-        if ((value.get("reply") or {}).get("parent") or {}).get("uri") != in_reply_to:
-            return None
-        uri = str(found.get("uri"))
-        return SentItem(uri, post_url(str((self.session or {}).get("handle") or self.did), uri))
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
+        # A reply queued before keys carried its time was posted under the key's hash alone.
+        keys = dict.fromkeys([tid_for_key(idempotency_key, created_at), tid_for_key(idempotency_key)])
+        for rkey in keys:
+            found = self._get_record(POST, rkey)
+            value = (found or {}).get("value") or {}
+            if found and ((value.get("reply") or {}).get("parent") or {}).get("uri") == in_reply_to:
+                uri = str(found.get("uri"))
+                return SentItem(uri, post_url(str((self.session or {}).get("handle") or self.did), uri))
+        return None
+
+    def _did_or_none(self, handle: str) -> str | None:
+        try:
+            return self._resolve_did(handle)
+        except (PermanentError, PayloadError):
+            return None  # not a handle on this network: stays plain text
 
     def _resolve_did(self, actor: str) -> str:
         actor = actor.strip().removeprefix("@")
@@ -622,8 +674,9 @@ class BlueskyConnector(Connector):
                 "app.bsky.graph.block",
                 {"$type": "app.bsky.graph.block", "subject": self._resolve_did(target), "createdAt": _now()},
             )
-        elif action == "mute":
-            self._xrpc("POST", "app.bsky.graph.muteActor", body={"actor": self._resolve_did(target)})
+        elif action in ("mute", "unmute"):
+            nsid = "app.bsky.graph.muteActor" if action == "mute" else "app.bsky.graph.unmuteActor"
+            self._xrpc("POST", nsid, body={"actor": self._resolve_did(target)})
         elif action in ("hide", "unhide"):
             self._set_hidden(target, hidden=action == "hide")
         else:

@@ -11,6 +11,7 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from cauce.connectors.base import (
@@ -100,7 +101,9 @@ class DemoConnector(Connector):
         if marker and marker in text:
             raise PermanentError("La red demo rechazó el mensaje.", status=422)
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         self._check(text)
         m = LOG.add(kind="reply", brand=self.config.brand, target=in_reply_to, text=text, key=idempotency_key)
         return SentItem(m.external_id, f"demo://{self.config.brand}/{m.external_id}")
@@ -118,7 +121,9 @@ class DemoConnector(Connector):
     def refresh_metrics(self, external_ids: Iterable[str]) -> dict[str, MetricsIn]:
         return {}
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         m = LOG.find(idempotency_key)
         return None if m is None else SentItem(m.external_id, f"demo://{self.config.brand}/{m.external_id}")
 

@@ -144,3 +144,62 @@ async def consume(
             return
         await asyncio.sleep(backoff.delay(attempt))
         attempt += 1
+
+
+PUBLIC_APPVIEW = "https://public.api.bsky.app"
+_PROFILES_PER_CALL = 25  # app.bsky.actor.getProfiles accepts at most 25 actors
+
+
+class ProfileLookup:
+    """Handle, name and followers of Jetstream authors, from the AppView's public getProfiles.
+
+    Jetstream events carry only the author's DID: without the profile the mention keeps a DID as
+    handle and 0 followers, so its reach is never scored and the same customer seen through the
+    notifications of a polled Bluesky channel becomes a second person. Profiles are cached; a
+    failing AppView leaves the mentions as they are (they are never held back or lost).
+    """
+
+    def __init__(self, base_url: str = PUBLIC_APPVIEW, *, cache_size: int = 5000, timeout_s: float = 10.0,
+                 transport: Any = None) -> None:
+        from cauce.connectors.http import HttpClient
+
+        self.http = HttpClient(base_url, network=NETWORK, timeout_s=timeout_s, transport=transport)
+        self.cache: dict[str, dict[str, Any]] = {}
+        self.cache_size = cache_size
+
+    def fill(self, mentions: list[MentionIn]) -> list[MentionIn]:
+        wanted = list(dict.fromkeys(m.author.handle for m in mentions if m.author.handle.startswith("did:")))
+        missing = [did for did in wanted if did not in self.cache]
+        for start in range(0, len(missing), _PROFILES_PER_CALL):
+            try:
+                self._fetch(missing[start:start + _PROFILES_PER_CALL])
+            except Exception as exc:  # the AppView is optional for ingest: keep the DIDs this time
+                log.warning("jetstream: perfiles no disponibles (%s)", exc)
+                break
+        return [self._with_profile(m) for m in mentions]
+
+    def _fetch(self, dids: list[str]) -> None:
+        from cauce.connectors.http import expect_dict, expect_list
+
+        body = expect_dict(self.http.json("GET", "/xrpc/app.bsky.actor.getProfiles", params={"actors": dids}),
+                           "getProfiles", network=NETWORK)
+        if len(self.cache) + len(dids) > self.cache_size:
+            self.cache.clear()
+        for profile in expect_list(body.get("profiles", []), "profiles", network=NETWORK):
+            if isinstance(profile, dict) and isinstance(profile.get("did"), str):
+                self.cache[profile["did"]] = profile
+
+    def _with_profile(self, mention: MentionIn) -> MentionIn:
+        profile = self.cache.get(mention.author.handle)
+        if profile is None or not isinstance(profile.get("handle"), str):
+            return mention
+        author = mention.author.model_copy(update={
+            "handle": f"@{profile['handle']}",
+            "name": profile.get("displayName") or mention.author.name,
+            "followers": max(0, int(profile.get("followersCount") or 0)),
+        })
+        url = f"https://bsky.app/profile/{profile['handle']}/post/{mention.id.rsplit('/', 1)[-1]}"
+        return mention.model_copy(update={"author": author, "url": url})
+
+    def close(self) -> None:
+        self.http.close()

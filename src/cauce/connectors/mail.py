@@ -319,7 +319,9 @@ class EmailConnector(Connector):
             self._append_sent(message)
         return SentItem(message_id, None)
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         """E-mail has no public side: the answer goes privately to the original sender."""
         with self.imap() as conn:
             original = self._find(conn, self.config.mailbox, in_reply_to)
@@ -338,7 +340,9 @@ class EmailConnector(Connector):
         with self.imap() as conn:
             conn.append(_quote(self.config.sent_mailbox), "(\\Seen)", None, message.as_bytes())
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         if not self.config.sent_mailbox:
             return None
         message_id = self._message_id(idempotency_key)

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -27,6 +28,7 @@ from cauce.connectors.base import (
     PayloadError,
     PermanentError,
     SentItem,
+    Sources,
     make_mention,
     secret,
 )
@@ -123,55 +125,60 @@ class MastodonConnector(Connector):
         more = False
         limit = max(1, min(self.config.page_limit, 80))
 
-        params: list[tuple[str, str | int]] = [("types[]", "mention"), ("limit", limit)]
-        if cursor.get("notifications_min_id"):
-            params.append(("min_id", str(cursor["notifications_min_id"])))
-        page = expect_list(
-            self.http.json("GET", "/api/v1/notifications", params=params), "notificaciones", network=NETWORK
-        )
-        newest = cursor.get("notifications_min_id")
-        for item in page:
-            try:
-                item = expect_dict(item, "la notificación", network=NETWORK)
-                if newest is None or _id_key(str(item["id"])) > _id_key(str(newest)):
-                    newest = str(item["id"])
-                if item.get("type") == "mention" and item.get("status"):
-                    mention = self.to_mention(item["status"], source="notification")
-                    mentions[mention.id] = mention
-            except PayloadError as exc:
-                errors.append(exc.reason)
-            except KeyError as exc:
-                errors.append(f"mastodon: elemento sin el campo {exc}")
-        if newest:
-            cursor["notifications_min_id"] = newest
-        more = more or len(page) >= limit
+        sources = Sources(NETWORK)
+        with sources.source("notificaciones"):
+            params: list[tuple[str, str | int]] = [("types[]", "mention"), ("limit", limit)]
+            if cursor.get("notifications_min_id"):
+                params.append(("min_id", str(cursor["notifications_min_id"])))
+            page = expect_list(
+                self.http.json("GET", "/api/v1/notifications", params=params), "notificaciones", network=NETWORK
+            )
+            newest = cursor.get("notifications_min_id")
+            for item in page:
+                try:
+                    item = expect_dict(item, "la notificación", network=NETWORK)
+                    if newest is None or _id_key(str(item["id"])) > _id_key(str(newest)):
+                        newest = str(item["id"])
+                    if item.get("type") == "mention" and item.get("status"):
+                        mention = self.to_mention(item["status"], source="notification")
+                        mentions[mention.id] = mention
+                except PayloadError as exc:
+                    errors.append(exc.reason)
+                except KeyError as exc:
+                    errors.append(f"mastodon: elemento sin el campo {exc}")
+            if newest:
+                cursor["notifications_min_id"] = newest
+            more = more or len(page) >= limit
 
         search_cursor = dict(cursor.get("search") or {})
         for term in self.config.search_terms if self.config.search_terms is not None else self.config.brand_terms:
-            search_limit = min(limit, 40)  # the search endpoint's maximum
-            query: dict[str, str | int] = {"q": term, "type": "statuses", "limit": search_limit, "resolve": "false"}
-            if search_cursor.get(term):
-                query["min_id"] = search_cursor[term]
-            body = expect_dict(self.http.json("GET", "/api/v2/search", params=query), "la búsqueda", network=NETWORK)
-            statuses = expect_list(body.get("statuses", []), "statuses", network=NETWORK)
-            for status in statuses:
-                status_id = str(status.get("id") or "") if isinstance(status, dict) else ""
-                # The cursor passes even a malformed status: it would fail the same way forever.
-                if status_id.isdigit() and (
-                    not search_cursor.get(term) or _id_key(status_id) > _id_key(str(search_cursor[term]))
-                ):
-                    search_cursor[term] = status_id
-                try:
-                    mention = self.to_mention(status, source=f"search:{term}")
-                except PayloadError as exc:
-                    errors.append(exc.reason)
-                    continue
-                mentions.setdefault(mention.id, mention)
-            more = more or len(statuses) >= search_limit
+            with sources.source(f"búsqueda «{term}»"):
+                search_limit = min(limit, 40)  # the search endpoint's maximum
+                query: dict[str, str | int] = {"q": term, "type": "statuses", "limit": search_limit,
+                                               "resolve": "false"}
+                if search_cursor.get(term):
+                    query["min_id"] = search_cursor[term]
+                body = expect_dict(self.http.json("GET", "/api/v2/search", params=query), "la búsqueda",
+                                   network=NETWORK)
+                statuses = expect_list(body.get("statuses", []), "statuses", network=NETWORK)
+                for status in statuses:
+                    status_id = str(status.get("id") or "") if isinstance(status, dict) else ""
+                    # The cursor passes even a malformed status: it would fail the same way forever.
+                    if status_id.isdigit() and (
+                        not search_cursor.get(term) or _id_key(status_id) > _id_key(str(search_cursor[term]))
+                    ):
+                        search_cursor[term] = status_id
+                    try:
+                        mention = self.to_mention(status, source=f"search:{term}")
+                    except PayloadError as exc:
+                        errors.append(exc.reason)
+                        continue
+                    mentions.setdefault(mention.id, mention)
+                more = more or len(statuses) >= search_limit
         if search_cursor:
             cursor["search"] = search_cursor
         ordered = sorted(mentions.values(), key=lambda m: _id_key(m.id))
-        return FetchResult(mentions=ordered, cursor=cursor, more=more, errors=errors)
+        return sources.finish(FetchResult(mentions=ordered, cursor=cursor, more=more, errors=errors))
 
     def test_connection(self) -> str:
         return self._handle(self.me())
@@ -200,7 +207,9 @@ class MastodonConnector(Connector):
             raise PayloadError("mastodon: el estado publicado no trae id")
         return SentItem(str(status["id"]), status.get("url"))
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         original = self.get_status(in_reply_to)
         account = expect_dict(original.get("account"), "la cuenta del estado", network=NETWORK)
         handle = f"@{account.get('acct')}"
@@ -227,7 +236,9 @@ class MastodonConnector(Connector):
             body["in_reply_to_id"] = in_reply_to
         return self._post_status(body, idempotency_key)
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         """Our own direct answer in the thread, if any (the outbox calls this before re-sending)."""
         context = expect_dict(
             self.http.json("GET", f"/api/v1/statuses/{_safe_id(in_reply_to)}/context"), "el hilo", network=NETWORK
@@ -254,9 +265,11 @@ class MastodonConnector(Connector):
         return _safe_id(str(account.get("id") or ""))
 
     def moderate(self, *, action: ModerationAction, target: str) -> None:
-        if action not in ("block", "mute"):
+        if action not in ("block", "mute", "unmute"):
             raise NotSupported(f"mastodon: la acción «{action}» no existe; use bloquear o silenciar")
-        self.http.json("POST", f"/api/v1/accounts/{self._account_id(target)}/{action}")
+        # notifications=false: a muted account's later mentions must still reach the brand.
+        body = {"notifications": False} if action == "mute" else None
+        self.http.json("POST", f"/api/v1/accounts/{self._account_id(target)}/{action}", json_body=body)
 
     def refresh_metrics(self, external_ids: Iterable[str]) -> dict[str, MetricsIn]:
         result: dict[str, MetricsIn] = {}

@@ -263,7 +263,9 @@ class MetaConnector(Connector):
         )
 
     # --- answering -----------------------------------------------------------------------------
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         if in_reply_to.startswith(("fbdm:", "igdm:")):
             raise PermanentError("meta: un mensaje privado se responde por privado, no en público")
         if in_reply_to.startswith("ig:"):
@@ -274,7 +276,9 @@ class MetaConnector(Connector):
         body = self._graph("POST", f"/{comment}/comments", data={"message": text})
         return SentItem(str(body.get("id")), None)
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         """Our own public answer under the comment, if any (Graph has no idempotency keys, so any
         answer of ours to that comment counts)."""
         if in_reply_to.startswith(("fbdm:", "igdm:")):

@@ -22,9 +22,9 @@ from cauce.connectors.base import (
     ConfigError,
     Connector,
     ConnectorConfig,
-    ConnectorError,
     FetchResult,
     PayloadError,
+    Sources,
     make_mention,
 )
 from cauce.connectors.html_text import html_to_text
@@ -107,20 +107,14 @@ class RssConnector(Connector):
         feeds_state = dict(state.get("feeds") or {})
         mentions: list[MentionIn] = []
         errors: list[str] = []
-        failures: list[ConnectorError] = []
+        sources = Sources(NETWORK)
         for url in self.feeds:
-            try:
+            with sources.source(url[:100]):  # one broken feed never stops the others
                 found, feeds_state[url] = self._fetch_feed(url, dict(feeds_state.get(url) or {}), errors)
                 mentions += found
-            except ConnectorError as exc:
-                # One broken feed must not stop the others; its cursor stays where it was.
-                failures.append(exc)
-                errors.append(exc.reason)
-        if failures and len(failures) == len(self.feeds):
-            raise failures[0]
         state["feeds"] = feeds_state
         mentions.sort(key=lambda m: m.created_at)
-        return FetchResult(mentions=mentions, cursor=state, errors=errors)
+        return sources.finish(FetchResult(mentions=mentions, cursor=state, errors=errors))
 
     def _fetch_feed(
         self, url: str, feed_state: dict[str, Any], errors: list[str]

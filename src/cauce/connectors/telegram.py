@@ -240,7 +240,9 @@ class TelegramConnector(Connector):
         url = f"https://t.me/{chat['username']}/{message['message_id']}" if chat.get("username") else None
         return SentItem(f"{chat.get('id', chat_id)}:{message['message_id']}", url)
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         chat_id, message_id = self._split(in_reply_to, "mensaje")
         return self._send(chat_id, text, message_id)
 

@@ -26,6 +26,7 @@ from cauce.connectors.base import (
     PermanentError,
     SentItem,
     SignatureError,
+    Sources,
     make_mention,
     secret,
 )
@@ -176,6 +177,7 @@ class XConnector(Connector):
         ]
         if self.query():
             sources.append(("search", "/2/tweets/search/recent", {"query": self.query()}, "next_token", "search"))
+        isolated = Sources(NETWORK)
         for name, path, base, token_param, source in sources:
             budget = self.config.monthly_read_cap - int(usage["reads"])
             if budget <= 0:
@@ -184,17 +186,18 @@ class XConnector(Connector):
                 )
                 more = False
                 break
-            mentions, cursor[name], page_more, reads, page_errors = self._sweep(
-                path, base, cursor.get(name) or {}, token_param, budget, source
-            )
-            usage["reads"] = int(usage["reads"]) + reads
-            errors += page_errors
-            more = more or page_more
-            for mention in mentions:
-                found.setdefault(mention.id, mention)
+            with isolated.source("menciones" if name == "mentions" else "búsqueda"):
+                mentions, cursor[name], page_more, reads, page_errors = self._sweep(
+                    path, base, cursor.get(name) or {}, token_param, budget, source
+                )
+                usage["reads"] = int(usage["reads"]) + reads
+                errors += page_errors
+                more = more or page_more
+                for mention in mentions:
+                    found.setdefault(mention.id, mention)
         cursor["usage"] = usage
         ordered = sorted(found.values(), key=lambda m: _key(m.id))
-        return FetchResult(mentions=ordered, cursor=cursor, more=more, errors=errors)
+        return isolated.finish(FetchResult(mentions=ordered, cursor=cursor, more=more, errors=errors))
 
     def test_connection(self) -> str:
         me = expect_dict(self.http.json("GET", "/2/users/me"), "/2/users/me", network=NETWORK)
@@ -217,14 +220,18 @@ class XConnector(Connector):
         return result
 
     # --- writing -----------------------------------------------------------------------------
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         body = {"text": text, "reply": {"in_reply_to_tweet_id": _safe_id(in_reply_to)}}
         data = expect_dict(self.http.json("POST", "/2/tweets", json_body=body), "el post", network=NETWORK).get("data")
         if not isinstance(data, dict) or not data.get("id"):
             raise PayloadError("x: la respuesta de POST /2/tweets no trae id")
         return SentItem(str(data["id"]), f"https://x.com/i/web/status/{data['id']}")
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
         """Our own reply to the post, found with recent search (last 7 days; costs a few reads).
         X has no idempotency keys, so any reply of ours to that post counts."""
         query = f"in_reply_to_tweet_id:{_safe_id(in_reply_to)} from:{_safe_id(self.config.user_id)}"

@@ -33,8 +33,11 @@ from cauce.triage import service as triage
 NETWORK_ACTIONS = frozenset({"hide", "block", "mute"})
 REMOVING_ACTIONS = frozenset({"hide", "block", "mute"})  # silence or remove the person/message
 STRIKE_ACTIONS = frozenset({"warn", "hide", "block", "mute"})
+# A network action reversed after it was carried out is undone on the network by its opposite.
+NETWORK_UNDO = {"hide": "unhide", "mute": "unmute"}
 ACTION_LABELS = {"warn": "Advertencia", "hide": "Ocultar mensaje", "block": "Bloquear", "mute": "Silenciar",
-                 "label_troll": "Etiquetar como troll", "unhide": "Volver a mostrar"}
+                 "label_troll": "Etiquetar como troll", "unhide": "Volver a mostrar",
+                 "unmute": "Quitar silencio"}
 
 
 class PlaybookRefusal(Conflict):
@@ -247,18 +250,18 @@ def reverse(session: Session, *, action_id: int, reason: str, who: Principalish,
     record_changes(session, row, changes, actor=who.actor, action="moderation.reversed",
                    entity_type="moderation_action", case_id=row.case_id, brand_id=row.brand_id,
                    reason=reason.strip())
-    if row.delivery_state == "done" and row.action == "hide":
-        # Already hidden on the network: the outbox un-hides it through a linked action.
+    if row.delivery_state == "done" and row.action in NETWORK_UNDO:
+        # Already done on the network: the outbox undoes it through a linked action.
         undo = ModerationAction(
             brand_id=row.brand_id, person_id=row.person_id, case_id=row.case_id, mention_id=row.mention_id,
-            action="unhide", rule=row.rule, reason=reason.strip(), evidence={"reverses": row.id},
+            action=NETWORK_UNDO[row.action], rule=row.rule, reason=reason.strip(), evidence={"reverses": row.id},
             status="applied", channel_account_id=row.channel_account_id, delivery_state="queued",
             actor_user_id=who.user_id)
         session.add(undo)
         session.flush()
-        record(session, actor=who.actor, action="moderation.unhide", entity_type="moderation_action",
+        record(session, actor=who.actor, action=f"moderation.{undo.action}", entity_type="moderation_action",
                entity_id=undo.id, case_id=row.case_id, brand_id=row.brand_id, after={"reverses": row.id})
-    elif row.delivery_state == "done" and row.action in ("block", "mute"):
+    elif row.delivery_state == "done" and row.action == "block":
         record(session, actor=who.actor, action="moderation.network_undo_manual", entity_type="moderation_action",
                entity_id=row.id, case_id=row.case_id, brand_id=row.brand_id,
                reason=f"Deshaga «{ACTION_LABELS[row.action]}» en la red a mano: el canal no permite revertirlo "

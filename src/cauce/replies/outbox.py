@@ -48,7 +48,7 @@ OUTBOX = Actor.connector("outbox")
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 8
 BACKOFF = Backoff(base_s=30.0, cap_s=3600.0)
-NETWORK_ACTIONS = frozenset({"block", "mute", "hide", "unhide", "ban"})
+NETWORK_ACTIONS = frozenset({"block", "mute", "unmute", "hide", "unhide", "ban"})
 
 SessionFactory = Callable[[], AbstractContextManager[Session]]
 # (channel id, kind, plain config) -> a connector; tests pass their own.
@@ -87,6 +87,7 @@ class _Job:
     text: str
     key: str
     attempts: int
+    created_at: datetime  # of the reply: networks whose record keys carry a time derive them from it
 
 
 class _Connectors:
@@ -132,7 +133,8 @@ def _job(session: Session, reply: Reply) -> _Job:
     mention = session.get(Mention, reply.in_reply_to_mention_id) if reply.in_reply_to_mention_id else None
     return _Job(reply.id, channel.id if channel else None, channel.kind if channel else None, config, problem,
                 reply.visibility, mention.external_id if mention else None,
-                private_recipient(mention) if mention else None, reply.text, reply.idempotency_key, reply.attempts)
+                private_recipient(mention) if mention else None, reply.text, reply.idempotency_key, reply.attempts,
+                reply.created_at)
 
 
 def private_recipient(mention: Mention) -> str:
@@ -167,7 +169,8 @@ def _send(connector: Connector, job: _Job) -> SentItem:
                                       in_reply_to=job.in_reply_to)
     if not job.in_reply_to:
         raise PermanentError("No hay una publicación a la cual responder.")
-    return connector.send_reply(in_reply_to=job.in_reply_to, text=job.text, idempotency_key=job.key)
+    return connector.send_reply(in_reply_to=job.in_reply_to, text=job.text, idempotency_key=job.key,
+                                created_at=job.created_at)
 
 
 def _requeue(session: Session, reply: Reply, *, at: datetime, reason: str) -> None:
@@ -331,11 +334,32 @@ def _run_job(job: _Job, outcome: _Outcome, connectors: _Connectors, *, recover: 
 
     if recover:
         def look() -> SentItem | None:
-            return connector().find_existing_reply(job.in_reply_to or job.recipient or "", job.key)
+            return connector().find_existing_reply(job.in_reply_to or job.recipient or "", job.key,
+                                                   created_at=job.created_at)
 
         outcome.apply(job, look, requeue_when_absent=True)
         return
-    outcome.apply(job, lambda: _send(connector(), job))
+    outcome.apply(job, lambda: _send_once(connector(), job))
+
+
+def _send_once(connector: Connector, job: _Job) -> SentItem:
+    """Send; when the network refuses, first ask whether the reply is already there.
+
+    A retry after a lost answer re-sends with the same idempotency key, and each network says
+    "already exists" its own way (the Bluesky PDS answers a taken rkey with HTTP 500, X with 403,
+    others with 400 or 409). Whatever the status, a reply found under this key was sent.
+    """
+    try:
+        return _send(connector, job)
+    except (TransientError, PermanentError):
+        try:
+            existing = connector.find_existing_reply(job.in_reply_to or job.recipient or "", job.key,
+                                                     created_at=job.created_at)
+        except ConnectorError:
+            existing = None  # the look-up failing tells nothing: report the send's own error
+        if existing is None:
+            raise
+        return existing
 
 
 # --- moderation actions -----------------------------------------------------------------------
@@ -424,8 +448,11 @@ def _moderate_due(session_factory: SessionFactory, *, run: OutboxRun, now: datet
         if paused.get(job.channel_id, now) > now:
             continue
         try:
-            connectors.get(job.channel_id, job.kind, job.config).moderate(action=job.action,  # type: ignore[arg-type]
-                                                                          target=job.target)
+            connector = connectors.get(job.channel_id, job.kind, job.config)
+            if job.action in connector.local_actions:
+                _set_delivery(session_factory, job.action_id, "not_needed", connector.local_actions[job.action])
+                continue
+            connector.moderate(action=job.action, target=job.target)  # type: ignore[arg-type]
         except RateLimited as exc:
             paused[job.channel_id] = now + timedelta(seconds=BACKOFF.delay(0, retry_after_s=exc.retry_after_s))
             run.retried += 1

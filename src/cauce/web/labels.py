@@ -17,7 +17,8 @@ REPLY_STATES = {"queued": "En cola", "sending": "Enviando", "sent": "Enviada", "
                 "recorded": "Registrada"}
 VISIBILITY = {"public": "Pública", "private": "Privada"}
 MODERATION_ACTIONS = {"warn": "Advertir", "hide": "Ocultar", "block": "Bloquear", "mute": "Silenciar",
-                      "label_troll": "Etiquetar como troll", "unhide": "Mostrar de nuevo", "ban": "Expulsar"}
+                      "label_troll": "Etiquetar como troll", "unhide": "Mostrar de nuevo",
+                      "unmute": "Quitar silencio", "ban": "Expulsar"}
 MODERATION_STATUS = {"proposed": "Propuesta", "applied": "Aplicada", "appealed": "Apelada",
                      "reversed": "Revertida", "refused": "Rechazada"}
 INTENTS = {

@@ -43,6 +43,8 @@ class FakeBluesky:
     mutes: list[str] = field(default_factory=list)
     chat_logs: list[dict[str, Any]] = field(default_factory=list)
     chat_scope: bool = True
+    # False: no chat service behind the PDS, as on a local dev-env network (chat.* answers 500).
+    chat_service: bool = True
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     fail_next: list[tuple[int, dict[str, str], Any]] = field(default_factory=list)
     sessions_created: int = 0
@@ -138,13 +140,16 @@ class FakeBluesky:
             self.valid_refresh.discard(token)
             self.refreshes += 1
             return JSONResponse(self._issue())
-        if token not in self.valid_access:
+        public = nsid == "app.bsky.actor.getProfiles"  # the AppView serves profiles without a session
+        if token not in self.valid_access and not public:
             return xrpc_error(400, "ExpiredToken", "Token has expired")
         handler = getattr(self, "h_" + nsid.replace(".", "_"), None)
         if handler is None:
             return xrpc_error(501, "MethodNotImplemented", f"{nsid} not implemented")
         if nsid.startswith("chat.") and request.headers.get("atproto-proxy") != "did:web:api.bsky.chat#bsky_chat":
             return xrpc_error(400, "InvalidRequest", "chat calls must be proxied")
+        if nsid.startswith("chat.") and not self.chat_service:
+            return xrpc_error(500, "InternalServerError", "Internal Server Error")
         result: Response = handler(request.query_params, body)
         return result
 
@@ -164,7 +169,9 @@ class FakeBluesky:
         return JSONResponse(out)
 
     def h_app_bsky_notification_listNotifications(self, q: Any, body: Any) -> Response:
-        return self._page(self.notifications, q, "notifications")
+        # As on the real AppView: a muted account's notifications are no longer listed.
+        shown = [n for n in self.notifications if (n.get("author") or {}).get("did") not in self.mutes]
+        return self._page(shown, q, "notifications")
 
     def h_app_bsky_feed_searchPosts(self, q: Any, body: Any) -> Response:
         term = q.get("q", "").lower()
@@ -200,7 +207,8 @@ class FakeBluesky:
         rkey = body.get("rkey") or f"3l{next(self._seq):011d}"
         key = (body["collection"], rkey)
         if key in self.records:
-            return xrpc_error(400, "InvalidRequest", "Record already exists")
+            # What the reference PDS answers for a taken rkey (a unique-constraint failure inside it).
+            return xrpc_error(500, "InternalServerError", "Internal Server Error")
         self.records[key] = body["record"]
         uri = f"at://{ME_DID}/{body['collection']}/{rkey}"
         if body["collection"] == "app.bsky.feed.post":
@@ -271,6 +279,10 @@ class FakeBluesky:
 
     def h_app_bsky_graph_muteActor(self, q: Any, body: Any) -> Response:
         self.mutes.append(body["actor"])
+        return Response(status_code=200)
+
+    def h_app_bsky_graph_unmuteActor(self, q: Any, body: Any) -> Response:
+        self.mutes = [m for m in self.mutes if m != body["actor"]]
         return Response(status_code=200)
 
     def app(self) -> Starlette:

@@ -47,6 +47,7 @@ class FakeMastodon:
     actions: list[tuple[str, str]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     fail_next: list[tuple[int, dict[str, str], Any]] = field(default_factory=list)
+    muted_notifications: set[str] = field(default_factory=set)
     stream_events: list[Any] = field(default_factory=list)
     stream_subscriptions: list[dict[str, Any]] = field(default_factory=list)
     stream_connections: int = 0
@@ -118,7 +119,9 @@ class FakeMastodon:
         q = request.query_params
         types = q.getlist("types[]")
         limit = min(int(q.get("limit", 40)), 80)
-        items = sorted((n for n in self.notifications if not types or n["type"] in types), key=lambda n: int(n["id"]))
+        items = sorted((n for n in self.notifications if (not types or n["type"] in types)
+                        and str((n.get("account") or {}).get("id")) not in self.muted_notifications),
+                       key=lambda n: int(n["id"]))
         if q.get("min_id"):
             # min_id: the page immediately newer than the cursor (returned newest first).
             items = [n for n in items if int(n["id"]) > int(q["min_id"])][:limit]
@@ -187,8 +190,16 @@ class FakeMastodon:
     async def account_action(self, request: Request) -> Response:
         if (denied := self._guard(request)) is not None:
             return denied
-        self.actions.append((request.path_params["action"], request.path_params["id"]))
-        return JSONResponse({"id": request.path_params["id"], request.path_params["action"] + "ing": True})
+        action, account_id = request.path_params["action"], request.path_params["id"]
+        body = await request.json() if await request.body() else {}
+        self.muted_notifications.discard(account_id)
+        if action == "mute" and body.get("notifications", True):  # the API's default hides notifications
+            self.muted_notifications.add(account_id)
+        self.actions.append((action, account_id, body))
+        # A Relationship, as documented for POST /api/v1/accounts/:id/{block,mute,unmute}.
+        return JSONResponse({"id": account_id, "following": False, "blocking": action == "block",
+                             "muting": action == "mute",
+                             "muting_notifications": account_id in self.muted_notifications})
 
     async def lookup(self, request: Request) -> Response:
         if (denied := self._guard(request)) is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from cryptography.fernet import Fernet
@@ -13,7 +14,7 @@ from cauce.auth import service as auth
 from cauce.auth.service import Principal
 from cauce.brands import channels
 from cauce.brands.models import Brand
-from cauce.connectors.base import Connector, ConnectorConfig, FetchResult, SentItem
+from cauce.connectors.base import Connector, ConnectorConfig, FetchResult, SentItem, TransientError
 from cauce.db import Database
 from cauce.mentions import service as mentions
 from cauce.mentions.schemas import MentionIn, MetricsIn
@@ -29,8 +30,13 @@ class Network:
     posts: list[dict[str, Any]] = field(default_factory=list)
     by_key: dict[str, SentItem] = field(default_factory=dict)
     actions: list[tuple[str, str]] = field(default_factory=list)
-    # Raised (in order) by the next network calls: exceptions, or "crash" to post then raise.
+    # Raised (in order) by the next network calls: exceptions, "crash" to post then raise, or
+    # "lost" to post and then lose the answer (a timeout the caller sees as a transient error).
     script: list[Any] = field(default_factory=list)
+    # Raised when a post re-uses a key already posted (how the network says "already exists").
+    duplicate_error: BaseException | None = None
+    # How many of the next find_existing_reply look-ups fail (the network not answering them yet).
+    failing_lookups: int = 0
     pages: list[FetchResult] = field(default_factory=list)
     metrics: dict[str, MetricsIn] = field(default_factory=dict)
     fetch_cursors: list[dict[str, Any]] = field(default_factory=list)
@@ -50,11 +56,15 @@ class RecordingConnector(Connector):
         step = self.network._next()
         if isinstance(step, BaseException):
             raise step
+        if key in self.network.by_key and self.network.duplicate_error is not None:
+            raise self.network.duplicate_error
         item = SentItem(f"ext-{len(self.network.posts) + 1}", f"https://red.example/{len(self.network.posts) + 1}")
         self.network.posts.append({"kind": kind, "target": target, "text": text, "key": key})
         self.network.by_key[key] = item
         if step == "crash":
             raise RuntimeError("proceso interrumpido tras enviar")
+        if step == "lost":
+            raise TransientError("tiempo de espera agotado")
         return item
 
     def fetch(self, cursor: Mapping[str, Any] | None = None) -> FetchResult:
@@ -72,7 +82,9 @@ class RecordingConnector(Connector):
             raise step
         return "Cuenta de prueba"
 
-    def send_reply(self, *, in_reply_to: str, text: str, idempotency_key: str) -> SentItem:
+    def send_reply(
+        self, *, in_reply_to: str, text: str, idempotency_key: str, created_at: datetime | None = None
+    ) -> SentItem:
         return self._post("reply", in_reply_to, text, idempotency_key)
 
     def send_private(
@@ -89,7 +101,12 @@ class RecordingConnector(Connector):
     def refresh_metrics(self, external_ids: Iterable[str]) -> dict[str, MetricsIn]:
         return {i: self.network.metrics[i] for i in external_ids if i in self.network.metrics}
 
-    def find_existing_reply(self, in_reply_to: str, idempotency_key: str) -> SentItem | None:
+    def find_existing_reply(
+        self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
+    ) -> SentItem | None:
+        if self.network.failing_lookups > 0:
+            self.network.failing_lookups -= 1
+            raise TransientError("búsqueda no disponible")
         return self.network.by_key.get(idempotency_key)
 
 

@@ -195,7 +195,8 @@ def test_expired_token_during_poll_marks_the_channel_unhealthy(env: Database, fa
     channel_id = _add_channel(url)
     server.fail_next.append((429, {"Retry-After": "120"}, {"error": "Too many requests"}))
     code, _, err = cli("channels", "poll", str(channel_id))
-    assert code == 1 and "Límite" in err
+    # Only the notifications were limited: the brand-term search still ran, the limit is reported.
+    assert code == 0 and "límite de la red" in err and "120 s" in err
     server.fail_next.append((401, {}, {"error": "The access token is invalid"}))
     code, _, err = cli("channels", "poll", str(channel_id))
     assert code == 1 and "Credenciales" in err

@@ -130,3 +130,28 @@ def test_metric_refresh_adds_snapshots_for_open_cases_only_when_changed(db: Data
         assert [(x.likes, x.reposts) for x in snaps] == [(0, 0), (40, 12)]
     # Old posts are not re-read.
     assert refresh_open_metrics(db, now=T0 + timedelta(days=30), provider=provider(net)).channels == 0
+
+
+def test_a_failed_source_is_reported_on_the_channel_which_stays_healthy(db: Database) -> None:
+    cid = _channel(db)
+    partial = page(1, cursor="1")
+    partial.errors.append("bluesky: fuente «mensajes directos» falló (500)")
+    partial.retry_after_s = 900.0
+    net = Network(pages=[partial, page(2, cursor="2")])
+    [result] = polling.poll_due(db, T0, provider=provider(net))
+    assert result.ingested == 1 and result.error is None
+    row = _row(db, cid)
+    assert row.healthy and row.cursor == {"since": "1"}
+    assert row.last_error is not None and "mensajes directos" in row.last_error
+    assert row.next_poll_at == T0 + timedelta(seconds=900)  # what the rate-limited source asked for
+    polling.poll_due(db, T0 + timedelta(seconds=900), provider=provider(net))
+    assert _row(db, cid).last_error is None  # every source answered this time
+
+
+def test_polling_a_stream_only_channel_says_the_worker_runs_it(db: Database) -> None:
+    brand = make_brand(db, search_terms=["conectel"])
+    with db.session() as s:
+        cid = channels.add_channel(s, brand=brand, kind="jetstream", name="Jetstream", settings={},
+                                   actor=SYSTEM).id
+    with pytest.raises(channels.StreamOnlyChannel, match="cauce worker"):
+        polling.poll_channel(db, cid)

@@ -133,6 +133,10 @@ def poll_channel(
     result = PollResult(channel_id)
     with db.read_session() as session:
         account = channels.get_channel(session, channel_id)
+        if account.kind in STREAM_ONLY_KINDS:
+            raise channels.StreamOnlyChannel(
+                f"El canal {channel_id} ({account.kind}) solo transmite en vivo: no se consulta por sondeo; "
+                "lo atiende `cauce worker` (o `cauce serve`), que guarda su cursor.")
         brand = session.get(Brand, account.brand_id)
         assert brand is not None
         kind, cursor, slug = account.kind, dict(account.cursor or {}), brand.slug
@@ -172,9 +176,11 @@ def poll_channel(
         settings = dict(channel.settings or {})
         if settings.pop("_consecutive_failures", None) is not None:
             channel.settings = settings
-        channel.last_error = None
+        # A source that failed while the others worked is reported on the channel, which stays healthy.
+        channel.last_error = "; ".join(fetched.errors)[:2000] or None
         result.more = fetched.more
-        channel.next_poll_at = now + timedelta(seconds=MORE_DELAY_S if fetched.more else interval_for(channel))
+        delay = MORE_DELAY_S if fetched.more else interval_for(channel)
+        channel.next_poll_at = now + timedelta(seconds=max(delay, fetched.retry_after_s or 0.0))
         result.next_poll_at = channel.next_poll_at
     return result
 

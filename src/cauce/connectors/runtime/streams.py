@@ -24,7 +24,7 @@ from cauce.brands import channels
 from cauce.brands.models import Brand, ChannelAccount
 from cauce.connectors.backoff import Backoff
 from cauce.connectors.base import AuthExpired
-from cauce.connectors.jetstream import DEFAULT_URL, JetstreamFilter, consume
+from cauce.connectors.jetstream import DEFAULT_URL, PUBLIC_APPVIEW, JetstreamFilter, ProfileLookup, consume
 from cauce.connectors.runtime import polling
 from cauce.connectors.streaming import StreamBatch, run_stream
 from cauce.connectors.terms import TermMatcher
@@ -67,6 +67,9 @@ class _Source:
     cursor: Callable[[], dict[str, Any]]
     saves_cursor: bool
     error: list[BaseException] = field(default_factory=list)
+    # Completes a batch's mentions before ingest (Jetstream: the authors' profiles).
+    enrich: Callable[[list[MentionIn]], list[MentionIn]] | None = None
+    close: Callable[[], None] | None = None
 
     def source(self) -> AsyncIterator[MentionIn]:
         return self._guarded()
@@ -101,12 +104,15 @@ def _jetstream_source(channel: ChannelAccount, brand: Brand) -> _Source:
         brand=brand.slug, matcher=TermMatcher(terms), cursor=cursor if isinstance(cursor, int) else None
     )
     url = _ws_url(str(settings.get("jetstream_url") or channel.base_url or DEFAULT_URL))
+    profiles = ProfileLookup(str(settings.get("appview_url") or PUBLIC_APPVIEW))
     return _Source(
         kind="jetstream",
         # One connection per attempt: reconnects go through the worker's backoff and the saved cursor.
         open=lambda: consume(filt, url=url, max_reconnects=0),
         cursor=lambda: {"time_us": filt.cursor} if filt.cursor is not None else {},
         saves_cursor=True,
+        enrich=profiles.fill,
+        close=profiles.close,
     )
 
 
@@ -156,6 +162,8 @@ def _handler(
     def handle(batch: StreamBatch) -> None:
         now = utcnow()
         items = [m.model_copy(update={"brand": slug}) if m.brand != slug else m for m in batch.mentions]
+        if src.enrich is not None:
+            items = src.enrich(items)
         for result in mentions.ingest_batch(
             db.session, items, actor=actor, source=f"connector:{channel_id}", now=now
         ):
@@ -193,6 +201,7 @@ def stream_channel(
     failures = 0
     while not stop.is_set():
         connector: Any = None
+        src: _Source | None = None
         try:
             opened = _open(db, channel_id)
             if opened is None:
@@ -226,9 +235,11 @@ def stream_channel(
         except Exception:  # one bad connection must not end the stream: back off and reconnect
             log.exception("stream of channel %s failed", channel_id)
         finally:
-            if connector is not None:
+            for close in (connector.close if connector is not None else None, src.close if src else None):
+                if close is None:
+                    continue
                 try:
-                    connector.close()
+                    close()
                 except Exception:
                     log.debug("closing the connector of channel %s failed", channel_id, exc_info=True)
         if stop.wait(backoff.delay(failures)):
