@@ -657,9 +657,9 @@ def split(session: Session, *, handle_id: int, actor: Actor, user_id: int | None
     block and labels lose what the merge added). The pair is then never proposed again.
     """
     handle = session.get(Handle, handle_id)
-    if handle is None:
-        raise NotFound(f"No existe la cuenta {handle_id}.")
-    person = get_visible(session, person_id=handle.person_id, scope=scope)
+    if handle is None or not visible(session, person_id=handle.person_id, scope=scope):
+        raise NotFound(f"No existe la cuenta {handle_id}.")  # the same answer: no existence oracle
+    person = people.get(session, person_id=handle.person_id)
     handles = people.handles_of(session, person_id=person.id)
     if len(handles) < 2:
         raise InvalidInput("Esta persona tiene una sola cuenta: no hay nada que separar.")
