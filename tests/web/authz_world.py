@@ -7,9 +7,10 @@ channel account, area and staff user. Every text and name of brand X carries the
 
 Identity resolution and data rights: every brand also has an open merge proposal between its person
 and their twin on Instagram (to confirm), another open proposal (to reject), a person made of two
-handles by a confirmed merge (to split), and a person of their own to forget, so the destructive
-calls never remove what later cells of the matrix read. Brand A's person also has an open proposal
-with a person of brand B (same handle on Facebook): bait that brand A's staff must never see.
+handles by a confirmed merge (to split), the same three for the person page, and a person of their
+own to forget, so the destructive calls never remove what later cells of the matrix read. Brand A's
+person also has an open proposal with a person of brand B (same handle on Facebook): bait that brand
+A's staff must never see.
 """
 
 from __future__ import annotations
@@ -63,11 +64,18 @@ class Target:
     channel_id: int
     area_id: int
     user_id: int
+    # Identity resolution and data rights: API and person page each get objects of their own, so
+    # each destructive call succeeds once (the first authorised caller) and then meets a decided state.
     proposal_id: int  # open: the person and their twin on Instagram (confirm)
     reject_proposal_id: int  # open: two other people of the brand (reject)
     handle_id: int  # the second handle of a person made by a confirmed merge (split)
-    split_person_id: int  # that person
     forget_person_id: int  # a person of their own, only in this brand (forget)
+    page_person_id: int  # the person page's own pair to confirm, pair to reject, handle to split
+    page_proposal_id: int
+    page_reject_person_id: int
+    page_reject_proposal_id: int
+    page_split_person_id: int
+    page_handle_id: int
 
 
 @dataclass(frozen=True)
@@ -100,29 +108,39 @@ def _proposal(db: Database, a: int, b: int) -> int:
         return row.id
 
 
-def _identity_people(db: Database, t: Target) -> dict[str, int]:
-    """New people of the brand: the person's twin, a pair to reject, a pair to merge, one to forget."""
+PAIRS = ("reject", "merge", "page", "page_reject", "page_merge")  # besides the person's twin
+
+
+def _identity_people(db: Database, t: Target) -> dict[str, tuple[int, int]]:
+    """New people of the brand, in pairs the sweep will propose (one handle on two networks)."""
     x, slug = t.letter.lower(), t.brand_slug
-    return {"twin": _person(db, f"{x}-twin", slug, "instagram", f"@persona_{x}", t.letter),
-            "other": _person(db, f"{x}-otra-1", slug, "twitter", f"@otra_{x}", t.letter),
-            "other_twin": _person(db, f"{x}-otra-2", slug, "youtube", f"@otra_{x}", t.letter),
-            "double": _person(db, f"{x}-doble-1", slug, "twitter", f"@doble_{x}", t.letter),
-            "double_twin": _person(db, f"{x}-doble-2", slug, "tiktok", f"@doble_{x}", t.letter),
-            "forget": _person(db, f"{x}-olvido", slug, "twitter", f"@olvido_{x}", t.letter)}
+    pairs = {"twin": (t.person_id, _person(db, f"{x}-twin", slug, "instagram", f"@persona_{x}", t.letter))}
+    for name in PAIRS:
+        pairs[name] = (_person(db, f"{x}-{name}-1", slug, "twitter", f"@{name}_{x}", t.letter),
+                       _person(db, f"{x}-{name}-2", slug, "instagram", f"@{name}_{x}", t.letter))
+    pairs["forget"] = (_person(db, f"{x}-olvido", slug, "twitter", f"@olvido_{x}", t.letter), 0)
+    return pairs
 
 
-def _identity_world(db: Database, t: Target, p: dict[str, int]) -> Target:
-    """Fill the identity and data-rights ids once the sweep has proposed the pairs."""
-    merge = _proposal(db, p["double"], p["double_twin"])
+def _merged_handle(db: Database, t: Target, name: str, pair: tuple[int, int]) -> int:
+    """Confirm the pair's proposal; return the handle the merge moved (the one a split takes back)."""
     with db.session() as s:
-        identity.confirm(s, proposal_id=merge, actor=SYSTEM)
-        handle = s.scalar(select(Handle).where(Handle.channel == "tiktok",
-                                               Handle.handle == f"doble_{t.letter.lower()}"))
-        assert handle is not None and handle.person_id == p["double"]
-        handle_id = handle.id
-    return replace(t, proposal_id=_proposal(db, t.person_id, p["twin"]),
-                   reject_proposal_id=_proposal(db, p["other"], p["other_twin"]), handle_id=handle_id,
-                   split_person_id=p["double"], forget_person_id=p["forget"])
+        identity.confirm(s, proposal_id=_proposal(db, *pair), actor=SYSTEM)
+        handle = s.scalar(select(Handle).where(Handle.channel == "instagram",
+                                               Handle.handle == f"{name}_{t.letter.lower()}"))
+        assert handle is not None and handle.person_id == pair[0]
+        return handle.id
+
+
+def _identity_world(db: Database, t: Target, p: dict[str, tuple[int, int]]) -> Target:
+    """Fill the identity and data-rights ids once the sweep has proposed the pairs."""
+    return replace(t, proposal_id=_proposal(db, *p["twin"]), reject_proposal_id=_proposal(db, *p["reject"]),
+                   handle_id=_merged_handle(db, t, "merge", p["merge"]), forget_person_id=p["forget"][0],
+                   page_person_id=p["page"][0], page_proposal_id=_proposal(db, *p["page"]),
+                   page_reject_person_id=p["page_reject"][0],
+                   page_reject_proposal_id=_proposal(db, *p["page_reject"]),
+                   page_split_person_id=p["page_merge"][0],
+                   page_handle_id=_merged_handle(db, t, "page_merge", p["page_merge"]))
 
 
 def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target:
@@ -169,7 +187,7 @@ def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target
         s.flush()
         return Target(letter, brand_id, slug, org_id, person_id, mention_id, case_id, action.id, reply.id,
                       follow_up.id, crisis.id, cause.id, improvement.id, channel.id, area.id, staff.id,
-                      proposal_id=0, reject_proposal_id=0, handle_id=0, split_person_id=0, forget_person_id=0)
+                      *[0] * 10)  # the identity objects: `_identity_world`
 
 
 def seed(db: Database) -> dict[str, Target]:
@@ -214,7 +232,7 @@ def rows_of(db: Database, targets: list[Target]) -> dict[str, set[tuple[str, ...
         case_ids = set(s.scalars(select(Case.id).where(Case.brand_id.in_(brand_ids))))
         mention_ids = set(s.scalars(select(Mention.id).where(Mention.brand_id.in_(brand_ids))))
         # Every person who wrote to these brands or has a case there (twins, people to forget…).
-        person_ids = ({t.person_id for t in targets} | {t.forget_person_id for t in targets}
+        person_ids = ({t.person_id for t in targets}
                       | set(s.scalars(select(Mention.person_id).where(Mention.brand_id.in_(brand_ids))))
                       | set(s.scalars(select(Case.person_id).where(Case.brand_id.in_(brand_ids)))))
         user_ids = {t.user_id for t in targets}

@@ -227,11 +227,12 @@ RULES: dict[str, Rule] = {
     "POST /moderation/actions/{action_id}/reverse": R(SUPERVISOR, OBJECT, body=lambda t, own: {"reason": "Fue error"}),
     # --- web: person page (contact history, identity resolution) ---
     "GET /people/{person_id}": R(USER, OBJECT),
-    "POST /people/{person_id}/proposals/{proposal_id}/confirm": R(USER, OBJECT),
-    "POST /people/{person_id}/proposals/{proposal_id}/reject": R(
-        USER, OBJECT, ids=lambda t: {"proposal_id": t.reject_proposal_id}),
-    "POST /people/{person_id}/handles/{handle_id}/split": R(
-        USER, OBJECT, ids=lambda t: {"person_id": t.split_person_id}),
+    "POST /people/{person_id}/proposals/{proposal_id}/confirm": R(USER, OBJECT, ids=lambda t: {
+        "person_id": t.page_person_id, "proposal_id": t.page_proposal_id}),
+    "POST /people/{person_id}/proposals/{proposal_id}/reject": R(USER, OBJECT, ids=lambda t: {
+        "person_id": t.page_reject_person_id, "proposal_id": t.page_reject_proposal_id}),
+    "POST /people/{person_id}/handles/{handle_id}/split": R(USER, OBJECT, ids=lambda t: {
+        "person_id": t.page_split_person_id, "handle_id": t.page_handle_id}),
     "POST /moderation/people/{person_id}/role": R(SUPERVISOR, OBJECT, claims_own_brand=True, body=lambda t, own: {
         "brand_id": str(own.brand_id), "role": "ninguno"}),
 }
@@ -326,12 +327,13 @@ def missing(t: Target) -> Target:
 
 
 def _fill(path: str, t: Target, rule: Rule) -> str:
-    values: dict[str, Any] = {"case_id": t.case_id, "person_id": t.person_id, "brand_id": t.brand_id, "action_id": t.action_id,
-              "reply_id": t.reply_id, "follow_up_id": t.follow_up_id, "crisis_id": t.crisis_id,
-              "root_cause_id": t.root_cause_id, "channel_id": t.channel_id, "area_id": t.area_id,
-              "user_id": t.user_id, "proposal_id": t.proposal_id, "handle_id": t.handle_id,
-              "brand_slug": t.brand_slug, "key": "volumen", "fmt": "csv",
-              "segment": "generic", "code": "en", "name": "htmx.min.js"}
+    values: dict[str, Any] = {
+        "case_id": t.case_id, "person_id": t.person_id, "brand_id": t.brand_id, "action_id": t.action_id,
+        "reply_id": t.reply_id, "follow_up_id": t.follow_up_id, "crisis_id": t.crisis_id,
+        "root_cause_id": t.root_cause_id, "channel_id": t.channel_id, "area_id": t.area_id,
+        "user_id": t.user_id, "proposal_id": t.proposal_id, "handle_id": t.handle_id,
+        "brand_slug": t.brand_slug, "key": "volumen", "fmt": "csv",
+        "segment": "generic", "code": "en", "name": "htmx.min.js"}
     return path.format(**values | (rule.ids(t) if rule.ids else {}))
 
 

@@ -225,19 +225,25 @@ SETTLE = timedelta(seconds=60)
 
 
 def sweep(session: Session, *, organisation_id: int | None = None, limit: int = 5000,
-          settle: timedelta = SETTLE) -> SweepResult:
+          settle: timedelta = SETTLE, scope: Scope = ALL_BRANDS) -> SweepResult:
     """Read what arrived since the last pass and propose the people who look like one human.
 
     Incremental: each organisation keeps how far it read (handle and mention ids), so a pass costs
     what arrived since the previous one (plus the last `settle` of it), not the whole history.
-    `limit` caps each read; the next pass continues from there.
+    `limit` caps each read; the next pass continues from there. With a scope, only the
+    organisations of its brands are swept (a supervisor's request reads and counts nothing of
+    another organisation).
     """
     result = SweepResult()
+    allowed = (None if scope.brand_ids is None else
+               {b.organisation_id for b in brands.list_brands(session, brand_ids=scope.brand_ids)})
     by_org: dict[int, list[int]] = defaultdict(list)
     for brand in brands.list_brands(session):
         by_org[brand.organisation_id].append(brand.id)
     for org_id, brand_ids in sorted(by_org.items()):
         if organisation_id is not None and org_id != organisation_id:
+            continue
+        if allowed is not None and org_id not in allowed:
             continue
         result.organisations += 1
         _sweep_organisation(session, org_id, brand_ids, result, limit, utcnow() - settle)
