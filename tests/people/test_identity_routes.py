@@ -176,3 +176,22 @@ def test_person_page_is_scoped_and_rejects_need_csrf(world: World) -> None:
 def test_evidence_labels_are_translated() -> None:
     english = translations("en")
     assert all(english.gettext(label) != label for label in EVIDENCE_LABELS.values())
+
+
+def test_a_supervisors_sweep_reads_only_their_organisations(world: World) -> None:
+    """Another organisation's messages are neither read nor counted by a supervisor's sweep."""
+    w = world
+    c = make_brand(w.db, name="Otra Marca", organisation="Otro Grupo")
+    with scripted_triage():
+        _ingest(w.db, "oc1", c.slug, "twitter", "@luis_gomez", "No me llega la factura")
+        _ingest(w.db, "oc2", c.slug, "instagram", "luis.gomez", "Sigo sin factura")
+    with w.db.session() as s:
+        admin = auth.create_user(s, email="root@a.co", name="root", role="admin", password=PASSWORD, brand_ids=[],
+                                 actor=SYSTEM)
+        admin_token = {"Authorization": f"Bearer {auth.create_api_token(s, user_id=admin.id, name='t', actor=SYSTEM)}"}
+    r = w.client.post("/api/v1/people/identity/sweep", headers=w.tokens["sup@a.co"])
+    assert r.status_code == 200, r.text
+    assert r.json()["organisations"] == 1 and r.json()["proposed"] == 1
+    assert r.json()["messages_read"] == 2 and r.json()["handles_read"] == 2
+    r = w.client.post("/api/v1/people/identity/sweep", headers=admin_token)
+    assert r.json()["organisations"] == 2 and r.json()["proposed"] == 1  # the other organisation's pair

@@ -4,11 +4,18 @@ Organisation «Uno» has brands A and B, organisation «Dos» has brand C. Every
 person, mention, case, moderation action, reply, follow-up, crisis, root cause, improvement action,
 channel account, area and staff user. Every text and name of brand X carries the marker
 `SECRETO-X`, so a response that shows another brand's data is caught by a substring test.
+
+Identity resolution and data rights: every brand also has an open merge proposal between its person
+and their twin on Instagram (to confirm), another open proposal (to reject), a person made of two
+handles by a confirmed merge (to split), the same three for the person page, and a person of their
+own to forget, so the destructive calls never remove what later cells of the matrix read. Brand A's
+person also has an open proposal with a person of brand B (same handle on Facebook): bait that brand
+A's staff must never see.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -22,6 +29,8 @@ from cauce.cases.models import Area, Case, FollowUp
 from cauce.db import Base, Database, import_all_models, utcnow
 from cauce.mentions.models import Mention
 from cauce.mentions.service import ingest
+from cauce.people import identity
+from cauce.people.models import Handle, MergeProposal
 from cauce.playbook import moderation
 from cauce.playbook.models import Crisis, ImprovementAction, RootCause
 from cauce.replies.models import Reply
@@ -55,6 +64,18 @@ class Target:
     channel_id: int
     area_id: int
     user_id: int
+    # Identity resolution and data rights: API and person page each get objects of their own, so
+    # each destructive call succeeds once (the first authorised caller) and then meets a decided state.
+    proposal_id: int  # open: the person and their twin on Instagram (confirm)
+    reject_proposal_id: int  # open: two other people of the brand (reject)
+    handle_id: int  # the second handle of a person made by a confirmed merge (split)
+    forget_person_id: int  # a person of their own, only in this brand (forget)
+    page_person_id: int  # the person page's own pair to confirm, pair to reject, handle to split
+    page_proposal_id: int
+    page_reject_person_id: int
+    page_reject_proposal_id: int
+    page_split_person_id: int
+    page_handle_id: int
 
 
 @dataclass(frozen=True)
@@ -65,6 +86,61 @@ class Principal:
     cookie: str | None  # web session cookie
     csrf: str | None
     brand_ids: frozenset[int] | None
+
+
+def _person(db: Database, n: str, slug: str, channel: str, handle: str, letter: str) -> int:
+    """Ingest one message of a new handle and return its person."""
+    with db.session() as s:
+        result = ingest(s, mention(n, brand=slug, channel=channel, handle=handle,
+                                   text=f"Sigo esperando {marker(letter)}",
+                                   author={"handle": handle, "name": f"Persona {marker(letter)}", "followers": 5}))
+        assert result.mention_id is not None
+        m = s.get(Mention, result.mention_id)
+        assert m is not None
+        return m.person_id
+
+
+def _proposal(db: Database, a: int, b: int) -> int:
+    with db.read_session() as s:
+        row = s.scalar(select(MergeProposal).where(MergeProposal.person_a_id == min(a, b),
+                                                   MergeProposal.person_b_id == max(a, b)))
+        assert row is not None and row.status == identity.ProposalStatus.PROPOSED, (a, b)
+        return row.id
+
+
+PAIRS = ("reject", "merge", "page", "page_reject", "page_merge")  # besides the person's twin
+
+
+def _identity_people(db: Database, t: Target) -> dict[str, tuple[int, int]]:
+    """New people of the brand, in pairs the sweep will propose (one handle on two networks)."""
+    x, slug = t.letter.lower(), t.brand_slug
+    pairs = {"twin": (t.person_id, _person(db, f"{x}-twin", slug, "instagram", f"@persona_{x}", t.letter))}
+    for name in PAIRS:
+        pairs[name] = (_person(db, f"{x}-{name}-1", slug, "twitter", f"@{name}_{x}", t.letter),
+                       _person(db, f"{x}-{name}-2", slug, "instagram", f"@{name}_{x}", t.letter))
+    pairs["forget"] = (_person(db, f"{x}-olvido", slug, "twitter", f"@olvido_{x}", t.letter), 0)
+    return pairs
+
+
+def _merged_handle(db: Database, t: Target, name: str, pair: tuple[int, int]) -> int:
+    """Confirm the pair's proposal; return the handle the merge moved (the one a split takes back)."""
+    with db.session() as s:
+        identity.confirm(s, proposal_id=_proposal(db, *pair), actor=SYSTEM)
+        handle = s.scalar(select(Handle).where(Handle.channel == "instagram",
+                                               Handle.handle == f"{name}_{t.letter.lower()}"))
+        assert handle is not None and handle.person_id == pair[0]
+        return handle.id
+
+
+def _identity_world(db: Database, t: Target, p: dict[str, tuple[int, int]]) -> Target:
+    """Fill the identity and data-rights ids once the sweep has proposed the pairs."""
+    return replace(t, proposal_id=_proposal(db, *p["twin"]), reject_proposal_id=_proposal(db, *p["reject"]),
+                   handle_id=_merged_handle(db, t, "merge", p["merge"]), forget_person_id=p["forget"][0],
+                   page_person_id=p["page"][0], page_proposal_id=_proposal(db, *p["page"]),
+                   page_reject_person_id=p["page_reject"][0],
+                   page_reject_proposal_id=_proposal(db, *p["page_reject"]),
+                   page_split_person_id=p["page_merge"][0],
+                   page_handle_id=_merged_handle(db, t, "page_merge", p["page_merge"]))
 
 
 def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target:
@@ -110,14 +186,22 @@ def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target
                                  role="agent", password=PASSWORD, brand_ids=[brand_id], actor=SYSTEM)
         s.flush()
         return Target(letter, brand_id, slug, org_id, person_id, mention_id, case_id, action.id, reply.id,
-                      follow_up.id, crisis.id, cause.id, improvement.id, channel.id, area.id, staff.id)
+                      follow_up.id, crisis.id, cause.id, improvement.id, channel.id, area.id, staff.id,
+                      *[0] * 10)  # the identity objects: `_identity_world`
 
 
 def seed(db: Database) -> dict[str, Target]:
     """Brands A and B in organisation «Uno», brand C in organisation «Dos» (call under scripted triage)."""
-    return {"own": _brand_world(db, "A", "Uno", 1),
-            "other_brand": _brand_world(db, "B", "Uno", 2),
-            "other_org": _brand_world(db, "C", "Dos", 3)}
+    targets = {"own": _brand_world(db, "A", "Uno", 1),
+               "other_brand": _brand_world(db, "B", "Uno", 2),
+               "other_org": _brand_world(db, "C", "Dos", 3)}
+    new_people = {name: _identity_people(db, t) for name, t in targets.items()}
+    own = targets["own"]
+    bait = _person(db, "b-cebo", targets["other_brand"].brand_slug, "facebook", "@persona_a", "B")
+    with db.session() as s:
+        identity.sweep(s)
+    _proposal(db, own.person_id, bait)  # brand A's person × a person of brand B: hidden from brand A's staff
+    return {name: _identity_world(db, t, new_people[name]) for name, t in targets.items()}
 
 
 def make_principal(db: Database, name: str, role: str | None, brand_ids: list[int]) -> Principal:
@@ -146,8 +230,11 @@ def rows_of(db: Database, targets: list[Target]) -> dict[str, set[tuple[str, ...
     brand_ids = {t.brand_id for t in targets}
     with db.read_session() as s:
         case_ids = set(s.scalars(select(Case.id).where(Case.brand_id.in_(brand_ids))))
-        person_ids = {t.person_id for t in targets}
         mention_ids = set(s.scalars(select(Mention.id).where(Mention.brand_id.in_(brand_ids))))
+        # Every person who wrote to these brands or has a case there (twins, people to forget…).
+        person_ids = ({t.person_id for t in targets}
+                      | set(s.scalars(select(Mention.person_id).where(Mention.brand_id.in_(brand_ids))))
+                      | set(s.scalars(select(Case.person_id).where(Case.brand_id.in_(brand_ids)))))
         user_ids = {t.user_id for t in targets}
         out: dict[str, set[tuple[str, ...]]] = {}
         for table in Base.metadata.sorted_tables:

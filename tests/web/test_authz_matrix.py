@@ -61,6 +61,8 @@ class Rule:
     # The body claims the caller's own brand (A) for the target's object: the object must belong to
     # that brand, so a foreign object is 404 for everyone, admins included.
     claims_own_brand: bool = False
+    # Path ids other than the target's defaults (a destructive call on an object of its own).
+    ids: Callable[[Target], dict[str, int]] | None = None
 
 
 def R(access: str, scope: str = NONE, **kw: Any) -> Rule:
@@ -101,6 +103,20 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/cases/{case_id}/satisfaction": R(USER, OBJECT, body=lambda t, own: {"score": 5}),
     "GET /api/v1/cases/{case_id}/mentions": R(USER, OBJECT),
     "GET /api/v1/people/{person_id}": R(USER, OBJECT),
+    # --- API: contact history, identity resolution and data rights (people) ---
+    # A proposal is visible, and decidable, only to who may see both people; agents decide them.
+    "GET /api/v1/people/{person_id}/history": R(USER, OBJECT),
+    "GET /api/v1/people/{person_id}/merge-proposals": R(USER, OBJECT),
+    "GET /api/v1/people/merge-proposals/open": R(USER, LIST),
+    "POST /api/v1/people/merge-proposals/{proposal_id}/confirm": R(USER, OBJECT, body=lambda t, own: {}),
+    "POST /api/v1/people/merge-proposals/{proposal_id}/reject": R(
+        USER, OBJECT, body=lambda t, own: {}, ids=lambda t: {"proposal_id": t.reject_proposal_id}),
+    "POST /api/v1/people/handles/{handle_id}/split": R(USER, OBJECT, body=lambda t, own: {}),
+    "POST /api/v1/people/identity/sweep": R(SUPERVISOR),
+    # Habeas data: admins, or a supervisor of every brand the person appears in.
+    "GET /api/v1/people/{person_id}/export": R(SUPERVISOR, OBJECT),
+    "POST /api/v1/people/{person_id}/forget": R(SUPERVISOR, OBJECT, body=lambda t, own: {"reason": "Solicitud 42"},
+                                                 ids=lambda t: {"person_id": t.forget_person_id}),
     "GET /api/v1/me": R(USER),
     "GET /api/v1/users": R(ADMIN),
     "POST /api/v1/users": R(ADMIN, body=lambda t, own: {"email": f"u{next(_n)}@uno.co", "name": "Nueva",
@@ -209,6 +225,14 @@ RULES: dict[str, Rule] = {
         "brand_id": str(own.brand_id), "person_id": str(t.person_id), "action": "warn", "clause_id": "respeto"}),
     "POST /moderation/actions/{action_id}/appeal": R(USER, OBJECT, body=lambda t, own: {"reason": "No insulté"}),
     "POST /moderation/actions/{action_id}/reverse": R(SUPERVISOR, OBJECT, body=lambda t, own: {"reason": "Fue error"}),
+    # --- web: person page (contact history, identity resolution) ---
+    "GET /people/{person_id}": R(USER, OBJECT),
+    "POST /people/{person_id}/proposals/{proposal_id}/confirm": R(USER, OBJECT, ids=lambda t: {
+        "person_id": t.page_person_id, "proposal_id": t.page_proposal_id}),
+    "POST /people/{person_id}/proposals/{proposal_id}/reject": R(USER, OBJECT, ids=lambda t: {
+        "person_id": t.page_reject_person_id, "proposal_id": t.page_reject_proposal_id}),
+    "POST /people/{person_id}/handles/{handle_id}/split": R(USER, OBJECT, ids=lambda t: {
+        "person_id": t.page_split_person_id, "handle_id": t.page_handle_id}),
     "POST /moderation/people/{person_id}/role": R(SUPERVISOR, OBJECT, claims_own_brand=True, body=lambda t, own: {
         "brand_id": str(own.brand_id), "role": "ninguno"}),
 }
@@ -302,13 +326,15 @@ def missing(t: Target) -> Target:
     return replace(t, letter="Z", brand_slug="marca-inexistente", **ids)
 
 
-def _fill(path: str, t: Target) -> str:
-    values = {"case_id": t.case_id, "person_id": t.person_id, "brand_id": t.brand_id, "action_id": t.action_id,
-              "reply_id": t.reply_id, "follow_up_id": t.follow_up_id, "crisis_id": t.crisis_id,
-              "root_cause_id": t.root_cause_id, "channel_id": t.channel_id, "area_id": t.area_id,
-              "user_id": t.user_id, "brand_slug": t.brand_slug, "key": "volumen", "fmt": "csv",
-              "segment": "generic", "code": "en", "name": "htmx.min.js"}
-    return path.format(**values)
+def _fill(path: str, t: Target, rule: Rule) -> str:
+    values: dict[str, Any] = {
+        "case_id": t.case_id, "person_id": t.person_id, "brand_id": t.brand_id, "action_id": t.action_id,
+        "reply_id": t.reply_id, "follow_up_id": t.follow_up_id, "crisis_id": t.crisis_id,
+        "root_cause_id": t.root_cause_id, "channel_id": t.channel_id, "area_id": t.area_id,
+        "user_id": t.user_id, "proposal_id": t.proposal_id, "handle_id": t.handle_id,
+        "brand_slug": t.brand_slug, "key": "volumen", "fmt": "csv",
+        "segment": "generic", "code": "en", "name": "htmx.min.js"}
+    return path.format(**values | (rule.ids(t) if rule.ids else {}))
 
 
 class Matrix:
@@ -336,7 +362,7 @@ class Matrix:
         own = self.targets["own"]
         body = rule.body(t, own) if rule.body else None
         self.client.cookies.clear()  # only the principal's own credentials, never a cookie a response set
-        response = self.client.request(method, _fill(path, t), headers=headers, follow_redirects=False,
+        response = self.client.request(method, _fill(path, t, rule), headers=headers, follow_redirects=False,
                                        params=rule.query(t, own) if rule.query else None,
                                        **({"json": body} if api else {"data": body} if body is not None else {}))
         status = response.status_code
@@ -375,7 +401,7 @@ class Matrix:
         own = self.targets["own"]
         body = rule.body(ghost, own) if rule.body else None
         self.client.cookies.clear()
-        response = self.client.request(method, _fill(path, ghost), headers=headers, follow_redirects=False,
+        response = self.client.request(method, _fill(path, ghost, rule), headers=headers, follow_redirects=False,
                                        params=rule.query(ghost, own) if rule.query else None,
                                        **({"json": body} if path.startswith("/api/") else
                                           {"data": body} if body is not None else {}))

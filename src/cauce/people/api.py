@@ -144,8 +144,10 @@ def split_handle(handle_id: int, session: DbSession, principal: CurrentPrincipal
 
 @router.post("/identity/sweep", response_model=SweepOut)
 def identity_sweep(session: DbSession, principal: Supervisor) -> SweepOut:
-    """Propose merges now from what arrived since the last pass (the worker also runs it periodically)."""
-    return SweepOut(**identity.sweep(session).as_dict())
+    """Propose merges now from what arrived since the last pass (the worker also runs it periodically).
+
+    Only the organisations of the caller's brands (an admin: all of them)."""
+    return SweepOut(**identity.sweep(session, scope=scope_of(principal)).as_dict())
 
 class ForgetIn(BaseModel):
     # The request being honoured (a ticket number, "solicitud del titular del 2026-05-02"…).

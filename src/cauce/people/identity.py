@@ -225,19 +225,25 @@ SETTLE = timedelta(seconds=60)
 
 
 def sweep(session: Session, *, organisation_id: int | None = None, limit: int = 5000,
-          settle: timedelta = SETTLE) -> SweepResult:
+          settle: timedelta = SETTLE, scope: Scope = ALL_BRANDS) -> SweepResult:
     """Read what arrived since the last pass and propose the people who look like one human.
 
     Incremental: each organisation keeps how far it read (handle and mention ids), so a pass costs
     what arrived since the previous one (plus the last `settle` of it), not the whole history.
-    `limit` caps each read; the next pass continues from there.
+    `limit` caps each read; the next pass continues from there. With a scope, only the
+    organisations of its brands are swept (a supervisor's request reads and counts nothing of
+    another organisation).
     """
     result = SweepResult()
+    allowed = (None if scope.brand_ids is None else
+               {b.organisation_id for b in brands.list_brands(session, brand_ids=scope.brand_ids)})
     by_org: dict[int, list[int]] = defaultdict(list)
     for brand in brands.list_brands(session):
         by_org[brand.organisation_id].append(brand.id)
     for org_id, brand_ids in sorted(by_org.items()):
         if organisation_id is not None and org_id != organisation_id:
+            continue
+        if allowed is not None and org_id not in allowed:
             continue
         result.organisations += 1
         _sweep_organisation(session, org_id, brand_ids, result, limit, utcnow() - settle)
@@ -657,9 +663,9 @@ def split(session: Session, *, handle_id: int, actor: Actor, user_id: int | None
     block and labels lose what the merge added). The pair is then never proposed again.
     """
     handle = session.get(Handle, handle_id)
-    if handle is None:
-        raise NotFound(f"No existe la cuenta {handle_id}.")
-    person = get_visible(session, person_id=handle.person_id, scope=scope)
+    if handle is None or not visible(session, person_id=handle.person_id, scope=scope):
+        raise NotFound(f"No existe la cuenta {handle_id}.")  # the same answer: no existence oracle
+    person = people.get(session, person_id=handle.person_id)
     handles = people.handles_of(session, person_id=person.id)
     if len(handles) < 2:
         raise InvalidInput("Esta persona tiene una sola cuenta: no hay nada que separar.")

@@ -39,7 +39,7 @@ from cauce.brands import service as brands
 from cauce.brands.policy import load_policy
 from cauce.cases import service as cases
 from cauce.db import utcnow
-from cauce.errors import Forbidden
+from cauce.errors import Forbidden, NotFound
 from cauce.mentions import service as mentions
 from cauce.people import service as people
 
@@ -69,19 +69,20 @@ def brands_of_person(session: Session, *, person_id: int) -> set[int]:
 
 
 def authorise(session: Session, *, principal: Principal, person_id: int) -> None:
-    """Admins; or a supervisor whose brands include every brand the person appears in."""
-    people.get(session, person_id=person_id)  # NotFound first: a clear message
-    if principal.role == "admin":
-        return
-    if principal.role != "supervisor":
+    """Admins; or a supervisor whose brands include every brand the person appears in.
+
+    The role is checked before the id is looked up, and a person outside all of the supervisor's
+    brands is answered exactly like a missing id: neither reveals that the id exists.
+    """
+    if principal.role not in ("admin", "supervisor"):
         raise Forbidden("Solo un administrador, o un supervisor de todas las marcas de la persona, puede "
                         "exportar o borrar sus datos.")
-    if principal.brand_ids is None:
+    people.get(session, person_id=person_id)
+    if principal.role == "admin" or principal.brand_ids is None:
         return
     found = brands_of_person(session, person_id=person_id)
-    if not found:
-        raise Forbidden(f"La persona {person_id} no aparece en ninguna marca: solo un administrador puede "
-                        f"exportar o borrar sus datos.")
+    if not found & principal.brand_ids:
+        raise NotFound(f"No existe la persona {person_id}.")
     if found - principal.brand_ids:
         raise Forbidden(f"La persona {person_id} aparece también en marcas que usted no supervisa; pida a un "
                         f"administrador que exporte o borre sus datos.")
