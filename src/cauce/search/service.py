@@ -43,8 +43,9 @@ _DIGITS = re.compile(r"^\s*(\d{1,18})\s*$")
 
 # Spanish function words dropped from SQLite text queries (PostgreSQL's `spanish` configuration
 # drops its own list): on FTS5 every word must match, and most texts lack one "de" or another.
-STOP_WORDS = frozenset(
-    "a al con de del el en es la las le lo los me mi no o para por que se su sus te tu un una uno y ya".split())
+STOP_WORDS = frozenset({
+    "a", "al", "con", "de", "del", "el", "en", "es", "la", "las", "le", "lo", "los", "me", "mi", "no", "o",
+    "para", "por", "que", "se", "su", "sus", "te", "tu", "un", "una", "uno", "y", "ya"})
 
 
 @dataclass(frozen=True)
