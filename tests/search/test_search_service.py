@@ -108,6 +108,20 @@ def test_results_stay_within_the_callers_brands(world: dict[str, Any], db: Datab
     assert _people(db, "maria", Scope(frozenset())) == []
 
 
+def test_the_owner_of_the_exact_handle_comes_first_and_chatter_counts_as_writing_to_a_brand(
+        world: dict[str, Any], db: Database) -> None:
+    only_a = Scope(frozenset({world["a"].id}))
+    chatter = {"is_complaint": False, "pqr_type": "otro", "priority": 0}
+    more = [_m(20, handle="@maria", name="Zoe", text="buen día", test_triage=chatter),
+            _m(21, handle="@mariaperez_fan", name="Fan de María", text="hola a todos", test_triage=chatter)]
+    with scripted_triage(), db.session() as s:
+        results = ingest_many(s, more, isolated=False)
+    assert [r.case_id for r in results] == [None, None]  # no case: only their mentions place them in brand A
+    assert _people(db, "@maria", only_a)[0] == "Zoe"  # newest seen otherwise, but the exact handle wins
+    assert set(_people(db, "@maria", only_a)) == {"Zoe", "Fan de María", "María Pérez"}
+    assert _people(db, "@mariaperez", only_a)[0] == "María Pérez"
+
+
 def test_a_mention_ingested_in_a_batch_is_findable_at_once_by_its_text_and_author(
         world: dict[str, Any], db: Database) -> None:
     first_case = world["cases"][0]

@@ -123,6 +123,8 @@ def _ts_text(words: Sequence[str]) -> str:
 
 
 # --- searches -------------------------------------------------------------------------------------
+# SQLite: `CROSS JOIN` keeps the FTS5 match as the outer loop; with a plain JOIN the planner may walk
+# a brand's rows by the brand index and probe the match for each (seconds instead of milliseconds).
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
@@ -143,28 +145,54 @@ def _run(session: Session, sql: str, params: dict[str, Any]) -> list[int]:
 
 def find_people(session: Session, *, query: Query, scope: Scope = ALL_BRANDS, limit: int = 10) -> list[PersonHit]:
     """People whose display name or one of whose handles starts with the query's words, who wrote
-    to a brand in scope; an exact handle first, then the most recently seen."""
+    to a brand in scope; the owner of exactly that handle first, then the most recently seen."""
     if not query.words or (scope.brand_ids is not None and not scope.brand_ids):
         return []
     if _is_postgres(session):
         match = "to_tsquery('cauce_names', :q)"
         by_name = f"SELECT id FROM people WHERE search_tsv @@ {match}"
         by_handle = f"SELECT person_id FROM handles WHERE search_tsv @@ {match}"
-        expression = _ts_names(query.words)
+        exact = "SELECT person_id FROM handles WHERE search_tsv @@ to_tsquery('cauce_names', :eq) AND handle = :exact"
+        expression, whole_words = _ts_names(query.words), " & ".join(query.words)
     else:
         by_name = "SELECT rowid FROM search_people_fts WHERE search_people_fts MATCH :q"
-        by_handle = ("SELECT h.person_id FROM search_handles_fts f JOIN handles h ON h.id = f.rowid "
+        by_handle = ("SELECT h.person_id FROM search_handles_fts f CROSS JOIN handles h ON h.id = f.rowid "
                      "WHERE search_handles_fts MATCH :q")
-        expression = _fts_names(query.words)
+        exact = ("SELECT h.person_id FROM search_handles_fts f CROSS JOIN handles h ON h.id = f.rowid "
+                 "WHERE search_handles_fts MATCH :eq AND h.handle = :exact")
+        expression, whole_words = _fts_names(query.words), " ".join(f'"{fold(w)}"' for w in query.words)
     found = by_handle if query.handle_only else f"{by_name} UNION {by_handle}"
-    brands, params = _brand_filter(scope, "m.brand_id")
-    visible = "" if not brands else (
-        f" AND EXISTS (SELECT 1 FROM mentions m WHERE m.person_id = p.id{brands})")
-    sql = (f"SELECT p.id FROM people p WHERE p.id IN ({found}){visible} "
-           "ORDER BY EXISTS (SELECT 1 FROM handles x WHERE x.person_id = p.id AND x.handle = :exact) DESC, "
-           "p.last_seen_at DESC, p.id DESC LIMIT :limit")
-    ids = _run(session, sql, {"q": expression, "exact": normalise_handle(query.text), "limit": limit, **params})
-    return _people(session, ids)
+    first = f"p.id IN ({exact}) DESC, " if len(query.words) == 1 or query.handle_only else ""  # a handle
+    sql = (f"SELECT p.id FROM people p WHERE p.id IN ({found}) "
+           f"ORDER BY {first}p.last_seen_at DESC, p.id DESC LIMIT :n")
+    params = {"q": expression, "eq": whole_words, "exact": normalise_handle(query.text)}
+    if scope.brand_ids is None:
+        return _people(session, _run(session, sql, {**params, "n": limit}))
+    # Whether someone wrote to a brand in scope is checked on the best candidates only, a page at a
+    # time, rather than for each of the thousands of people a short prefix matches.
+    candidates = _run(session, sql, {**params, "n": MAX_PEOPLE_CANDIDATES})
+    ids: list[int] = []
+    page = max(limit * 5, 50)
+    for start in range(0, len(candidates), page):
+        chunk = candidates[start:start + page]
+        visible = _writers_in_scope(session, chunk, scope.brand_ids)
+        ids.extend(i for i in chunk if i in visible)
+        if len(ids) >= limit:
+            break
+    return _people(session, ids[:limit])
+
+
+MAX_PEOPLE_CANDIDATES = 5_000  # a prefix this common needs more letters anyway
+
+
+def _writers_in_scope(session: Session, person_ids: list[int], brand_ids: frozenset[int]) -> set[int]:
+    """Those of `person_ids` with a case (found from an index alone) or a mention in these brands."""
+    params = {"ids": person_ids, "brands": sorted(brand_ids)}
+    # `+brand_id`: look the people up by person (SQLite would otherwise walk a brand's rows).
+    statement = text("SELECT person_id FROM cases WHERE person_id IN :ids AND +brand_id IN :brands "
+                     "UNION SELECT person_id FROM mentions WHERE person_id IN :ids AND +brand_id IN :brands"
+                     ).bindparams(bindparam("ids", expanding=True), bindparam("brands", expanding=True))
+    return {row[0] for row in session.execute(statement, params)}
 
 
 def _people(session: Session, ids: list[int]) -> list[PersonHit]:
@@ -182,8 +210,8 @@ def _people(session: Session, ids: list[int]) -> list[PersonHit]:
 
 
 def find_cases(session: Session, *, query: Query, scope: Scope = ALL_BRANDS, limit: int = 10) -> list[CaseHit]:
-    """The case with the query's number, then cases whose title or any of whose mentions hold all
-    the query's words (open first, then the most recently active)."""
+    """The case with the query's number, then cases whose title or a recent mention of which holds
+    all the query's words, the most recently active first."""
     if scope.brand_ids is not None and not scope.brand_ids:
         return []
     hits: list[tuple[int, str]] = []
@@ -191,15 +219,24 @@ def find_cases(session: Session, *, query: Query, scope: Scope = ALL_BRANDS, lim
         case = session.get(Case, query.number)
         if case is not None and scope.allows(case.brand_id):
             hits.append((case.id, "number"))
+    found = _cases(session, hits)
     if query.words and not query.number_only and len(hits) < limit:
         taken = {case_id for case_id, _ in hits}
-        for case_id in _cases_by_text(session, query.words, scope, limit + len(taken)):
-            if case_id not in taken and len(hits) < limit:
-                hits.append((case_id, "text"))
-    return _cases(session, hits)
+        ids = [i for i in _cases_by_text(session, query.words, scope, limit) if i not in taken]
+        by_text = _cases(session, [(i, "text") for i in ids])
+        by_text.sort(key=lambda c: (c.last_inbound_at, c.id), reverse=True)
+        found += by_text[:limit - len(found)]
+    return found
+
+
+MAX_SCANNED_MENTIONS = 10_000
 
 
 def _cases_by_text(session: Session, words: Sequence[str], scope: Scope, limit: int) -> list[int]:
+    """Up to `limit` cases with the newest matching mentions, and up to `limit` newest cases with a
+    matching title. Newest first by id lets the database stop after a few rows for a common word
+    (PostgreSQL walks the primary key backwards, FTS5 its doclist) instead of collecting and
+    sorting every match; a rare word is looked up in the index."""
     m_brands, params = _brand_filter(scope, "m.brand_id")
     c_brands, _ = _brand_filter(scope, "c.brand_id")
     if _is_postgres(session):
@@ -207,15 +244,25 @@ def _cases_by_text(session: Session, words: Sequence[str], scope: Scope, limit: 
         match = "to_tsquery('cauce_es', :q)"
         by_mention = f"SELECT m.case_id FROM mentions m WHERE m.search_tsv @@ {match} AND m.case_id IS NOT NULL"
         by_title = f"SELECT c.id FROM cases c WHERE c.search_tsv @@ {match}"
+        mention_order, title_order = "m.id", "c.id"
     else:
         expression = _fts_text(words)
-        by_mention = ("SELECT m.case_id FROM search_mentions_fts f JOIN mentions m ON m.id = f.rowid "
+        by_mention = ("SELECT m.case_id FROM search_mentions_fts f CROSS JOIN mentions m ON m.id = f.rowid "
                       "WHERE search_mentions_fts MATCH :q AND m.case_id IS NOT NULL")
-        by_title = ("SELECT c.id FROM search_cases_fts f JOIN cases c ON c.id = f.rowid "
+        by_title = ("SELECT c.id FROM search_cases_fts f CROSS JOIN cases c ON c.id = f.rowid "
                     "WHERE search_cases_fts MATCH :q")
-    sql = (f"SELECT c.id FROM cases c WHERE c.id IN ({by_mention}{m_brands} UNION {by_title}{c_brands}) "
-           "ORDER BY c.is_open DESC, c.last_inbound_at DESC, c.id DESC LIMIT :limit")
-    return _run(session, sql, {"q": expression, "limit": limit, **params})
+        mention_order, title_order = "f.rowid", "f.rowid"
+    mention_sql = f"{by_mention}{m_brands} ORDER BY {mention_order} DESC LIMIT :n"
+    rows: list[int] = []
+    n = limit * 4
+    while True:  # a long thread can hold many matching mentions of one case: read further if so
+        rows = _run(session, mention_sql, {"q": expression, "n": n, **params})
+        if len(set(rows)) >= limit or len(rows) < n or n >= MAX_SCANNED_MENTIONS:
+            break
+        n = min(n * 8, MAX_SCANNED_MENTIONS)
+    titles = _run(session, f"{by_title}{c_brands} ORDER BY {title_order} DESC LIMIT :n",
+                  {"q": expression, "n": limit, **params})
+    return list(dict.fromkeys([*list(dict.fromkeys(rows))[:limit], *titles]))
 
 
 def _cases(session: Session, hits: list[tuple[int, str]]) -> list[CaseHit]:
