@@ -7,7 +7,7 @@ is filled by the triggers / generated columns themselves. Then times `search.ser
 session, hydration included) for names, @handles, case text and case numbers, each as an agent of
 one brand of five and as an admin. Writes benchmarks/search/REPORT.md.
 
-Run: PYTHONPATH=. .venv/bin/python -m benchmarks.search.run [--cases 100000] [--runs 2] [--no-postgres]
+Run: PYTHONPATH=. .venv/bin/python -m benchmarks.search.run [--cases 100000] [--runs 2] [--no-postgres|--no-sqlite]
 """
 
 from __future__ import annotations
@@ -250,8 +250,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="times each query runs")
     parser.add_argument("--write-rows", type=int, default=10_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
-    backends = ["sqlite"] if args.no_postgres else ["sqlite", "postgresql"]
+    backends = [b for b, skip in (("sqlite", args.no_sqlite), ("postgresql", args.no_postgres)) if not skip]
     results: dict[str, Any] = {}
     for backend in backends:
         with database(backend) as db:

@@ -105,7 +105,7 @@ def _fts_text(words: Sequence[str]) -> str:
         folded, stem = fold(word), _stem(word)
         if len(stem) >= 3 and folded.startswith(stem):
             terms.append(f'"{stem}"*')
-        elif i == len(kept) - 1 and len(folded) >= MIN_PREFIX:
+        elif i == len(kept) - 1 and len(folded) >= MIN_PREFIX and not folded.isdigit():
             terms.append(f'"{folded}"*')
         else:
             terms.append(f'"{folded}"')
@@ -117,9 +117,11 @@ def _ts_names(words: Sequence[str]) -> str:
 
 
 def _ts_text(words: Sequence[str]) -> str:
-    """tsquery for `cauce_es`: the server stems and drops stop words; the last word is a prefix."""
+    """tsquery for `cauce_es`: the server stems and drops stop words; the last word is a prefix,
+    unless it is a number (typed whole; as a prefix it would match thousands of order numbers)."""
     last = len(words) - 1
-    return " & ".join(f"{w}:*" if i == last and len(w) >= MIN_PREFIX else w for i, w in enumerate(words))
+    return " & ".join(f"{w}:*" if i == last and len(w) >= MIN_PREFIX and not w.isdigit() else w
+                      for i, w in enumerate(words))
 
 
 # --- searches -------------------------------------------------------------------------------------
