@@ -72,3 +72,24 @@ def test_the_migration_back_fills_rows_stored_before_it_and_downgrades(fresh_url
         upgrade(fresh_url)  # and up again
     finally:
         db.dispose()
+
+
+def test_sqlite_fts_tables_stay_identical_to_their_tables_through_writes(sqlite_db: Database) -> None:
+    """FTS5's own integrity check compares each index with its content table: after batched
+    inserts, updates of indexed columns and deletes, nothing has drifted."""
+    make_brand(sqlite_db)
+    with scripted_triage(), sqlite_db.session() as s:
+        ingest_many(s, [mention(i, handle=f"@user{i % 3}", text=f"Queja número {i} por cobros", minutes=i)
+                        for i in range(12)], isolated=False)
+    with sqlite_db.session() as s:
+        s.execute(text("UPDATE mentions SET text = 'texto reemplazado' WHERE id % 2 = 0"))
+        s.execute(text("UPDATE people SET display_name = NULL WHERE id = 1"))
+        s.execute(text("UPDATE handles SET display_name = 'Otro Nombre' WHERE id = 2"))
+        s.execute(text("UPDATE cases SET title = 'Título editado' WHERE id = 1"))
+        s.execute(text("DELETE FROM metric_snapshots"))
+        s.execute(text("DELETE FROM mentions WHERE id > 9"))
+        for table in INDEXED:
+            fts = f"search_{table}_fts"
+            s.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))
+        found = search.search(s, q="reemplazado", scope=Scope())
+    assert found.cases
