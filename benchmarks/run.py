@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCHMARKS: list[tuple[str, list[str]]] = [
     ("core: ingest + route", ["-m", "benchmarks.core.ingest"]),
     ("core: cases list on 100,000 cases", ["-m", "benchmarks.core.cases_list", "--postgres"]),
+    ("search on 100,000 cases", ["-m", "benchmarks.search.run"]),
     ("triage", ["-m", "benchmarks.triage.run"]),
     ("replies: tone guard", ["benchmarks/replies/tone_guard.py"]),
     ("playbook", ["benchmarks/playbook/run.py"]),

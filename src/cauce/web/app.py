@@ -90,8 +90,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     from cauce.cases.api import router as cases_router
     from cauce.mentions.api import router as mentions_router
     from cauce.people.api import router as people_router
+    from cauce.search.api import router as search_router
 
-    for router in (mentions_router, cases_router, people_router, auth_router, brands_router):
+    for router in (mentions_router, cases_router, people_router, auth_router, brands_router, search_router):
         app.include_router(router, prefix="/api/v1")
     _include_optional(app)
     return app

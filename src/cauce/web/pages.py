@@ -135,14 +135,23 @@ def _install_static(app: FastAPI) -> None:
 
 
 def install(app: FastAPI) -> None:
-    from cauce.web import auth_pages, case_pages, composer_pages, inbox_pages, moderation_pages, person_pages
+    from cauce.web import (
+        auth_pages,
+        case_pages,
+        composer_pages,
+        inbox_pages,
+        moderation_pages,
+        person_pages,
+        search_pages,
+    )
 
     app.state.broadcaster = CaseBroadcaster(app.state.db)
     app.state.presence = PresenceBoard()
     app.state.login_limiter = LoginLimiter()
     install_headers(app)
     _install_error_pages(app)
-    for module in (auth_pages, inbox_pages, case_pages, composer_pages, moderation_pages, person_pages):
+    for module in (auth_pages, inbox_pages, case_pages, composer_pages, moderation_pages, person_pages,
+                   search_pages):
         app.include_router(module.router, include_in_schema=False)
     _install_static(app)
     if not vendor_ready():
