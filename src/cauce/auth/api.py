@@ -9,16 +9,17 @@ from pydantic import BaseModel, Field
 
 from cauce.auth import service as auth
 from cauce.web.deps import Admin, CurrentPrincipal, DbSession
+from cauce.web.openapi import BodyId, CleanStr
 
 router = APIRouter(tags=["users"])
 
 
 class UserIn(BaseModel):
-    email: str = Field(max_length=320)
-    name: str = Field(min_length=1, max_length=200)
+    email: CleanStr = Field(max_length=320)
+    name: CleanStr = Field(min_length=1, max_length=200)
     role: str = Field(pattern="^(agent|supervisor|admin)$")
-    password: str = Field(min_length=8, max_length=500)
-    brand_ids: list[int] = Field(default_factory=list)
+    password: CleanStr = Field(min_length=8, max_length=500)
+    brand_ids: list[BodyId] = Field(default_factory=list, max_length=1000)
 
 
 @router.get("/me")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from cauce.cases import lifecycle, sla
 from cauce.cases.models import Case
+from cauce.web.openapi import BodyId, CleanStr
 
 
 class CaseOut(BaseModel):
@@ -61,14 +62,14 @@ class TransitionIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    user_id: int | None = None
-    area_id: int | None = None
+    user_id: BodyId | None = None
+    area_id: BodyId | None = None
     unassign: bool = False
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=20_000)
+    text: CleanStr = Field(min_length=1, max_length=20_000)
 
 
 class LegalExtensionIn(BaseModel):

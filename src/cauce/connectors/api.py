@@ -20,6 +20,7 @@ from cauce.connectors.runtime.polling import PollResult, ingest_items
 from cauce.db import Database, utcnow
 from cauce.errors import CauceError, NotFound
 from cauce.web.deps import Admin, DbSession
+from cauce.web.openapi import PathId, QueryId
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class ChannelPatch(BaseModel):
 
 
 @router.get("")
-def list_channels(session: DbSession, principal: Admin, brand_id: int | None = None) -> list[dict[str, Any]]:
+def list_channels(session: DbSession, principal: Admin, brand_id: QueryId = None) -> list[dict[str, Any]]:
     return [channels.view(c).as_dict() for c in channels.list_channels(session, brand_id=brand_id)]
 
 
@@ -65,12 +66,12 @@ def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> dict[s
 
 
 @router.get("/{channel_id}")
-def get_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+def get_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     return channels.view(channels.get_channel(session, channel_id)).as_dict()
 
 
 @router.patch("/{channel_id}")
-def update_channel(channel_id: int, body: ChannelPatch, session: DbSession, principal: Admin) -> dict[str, Any]:
+def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, principal: Admin) -> dict[str, Any]:
     channel = channels.update_channel(
         session,
         channel_id=channel_id,
@@ -85,14 +86,14 @@ def update_channel(channel_id: int, body: ChannelPatch, session: DbSession, prin
 
 
 @router.delete("/{channel_id}")
-def disable_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+def disable_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     """Channels are disabled, not deleted: replies and mentions keep pointing at them."""
     channel = channels.update_channel(session, channel_id=channel_id, actor=principal.actor, enabled=False)
     return channels.view(channel).as_dict()
 
 
 @router.post("/{channel_id}/test")
-def test_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+def test_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     channel = channels.get_channel(session, channel_id)
     try:
         with channels.build_connector(channel.kind, channels.connector_config(session, channel)) as connector:
@@ -186,7 +187,7 @@ def _handle_post(db: Database, segment: str, channel_id: int, headers: dict[str,
 
 
 @webhooks.post("/{segment}/{channel_id}")
-async def receive(segment: str, channel_id: int, request: Request) -> JSONResponse:
+async def receive(segment: str, channel_id: PathId, request: Request) -> JSONResponse:
     """Verify the signature on the raw body, then ingest; bad requests get a 4xx with a reason."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
@@ -220,7 +221,7 @@ def _handle_get(db: Database, segment: str, channel_id: int, params: dict[str, s
 
 
 @webhooks.get("/{segment}/{channel_id}")
-async def verify(segment: str, channel_id: int, request: Request) -> Response:
+async def verify(segment: str, channel_id: PathId, request: Request) -> Response:
     """Meta's subscription handshake (hub.challenge) and X's CRC check."""
     try:
         return await run_in_threadpool(

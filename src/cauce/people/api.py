@@ -12,12 +12,13 @@ from cauce.errors import NotFound
 from cauce.mentions import service as mentions
 from cauce.people import service as people
 from cauce.web.deps import CurrentPrincipal, DbSession
+from cauce.web.openapi import PathId
 
 router = APIRouter(prefix="/people", tags=["people"])
 
 
 @router.get("/{person_id}")
-def get_person(person_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def get_person(person_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     person = people.get(session, person_id=person_id)
     history = mentions.mentions_of_person(session, person_id=person.id, brand_ids=principal.brand_ids)
     case_query = select(Case).where(Case.person_id == person.id).order_by(Case.opened_at.desc())

@@ -14,6 +14,7 @@ from cauce.cases.models import Case
 from cauce.errors import InvalidInput
 from cauce.replies import service as replies
 from cauce.web.deps import CurrentPrincipal, DbSession, scope_of
+from cauce.web.openapi import PathId
 
 router = APIRouter(tags=["replies"])
 
@@ -50,7 +51,7 @@ def _case(session: Any, case_id: int, principal: Principal) -> Case:
 
 
 @router.post("/cases/{case_id}/replies", status_code=201)
-def create_reply(case_id: int, body: ReplyIn, session: DbSession, principal: CurrentPrincipal,
+def create_reply(case_id: PathId, body: ReplyIn, session: DbSession, principal: CurrentPrincipal,
                  idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     reply = replies.create_reply(session, case_id=case_id, text=body.text, visibility=body.visibility,
                                  channel=body.channel, intent=body.intent, principal=principal,
@@ -59,12 +60,12 @@ def create_reply(case_id: int, body: ReplyIn, session: DbSession, principal: Cur
 
 
 @router.get("/cases/{case_id}/replies")
-def list_replies(case_id: int, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def list_replies(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return [replies.reply_out(r) for r in replies.replies_of_case(session, case_id=case_id, principal=principal)]
 
 
 @router.post("/cases/{case_id}/replies/external", status_code=201)
-def record_external(case_id: int, body: ExternalReplyIn, session: DbSession,
+def record_external(case_id: PathId, body: ExternalReplyIn, session: DbSession,
                     principal: CurrentPrincipal) -> dict[str, Any]:
     reply = replies.record_external_reply(session, case_id=case_id, text=body.text, visibility=body.visibility,
                                           channel=body.channel, external_url=body.external_url, at=body.at,
@@ -73,12 +74,12 @@ def record_external(case_id: int, body: ExternalReplyIn, session: DbSession,
 
 
 @router.post("/replies/{reply_id}/retry")
-def retry(reply_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def retry(reply_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return replies.reply_out(replies.retry(session, reply_id=reply_id, principal=principal))
 
 
 @router.post("/cases/{case_id}/check-reply")
-def check_reply(case_id: int, body: CheckIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def check_reply(case_id: PathId, body: CheckIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = _case(session, case_id, principal)
     if not body.text.strip():
         raise InvalidInput("La respuesta está vacía.")
@@ -88,7 +89,7 @@ def check_reply(case_id: int, body: CheckIn, session: DbSession, principal: Curr
 
 
 @router.post("/cases/{case_id}/draft")
-def draft(case_id: int, body: DraftIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def draft(case_id: PathId, body: DraftIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     result = replies.draft_for_case(session, case_id=case_id, intent=body.intent, principal=principal,
                                     variant=body.variant)
     case = _case(session, case_id, principal)
