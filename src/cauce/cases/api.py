@@ -43,7 +43,7 @@ def get_case(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -
 
 
 @router.get("/{case_id}/export", response_model=None)
-def export_case(case_id: int, session: DbSession, principal: CurrentPrincipal,
+def export_case(case_id: PathId, session: DbSession, principal: CurrentPrincipal,
                 format: str = Query(default="json", pattern="^(json|html)$")) -> Any:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     document = export.case_document(session, case)
