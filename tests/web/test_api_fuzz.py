@@ -8,6 +8,7 @@ not be a 5xx and its status must be one the schema documents for that operation.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -44,6 +45,7 @@ FOUND: set[str] = set()
 # pytest 9 breaks schemathesis' fixture-based loader, so the app is built at import against a
 # database file that the module fixture below migrates and seeds before the first request.
 _DB_DIR = Path(tempfile.mkdtemp(prefix="cauce-fuzz-"))
+atexit.register(shutil.rmtree, _DB_DIR, True)  # also when collected but not run
 _DB = Database(f"sqlite:///{_DB_DIR / 'cauce.db'}")
 _APP = create_app(Settings(database_url=_DB.url), db=_DB, run_scheduler=False, check_migrations=False)
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
@@ -67,7 +69,6 @@ def seeded(sqlite_template: Path, request: pytest.FixtureRequest) -> Iterator[No
                 ingest(s, mention(n, brand="marca-a", handle=f"@u{n}"), actor=SYSTEM)
         yield
     _DB.dispose()
-    shutil.rmtree(_DB_DIR, ignore_errors=True)
     terminal = request.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None:
         terminal.write_line(f"\nschema fuzzing: {COUNTS['cases']} cases, {COUNTS['5xx']} 5xx, "
