@@ -9,7 +9,17 @@ from fastapi.responses import HTMLResponse
 
 from cauce.cases import export
 from cauce.cases import service as cases
-from cauce.cases.schemas import AssignIn, CaseOut, LegalExtensionIn, NoteIn, SatisfactionIn, TransitionIn
+from cauce.cases.schemas import (
+    AssignIn,
+    CaseMentionOut,
+    CaseOut,
+    LegalExtensionIn,
+    NoteIn,
+    NoteOut,
+    SatisfactionIn,
+    SatisfactionOut,
+    TransitionIn,
+)
 from cauce.db import utcnow
 from cauce.mentions import service as mentions
 from cauce.web.deps import CurrentPrincipal, DbSession, scope_of
@@ -66,7 +76,7 @@ def assign(case_id: PathId, body: AssignIn, session: DbSession, principal: Curre
     return CaseOut.of(case, now=utcnow())
 
 
-@router.post("/{case_id}/notes", status_code=201)
+@router.post("/{case_id}/notes", status_code=201, response_model=NoteOut)
 def add_note(case_id: PathId, body: NoteIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     note = cases.add_note(session, case_id=case_id, text=body.text, actor=principal.actor,
                           author_user_id=principal.user_id, scope=scope_of(principal))
@@ -81,7 +91,7 @@ def extend_legal_term(case_id: PathId, body: LegalExtensionIn, session: DbSessio
     return CaseOut.of(case, now=utcnow())
 
 
-@router.post("/{case_id}/satisfaction", status_code=201)
+@router.post("/{case_id}/satisfaction", status_code=201, response_model=SatisfactionOut)
 def satisfaction(case_id: PathId, body: SatisfactionIn, session: DbSession,
                  principal: CurrentPrincipal) -> dict[str, Any]:
     result = cases.record_satisfaction(session, case_id=case_id, score=body.score, comment=body.comment,
@@ -89,7 +99,7 @@ def satisfaction(case_id: PathId, body: SatisfactionIn, session: DbSession,
     return {"id": result.id, "score": result.score}
 
 
-@router.get("/{case_id}/mentions")
+@router.get("/{case_id}/mentions", response_model=list[CaseMentionOut])
 def case_mentions(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     return [{"id": m.id, "external_id": m.external_id, "channel": m.channel, "text": m.text,

@@ -80,3 +80,25 @@ class SatisfactionIn(BaseModel):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=5000)
     channel: str | None = None
+
+
+class NoteOut(BaseModel):
+    id: int
+    case_id: int
+    text: str
+    created_at: str
+
+
+class SatisfactionOut(BaseModel):
+    id: int
+    score: int
+
+
+class CaseMentionOut(BaseModel):
+    id: int
+    external_id: str
+    channel: str
+    text: str
+    author: str
+    created_at: str
+    assessment: dict[str, Any] | None

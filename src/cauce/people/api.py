@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from cauce.cases.models import Case
@@ -17,7 +18,48 @@ from cauce.web.openapi import PathId
 router = APIRouter(prefix="/people", tags=["people"])
 
 
-@router.get("/{person_id}")
+class HandleOut(BaseModel):
+    channel: str
+    handle: str
+    display_name: str | None
+    followers: int
+
+
+class PersonCaseOut(BaseModel):
+    id: int
+    brand_id: int
+    title: str
+    status: str
+    pqr_type: str
+    outcome: str | None
+    opened_at: str
+
+
+class PersonMentionOut(BaseModel):
+    id: int
+    brand_id: int
+    channel: str
+    text: str
+    created_at: str
+    case_id: int | None
+    url: str | None
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str | None
+    labels: list[Any]
+    confirmed_role: str | None
+    strikes: int
+    blocked: bool
+    first_seen_at: str
+    last_seen_at: str
+    handles: list[HandleOut]
+    cases: list[PersonCaseOut]
+    mentions: list[PersonMentionOut]
+
+
+@router.get("/{person_id}", response_model=PersonOut)
 def get_person(person_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     person = people.get(session, person_id=person_id)
     history = mentions.mentions_of_person(session, person_id=person.id, brand_ids=principal.brand_ids)

@@ -46,11 +46,31 @@ class CheckIn(BaseModel):
     channel: str | None = Field(default=None, max_length=40)
 
 
+class ReplyOut(BaseModel):
+    id: int
+    case_id: int
+    channel: str | None
+    visibility: str
+    channel_account_id: int | None
+    text: str
+    intent: str | None
+    state: str
+    external_id: str | None
+    external_url: str | None
+    error: str | None
+    attempts: int
+    guard: dict[str, Any] | None
+    override_reason: str | None
+    author_user_id: int | None
+    created_at: str | None
+    sent_at: str | None
+
+
 def _case(session: Any, case_id: int, principal: Principal) -> Case:
     return cases.get(session, case_id=case_id, scope=scope_of(principal))
 
 
-@router.post("/cases/{case_id}/replies", status_code=201)
+@router.post("/cases/{case_id}/replies", status_code=201, response_model=ReplyOut)
 def create_reply(case_id: PathId, body: ReplyIn, session: DbSession, principal: CurrentPrincipal,
                  idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     reply = replies.create_reply(session, case_id=case_id, text=body.text, visibility=body.visibility,
@@ -59,12 +79,12 @@ def create_reply(case_id: PathId, body: ReplyIn, session: DbSession, principal: 
     return replies.reply_out(reply)
 
 
-@router.get("/cases/{case_id}/replies")
+@router.get("/cases/{case_id}/replies", response_model=list[ReplyOut])
 def list_replies(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return [replies.reply_out(r) for r in replies.replies_of_case(session, case_id=case_id, principal=principal)]
 
 
-@router.post("/cases/{case_id}/replies/external", status_code=201)
+@router.post("/cases/{case_id}/replies/external", status_code=201, response_model=ReplyOut)
 def record_external(case_id: PathId, body: ExternalReplyIn, session: DbSession,
                     principal: CurrentPrincipal) -> dict[str, Any]:
     reply = replies.record_external_reply(session, case_id=case_id, text=body.text, visibility=body.visibility,
@@ -73,7 +93,7 @@ def record_external(case_id: PathId, body: ExternalReplyIn, session: DbSession,
     return replies.reply_out(reply)
 
 
-@router.post("/replies/{reply_id}/retry")
+@router.post("/replies/{reply_id}/retry", response_model=ReplyOut)
 def retry(reply_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return replies.reply_out(replies.retry(session, reply_id=reply_id, principal=principal))
 

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +24,11 @@ from cauce.web.openapi import ERROR_RESPONSES
 
 log = logging.getLogger(__name__)
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -101,7 +107,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:  # SQLite: int over 64 bits
         return JSONResponse(error_body("invalid_input", "Un número está fuera de rango."), status_code=422)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], response_model=HealthOut)
     def healthz() -> dict[str, str]:
         from sqlalchemy import text
 
