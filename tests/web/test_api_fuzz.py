@@ -2,7 +2,8 @@
 
 Every operation gets CAUCE_FUZZ_EXAMPLES generated requests (default 5: the whole API in a couple
 of minutes on 2 cores; nightly: CAUCE_FUZZ_EXAMPLES=30 or more, see README) as an authenticated
-admin on a migrated SQLite database with two brands, users, cases and a channel. Each response must
+admin on a migrated SQLite database (PostgreSQL with CAUCE_FUZZ_POSTGRES=1) with two brands, users
+and cases. Each response must
 not be a 5xx and its status must be one the schema documents for that operation.
 """
 
@@ -12,6 +13,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +30,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance  # noqa: E
 from cauce.audit.service import SYSTEM  # noqa: E402
 from cauce.auth import service as auth  # noqa: E402
 from cauce.config import Settings  # noqa: E402
-from cauce.db import Database  # noqa: E402
+from cauce.db import Database, upgrade  # noqa: E402
 from cauce.mentions.service import ingest  # noqa: E402
 from cauce.web.app import create_app  # noqa: E402
 from helpers import make_brand, mention, scripted_triage  # noqa: E402
@@ -46,7 +48,24 @@ FOUND: set[str] = set()
 # database file that the module fixture below migrates and seeds before the first request.
 _DB_DIR = Path(tempfile.mkdtemp(prefix="cauce-fuzz-"))
 atexit.register(shutil.rmtree, _DB_DIR, True)  # also when collected but not run
-_DB = Database(f"sqlite:///{_DB_DIR / 'cauce.db'}")
+# CAUCE_FUZZ_POSTGRES=1: fuzz against a throw-away PostgreSQL database instead (stricter: NUL in
+# text and integers over 2^31-1 are refused there, where SQLite stores them).
+POSTGRES = os.environ.get("CAUCE_FUZZ_POSTGRES", "") not in ("", "0")
+if POSTGRES:
+    from conftest import PG_ADMIN_URL, _admin_connect
+
+    _PG_NAME = f"cauce_fuzz_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with _admin_connect() as _conn:  # type: ignore[attr-defined]
+        _conn.execute(f'CREATE DATABASE "{_PG_NAME}"')
+
+    def _drop() -> None:
+        with _admin_connect() as conn:  # type: ignore[attr-defined]
+            conn.execute(f'DROP DATABASE IF EXISTS "{_PG_NAME}" WITH (FORCE)')
+
+    atexit.register(_drop)
+    _DB = Database(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{_PG_NAME}")
+else:
+    _DB = Database(f"sqlite:///{_DB_DIR / 'cauce.db'}")
 _APP = create_app(Settings(database_url=_DB.url), db=_DB, run_scheduler=False, check_migrations=False)
 schema = schemathesis.openapi.from_asgi("/openapi.json", _APP)
 AUTH: dict[str, str] = {}
@@ -54,7 +73,10 @@ AUTH: dict[str, str] = {}
 
 @pytest.fixture(scope="module", autouse=True)
 def seeded(sqlite_template: Path, request: pytest.FixtureRequest) -> Iterator[None]:
-    shutil.copy(sqlite_template, _DB_DIR / "cauce.db")
+    if POSTGRES:
+        upgrade(_DB.url)
+    else:
+        shutil.copy(sqlite_template, _DB_DIR / "cauce.db")
     a = make_brand(_DB, name="Marca A")
     make_brand(_DB, name="Marca B")
     with _DB.session() as s:
