@@ -44,12 +44,30 @@ class ChannelPatch(BaseModel):
     settings: dict[str, Any] | None = None
 
 
-@router.get("")
+class ChannelOut(BaseModel):
+    """A channel account as shown to admins: credentials only masked."""
+
+    id: int
+    brand_id: int
+    kind: str
+    name: str
+    base_url: str | None
+    enabled: bool
+    healthy: bool
+    last_error: str | None
+    last_polled_at: str | None
+    next_poll_at: str | None
+    settings: dict[str, Any]
+    credentials: dict[str, str]
+    cursor: dict[str, Any]
+
+
+@router.get("", response_model=list[ChannelOut])
 def list_channels(session: DbSession, principal: Admin, brand_id: QueryId = None) -> list[dict[str, Any]]:
     return [channels.view(c).as_dict() for c in channels.list_channels(session, brand_id=brand_id)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=ChannelOut)
 def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> dict[str, Any]:
     brand = brands.resolve(session, body.brand)
     channel = channels.add_channel(
@@ -65,12 +83,12 @@ def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> dict[s
     return channels.view(channel).as_dict()
 
 
-@router.get("/{channel_id}")
+@router.get("/{channel_id}", response_model=ChannelOut)
 def get_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     return channels.view(channels.get_channel(session, channel_id)).as_dict()
 
 
-@router.patch("/{channel_id}")
+@router.patch("/{channel_id}", response_model=ChannelOut)
 def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, principal: Admin) -> dict[str, Any]:
     channel = channels.update_channel(
         session,
@@ -85,7 +103,7 @@ def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, p
     return channels.view(channel).as_dict()
 
 
-@router.delete("/{channel_id}")
+@router.delete("/{channel_id}", response_model=ChannelOut)
 def disable_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     """Channels are disabled, not deleted: replies and mentions keep pointing at them."""
     channel = channels.update_channel(session, channel_id=channel_id, actor=principal.actor, enabled=False)

@@ -163,6 +163,22 @@ class DecideIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
+class ModerationActionOut(BaseModel):
+    id: int
+    brand_id: int
+    person_id: int
+    case_id: int | None
+    mention_id: int | None
+    action: str
+    rule: str
+    reason: str | None
+    evidence: dict[str, Any] | None
+    status: str
+    delivery_state: str
+    override_reason: str | None
+    created_at: str
+
+
 def _action_out(row: ModerationAction) -> dict[str, Any]:
     return {"id": row.id, "brand_id": row.brand_id, "person_id": row.person_id, "case_id": row.case_id,
             "mention_id": row.mention_id, "action": row.action, "rule": row.rule, "reason": row.reason,
@@ -170,27 +186,27 @@ def _action_out(row: ModerationAction) -> dict[str, Any]:
             "override_reason": row.override_reason, "created_at": row.created_at.isoformat()}
 
 
-@router.post("/moderation/actions", status_code=201)
+@router.post("/moderation/actions", status_code=201, response_model=ModerationActionOut)
 def create_action(body: ModerationIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     row = moderation.moderate(session, ModerationRequest(**body.model_dump()), who=_who(principal),
                               scope=scope_of(principal))
     return _action_out(row)
 
 
-@router.get("/moderation/actions")
+@router.get("/moderation/actions", response_model=list[ModerationActionOut])
 def list_actions(session: DbSession, principal: CurrentPrincipal, brand_id: QueryId = None,
                  person_id: QueryId = None) -> list[dict[str, Any]]:
     rows = moderation.actions_of(session, scope=scope_of(principal), brand_id=brand_id, person_id=person_id)
     return [_action_out(r) for r in rows]
 
 
-@router.post("/moderation/actions/{action_id}/appeal")
+@router.post("/moderation/actions/{action_id}/appeal", response_model=ModerationActionOut)
 def appeal(action_id: PathId, body: ReasonIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return _action_out(moderation.appeal(session, action_id=action_id, reason=body.reason, who=_who(principal),
                                          scope=scope_of(principal)))
 
 
-@router.post("/moderation/actions/{action_id}/reverse")
+@router.post("/moderation/actions/{action_id}/reverse", response_model=ModerationActionOut)
 def reverse(action_id: PathId, body: ReasonIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
     return _action_out(moderation.reverse(session, action_id=action_id, reason=body.reason, who=_who(principal),
                                           scope=scope_of(principal)))
