@@ -76,3 +76,23 @@ class MentionIn(BaseModel):
     def extra_fields(self) -> dict[str, Any]:
         """Fields that are not part of the schema, kept verbatim."""
         return dict(self.model_extra or {})
+
+
+class MentionResultOut(BaseModel):
+    """The outcome for one posted mention (keys that do not apply are left out)."""
+
+    index: int | None = None
+    id: str | None = None
+    status: str = Field(description="created | duplicate | error")
+    external_id: str | None = None
+    mention_id: int | None = None
+    case_id: int | None = None
+    case_created: bool | None = None
+    metrics_updated: bool | None = None
+    error: str | None = None
+    priority: int | None = None
+
+
+class MentionBatchOut(BaseModel):
+    summary: dict[str, int] = Field(description="How many were created, duplicate, error")
+    results: list[MentionResultOut]
