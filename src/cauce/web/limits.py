@@ -34,7 +34,8 @@ def cap_for(path: str, caps: Sequence[tuple[str, int]] = ROUTE_CAPS, default: in
 
 
 def _message(cap: int) -> str:
-    return f"El cuerpo de la solicitud supera el máximo de {cap // 1000:,} KB para esta ruta.".replace(",", ".")
+    size = f"{cap / MB:g} MB" if cap >= MB else f"{cap // 1000} KB"
+    return f"El cuerpo de la solicitud supera el máximo de {size} para esta ruta."
 
 
 class BodyLimitMiddleware:
