@@ -82,6 +82,8 @@ def test_wrong_method_is_405_with_allow(api: tuple[TestClient, dict[str, str], i
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
     assert response.json()["error"]["code"] == "method_not_allowed"
+    page = client.delete("/guidelines/marca-a")  # a public HTML page: its error page keeps Allow too
+    assert page.status_code == 405 and page.headers["allow"] == "GET"
 
 
 async def _stream(app: Any, path: str, total: int, headers: list[tuple[bytes, bytes]]) -> tuple[int, int, dict]:
