@@ -22,6 +22,10 @@ from typing import Any
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under xdist schemathesis' collection runs only a handful of cases; `make test` runs this file in a
+    # pytest process of its own (see Makefile).
+    pytest.skip("schema fuzzing runs without xdist (make test runs it separately)", allow_module_level=True)
 
 from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
@@ -91,12 +95,14 @@ def seeded(sqlite_template: Path, request: pytest.FixtureRequest) -> Iterator[No
                 ingest(s, mention(n, brand="marca-a", handle=f"@u{n}"), actor=SYSTEM)
         yield
     _DB.dispose()
+    summary = [f"schema fuzzing: {COUNTS['cases']} cases, {COUNTS['5xx']} 5xx, "
+               f"{COUNTS['undocumented']} undocumented statuses", *(f"  {line}" for line in sorted(FOUND))]
+    if os.environ.get("CAUCE_FUZZ_REPORT"):  # the nightly job keeps this file
+        Path(os.environ["CAUCE_FUZZ_REPORT"]).write_text("\n".join(summary) + "\n", encoding="utf-8")
     terminal = request.config.pluginmanager.get_plugin("terminalreporter")
-    if terminal is not None:
-        terminal.write_line(f"\nschema fuzzing: {COUNTS['cases']} cases, {COUNTS['5xx']} 5xx, "
-                            f"{COUNTS['undocumented']} undocumented statuses")
-        for line in sorted(FOUND):
-            terminal.write_line(f"  {line}")
+    if terminal is not None:  # shown with -s
+        for line in ["", *summary]:
+            terminal.write_line(line)
 
 
 def _record(kind: str, case: Any, what: object) -> None:
