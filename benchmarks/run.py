@@ -25,6 +25,7 @@ BENCHMARKS: list[tuple[str, list[str]]] = [
     ("connectors: polling overhead", ["benchmarks/connectors/polling_overhead.py", "200"]),
     ("reports", ["benchmarks/reports/run.py"]),
     ("web", ["benchmarks/web/bench_web.py"]),
+    ("web: server RSS under a 300 MB chunked upload", ["benchmarks/web/body_limit_rss.py", "--mb", "300"]),
 ]
 
 

@@ -199,7 +199,7 @@ def ingest(path: Annotated[str, typer.Argument(help="Archivo JSONL o CSV de menc
     settings = get_settings()
     db = open_database()
     counts: Counter[str] = Counter()
-    handle = sys.stdin if path == "-" else open(path, encoding="utf-8", errors="replace")  # noqa: SIM115
+    handle = sys.stdin if path == "-" else open(path, encoding="utf-8-sig", errors="replace")  # noqa: SIM115
     actor = Actor("connector", "file", f"import:{Path(path).name if path != '-' else 'stdin'}")
 
     def good_items() -> Any:

@@ -108,3 +108,24 @@ def test_unsupported_inputs(tmp_path: Path) -> None:
     huge = "fecha,usuario,texto\n2026-11-23,@a," + "x" * 100_001 + "\n"
     result = import_bytes(huge.encode(), fmt="csv", brand="b")
     assert result.mentions == [] and "larga" in result.errors[0].error
+
+
+def test_csv_bad_values_reject_their_row_only() -> None:
+    """Huge counts, non-finite numbers, absurd dates and a cell over the csv module's 128 KiB limit."""
+    rows = [
+        "id;fecha;usuario;texto;seguidores;me gusta",
+        "a1;2026-03-02 09:00;@ana;Sin señal;120;3",
+        f"a2;2026-03-02 09:05;@beto;Cobro doble;{10**30};1",
+        "a3;2026-03-02 09:10;@caro;Factura;10;1e400k",
+        "a4;99999999999999999999;@dani;Reembolso;10;1",
+        f"a5;2026-03-02 09:20;@eva;{'x' * 200_000};10;1",
+        "a6;2026-03-02 09:25;@fer;Sigo esperando;2.500;4",
+    ]
+    data = "\ufeff".encode() + "\n".join(rows).encode()
+    result = import_bytes(data, fmt="csv", brand="moviplus", timezone="America/Bogota")
+    assert [m.id for m in result.mentions] == ["a1", "a6"]
+    assert result.mentions[1].author.followers == 2500
+    errors = {e.line: e.error for e in result.errors}
+    assert sorted(errors) == [3, 4, 5, 6]
+    assert "seguidores" in errors[3] and "máximo" in errors[3]
+    assert "me gusta" in errors[4] or "likes" in errors[4]

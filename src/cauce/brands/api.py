@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from cauce.brands import service as brands
 from cauce.cases import service as cases
@@ -13,7 +14,26 @@ from cauce.web.deps import CurrentPrincipal, DbSession
 router = APIRouter(prefix="/brands", tags=["brands"])
 
 
-@router.get("")
+class AreaOut(BaseModel):
+    id: int
+    name: str
+    slug: str
+    investigation_hours: float | None
+
+
+class BrandOut(BaseModel):
+    id: int
+    name: str
+    slug: str
+    country: str
+    timezone: str
+    voice: str
+    handles: list[Any]
+    policy: dict[str, Any]
+    areas: list[AreaOut]
+
+
+@router.get("", response_model=list[BrandOut])
 def list_brands(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return [
         {"id": b.id, "name": b.name, "slug": b.slug, "country": b.country, "timezone": b.timezone,

@@ -9,10 +9,21 @@ from fastapi.responses import HTMLResponse
 
 from cauce.cases import export
 from cauce.cases import service as cases
-from cauce.cases.schemas import AssignIn, CaseOut, LegalExtensionIn, NoteIn, SatisfactionIn, TransitionIn
+from cauce.cases.schemas import (
+    AssignIn,
+    CaseMentionOut,
+    CaseOut,
+    LegalExtensionIn,
+    NoteIn,
+    NoteOut,
+    SatisfactionIn,
+    SatisfactionOut,
+    TransitionIn,
+)
 from cauce.db import utcnow
 from cauce.mentions import service as mentions
 from cauce.web.deps import CurrentPrincipal, DbSession, scope_of
+from cauce.web.openapi import Offset, PathId, QueryId
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -20,12 +31,12 @@ router = APIRouter(prefix="/cases", tags=["cases"])
 @router.get("", response_model=list[CaseOut])
 def list_cases(
     session: DbSession, principal: CurrentPrincipal,
-    brand_id: int | None = None, status: str | None = None, pqr_type: str | None = None,
+    brand_id: QueryId = None, status: str | None = None, pqr_type: str | None = None,
     category: str | None = None, channel: str | None = None, author_role: str | None = None,
-    assigned_user_id: int | None = None, area_id: int | None = None,
+    assigned_user_id: QueryId = None, area_id: QueryId = None,
     sla_state: str | None = Query(default=None, pattern="^(ok|warning|breached)$"),
     include_closed: bool = False, q: str | None = None,
-    limit: int = Query(default=50, ge=1, le=500), offset: int = Query(default=0, ge=0),
+    limit: int = Query(default=50, ge=1, le=500), offset: Offset = 0,
 ) -> list[CaseOut]:
     filters = cases.CaseFilters(brand_id=brand_id, status=status, open_only=not include_closed, pqr_type=pqr_type,
                                 category=category, channel=channel, author_role=author_role,
@@ -36,13 +47,13 @@ def list_cases(
 
 
 @router.get("/{case_id}")
-def get_case(case_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def get_case(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     return export.case_document(session, case) | {"summary": CaseOut.of(case, now=utcnow()).model_dump(mode="json")}
 
 
 @router.get("/{case_id}/export", response_model=None)
-def export_case(case_id: int, session: DbSession, principal: CurrentPrincipal,
+def export_case(case_id: PathId, session: DbSession, principal: CurrentPrincipal,
                 format: str = Query(default="json", pattern="^(json|html)$")) -> Any:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     document = export.case_document(session, case)
@@ -52,44 +63,44 @@ def export_case(case_id: int, session: DbSession, principal: CurrentPrincipal,
 
 
 @router.post("/{case_id}/transition", response_model=CaseOut)
-def transition(case_id: int, body: TransitionIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
+def transition(case_id: PathId, body: TransitionIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
     case = cases.transition(session, case_id=case_id, to=body.to, actor=principal.actor, scope=scope_of(principal),
                             reason=body.reason, outcome=body.outcome)
     return CaseOut.of(case, now=utcnow())
 
 
 @router.post("/{case_id}/assign", response_model=CaseOut)
-def assign(case_id: int, body: AssignIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
+def assign(case_id: PathId, body: AssignIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
     case = cases.assign(session, case_id=case_id, actor=principal.actor, scope=scope_of(principal),
                         user_id=body.user_id, area_id=body.area_id, unassign=body.unassign, reason=body.reason)
     return CaseOut.of(case, now=utcnow())
 
 
-@router.post("/{case_id}/notes", status_code=201)
-def add_note(case_id: int, body: NoteIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.post("/{case_id}/notes", status_code=201, response_model=NoteOut)
+def add_note(case_id: PathId, body: NoteIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     note = cases.add_note(session, case_id=case_id, text=body.text, actor=principal.actor,
                           author_user_id=principal.user_id, scope=scope_of(principal))
     return {"id": note.id, "case_id": note.case_id, "text": note.text, "created_at": note.created_at.isoformat()}
 
 
 @router.post("/{case_id}/legal-extension", response_model=CaseOut)
-def extend_legal_term(case_id: int, body: LegalExtensionIn, session: DbSession,
+def extend_legal_term(case_id: PathId, body: LegalExtensionIn, session: DbSession,
                       principal: CurrentPrincipal) -> CaseOut:
     case = cases.extend_legal_term(session, case_id=case_id, notice=body.notice, actor=principal.actor,
                                    scope=scope_of(principal))
     return CaseOut.of(case, now=utcnow())
 
 
-@router.post("/{case_id}/satisfaction", status_code=201)
-def satisfaction(case_id: int, body: SatisfactionIn, session: DbSession,
+@router.post("/{case_id}/satisfaction", status_code=201, response_model=SatisfactionOut)
+def satisfaction(case_id: PathId, body: SatisfactionIn, session: DbSession,
                  principal: CurrentPrincipal) -> dict[str, Any]:
     result = cases.record_satisfaction(session, case_id=case_id, score=body.score, comment=body.comment,
                                        channel=body.channel, actor=principal.actor, scope=scope_of(principal))
     return {"id": result.id, "score": result.score}
 
 
-@router.get("/{case_id}/mentions")
-def case_mentions(case_id: int, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+@router.get("/{case_id}/mentions", response_model=list[CaseMentionOut])
+def case_mentions(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     return [{"id": m.id, "external_id": m.external_id, "channel": m.channel, "text": m.text,
              "author": m.author_handle, "created_at": m.created_at.isoformat(), "assessment": m.assessment,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from cauce.cases import lifecycle, sla
 from cauce.cases.models import Case
+from cauce.web.openapi import BodyId, CleanStr
 
 
 class CaseOut(BaseModel):
@@ -63,14 +64,14 @@ class TransitionIn(BaseModel):
 
 
 class AssignIn(BaseModel):
-    user_id: int | None = None
-    area_id: int | None = None
+    user_id: BodyId | None = None
+    area_id: BodyId | None = None
     unassign: bool = False
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class NoteIn(BaseModel):
-    text: str = Field(min_length=1, max_length=20_000)
+    text: CleanStr = Field(min_length=1, max_length=20_000)
 
 
 class LegalExtensionIn(BaseModel):
@@ -81,3 +82,25 @@ class SatisfactionIn(BaseModel):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=5000)
     channel: str | None = None
+
+
+class NoteOut(BaseModel):
+    id: int
+    case_id: int
+    text: str
+    created_at: str
+
+
+class SatisfactionOut(BaseModel):
+    id: int
+    score: int
+
+
+class CaseMentionOut(BaseModel):
+    id: int
+    external_id: str
+    channel: str
+    text: str
+    author: str
+    created_at: str
+    assessment: dict[str, Any] | None

@@ -20,6 +20,7 @@ from cauce.connectors.runtime.polling import PollResult, ingest_items
 from cauce.db import Database, utcnow
 from cauce.errors import CauceError, NotFound
 from cauce.web.deps import Admin, DbSession
+from cauce.web.openapi import PathId, QueryId
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,30 @@ class ChannelPatch(BaseModel):
     settings: dict[str, Any] | None = None
 
 
-@router.get("")
-def list_channels(session: DbSession, principal: Admin, brand_id: int | None = None) -> list[dict[str, Any]]:
+class ChannelOut(BaseModel):
+    """A channel account as shown to admins: credentials only masked."""
+
+    id: int
+    brand_id: int
+    kind: str
+    name: str
+    base_url: str | None
+    enabled: bool
+    healthy: bool
+    last_error: str | None
+    last_polled_at: str | None
+    next_poll_at: str | None
+    settings: dict[str, Any]
+    credentials: dict[str, str]
+    cursor: dict[str, Any]
+
+
+@router.get("", response_model=list[ChannelOut])
+def list_channels(session: DbSession, principal: Admin, brand_id: QueryId = None) -> list[dict[str, Any]]:
     return [channels.view(c).as_dict() for c in channels.list_channels(session, brand_id=brand_id)]
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=ChannelOut)
 def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> dict[str, Any]:
     brand = brands.resolve(session, body.brand)
     channel = channels.add_channel(
@@ -64,13 +83,13 @@ def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> dict[s
     return channels.view(channel).as_dict()
 
 
-@router.get("/{channel_id}")
-def get_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+@router.get("/{channel_id}", response_model=ChannelOut)
+def get_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     return channels.view(channels.get_channel(session, channel_id)).as_dict()
 
 
-@router.patch("/{channel_id}")
-def update_channel(channel_id: int, body: ChannelPatch, session: DbSession, principal: Admin) -> dict[str, Any]:
+@router.patch("/{channel_id}", response_model=ChannelOut)
+def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, principal: Admin) -> dict[str, Any]:
     channel = channels.update_channel(
         session,
         channel_id=channel_id,
@@ -84,15 +103,15 @@ def update_channel(channel_id: int, body: ChannelPatch, session: DbSession, prin
     return channels.view(channel).as_dict()
 
 
-@router.delete("/{channel_id}")
-def disable_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+@router.delete("/{channel_id}", response_model=ChannelOut)
+def disable_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     """Channels are disabled, not deleted: replies and mentions keep pointing at them."""
     channel = channels.update_channel(session, channel_id=channel_id, actor=principal.actor, enabled=False)
     return channels.view(channel).as_dict()
 
 
 @router.post("/{channel_id}/test")
-def test_channel(channel_id: int, session: DbSession, principal: Admin) -> dict[str, Any]:
+def test_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
     channel = channels.get_channel(session, channel_id)
     try:
         with channels.build_connector(channel.kind, channels.connector_config(session, channel)) as connector:
@@ -186,7 +205,7 @@ def _handle_post(db: Database, segment: str, channel_id: int, headers: dict[str,
 
 
 @webhooks.post("/{segment}/{channel_id}")
-async def receive(segment: str, channel_id: int, request: Request) -> JSONResponse:
+async def receive(segment: str, channel_id: PathId, request: Request) -> JSONResponse:
     """Verify the signature on the raw body, then ingest; bad requests get a 4xx with a reason."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
@@ -220,7 +239,7 @@ def _handle_get(db: Database, segment: str, channel_id: int, params: dict[str, s
 
 
 @webhooks.get("/{segment}/{channel_id}")
-async def verify(segment: str, channel_id: int, request: Request) -> Response:
+async def verify(segment: str, channel_id: PathId, request: Request) -> Response:
     """Meta's subscription handshake (hub.challenge) and X's CRC check."""
     try:
         return await run_in_threadpool(

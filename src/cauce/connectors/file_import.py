@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,8 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cauce.connectors.base import PayloadError, make_mention
 from cauce.connectors.terms import fold
-from cauce.mentions.fileio import LineError
-from cauce.mentions.schemas import MentionIn
+from cauce.mentions.fileio import LineError, sniff_delimiter
+from cauce.mentions.schemas import MAX_COUNT, MentionIn
 
 MAX_ROWS = 200_000
 MAX_CELL_CHARS = 100_000
@@ -144,10 +145,19 @@ def resolve_columns(headers: Iterable[str], mapping: Mapping[str, str] | None = 
 
 
 def _int(value: Any, what: str) -> int:
+    number = _parse_int(value, what)
+    if number > MAX_COUNT:
+        raise ValueError(f"{what}: {str(value)[:30]} supera el máximo admitido ({MAX_COUNT})")
+    return number
+
+
+def _parse_int(value: Any, what: str) -> int:
     if value is None or value == "":
         return 0
     if isinstance(value, bool):
         raise ValueError(f"{what}: se esperaba un número")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{what}: {value!r} no es un número")
     if isinstance(value, int | float):
         return max(0, int(value))
     text = fold(str(value)).strip().replace(" ", "")
@@ -157,10 +167,15 @@ def _int(value: Any, what: str) -> int:
             text, multiplier = text[: -len(suffix)], factor
             break
     if multiplier > 1:
-        return max(0, int(float(text.replace(",", ".")) * multiplier))
+        scaled = float(text.replace(",", ".")) * multiplier
+        if not math.isfinite(scaled):
+            raise ValueError(f"{what}: {str(value)[:30]!r} no es un número")
+        return max(0, int(scaled))
     digits = text.replace(".", "").replace(",", "")  # 1.234 / 1,234 are thousands separators
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise ValueError(f"{what}: {str(value)[:30]!r} no es un número")
+    if len(digits) > 20:
+        raise ValueError(f"{what}: {str(value)[:30]} supera el máximo admitido ({MAX_COUNT})")
     return int(digits)
 
 
@@ -228,15 +243,20 @@ def map_row(
     return out
 
 
-def _rows_csv(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    sample = stream.read(64_000)
+def _rows_csv(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    # The header decides the delimiter (a 64 KB sample may not even hold one full row of long posts).
+    delimiter = sniff_delimiter(stream.readline())
     stream.seek(0)
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(stream, dialect=dialect)
-    for row in reader:
+    reader = csv.DictReader(stream, delimiter=delimiter)
+    while True:
+        start = reader.line_num + 1  # the csv module's count lags on an error
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field over the csv module's limit: that row only
+            yield start, f"CSV inválido: {exc}"
+            continue
         yield reader.line_num, {k: v for k, v in row.items() if k is not None}
 
 
@@ -246,7 +266,7 @@ def _rows_jsonl(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
             continue
         try:
             value = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             yield number, f"JSON inválido: {exc}"
             continue
         yield number, value if isinstance(value, dict) else "se esperaba un objeto JSON"
@@ -332,8 +352,8 @@ def import_bytes(
         try:
             mapped = map_row(row, columns, brand=brand, channel=channel, tz=tz)
             result.mentions.append(make_mention(mapped, network="importación"))
-        except (ValueError, PayloadError) as exc:
-            reason = exc.reason if isinstance(exc, PayloadError) else str(exc)
+        except (ValueError, OverflowError, OSError, PayloadError) as exc:  # dates/numbers out of range too
+            reason = exc.reason if isinstance(exc, PayloadError) else str(exc) or type(exc).__name__
             ident = row.get("id") if isinstance(row.get("id"), str) else None
             result.errors.append(LineError(number, reason, ident))
     return result

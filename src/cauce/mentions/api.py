@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from cauce.brands import service as brands
 from cauce.errors import NotFound
 from cauce.mentions import service as mentions
-from cauce.mentions.schemas import MentionIn
+from cauce.mentions.schemas import MentionBatchOut, MentionIn, MentionResultOut
 from cauce.web.deps import CurrentPrincipal, DbSession
 
 router = APIRouter(prefix="/mentions", tags=["mentions"])
@@ -24,7 +24,11 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
 
 
-@router.post("", openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
+@router.post("", responses={
+    200: {"model": MentionResultOut | MentionBatchOut, "description": "A duplicate, or a batch with no errors"},
+    201: {"model": MentionResultOut, "description": "The mention was stored"},
+    207: {"model": MentionBatchOut, "description": "A batch where some items failed (each has its own result)"},
+}, openapi_extra={"requestBody": {"content": {"application/json": {"schema": {
     "oneOf": [{"$ref": "#/components/schemas/MentionIn"},
               {"type": "array", "items": {"$ref": "#/components/schemas/MentionIn"}}]}}}}})
 def post_mentions(request: Request, session: DbSession, principal: CurrentPrincipal,

@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cauce.mentions.text import clean_text
 
 MAX_TEXT_CHARS = 100_000
+# Counts are stored in 32-bit INTEGER columns (PostgreSQL's and SQLite's portable range); a larger
+# value is refused here, per line, instead of failing the whole database batch later.
+MAX_COUNT = 2**31 - 1
 
 
 class AuthorIn(BaseModel):
@@ -17,7 +20,7 @@ class AuthorIn(BaseModel):
 
     handle: str = Field(min_length=1, max_length=300)
     name: str | None = Field(default=None, max_length=500)
-    followers: int = Field(default=0, ge=0)
+    followers: int = Field(default=0, ge=0, le=MAX_COUNT)
 
     @field_validator("handle", "name", mode="before")
     @classmethod
@@ -29,9 +32,9 @@ class AuthorIn(BaseModel):
 class MetricsIn(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    likes: int = Field(default=0, ge=0)
-    reposts: int = Field(default=0, ge=0)
-    replies: int = Field(default=0, ge=0)
+    likes: int = Field(default=0, ge=0, le=MAX_COUNT)
+    reposts: int = Field(default=0, ge=0, le=MAX_COUNT)
+    replies: int = Field(default=0, ge=0, le=MAX_COUNT)
 
 
 class MentionIn(BaseModel):
@@ -73,3 +76,23 @@ class MentionIn(BaseModel):
     def extra_fields(self) -> dict[str, Any]:
         """Fields that are not part of the schema, kept verbatim."""
         return dict(self.model_extra or {})
+
+
+class MentionResultOut(BaseModel):
+    """The outcome for one posted mention (keys that do not apply are left out)."""
+
+    index: int | None = None
+    id: str | None = None
+    status: str = Field(description="created | duplicate | error")
+    external_id: str | None = None
+    mention_id: int | None = None
+    case_id: int | None = None
+    case_created: bool | None = None
+    metrics_updated: bool | None = None
+    error: str | None = None
+    priority: int | None = None
+
+
+class MentionBatchOut(BaseModel):
+    summary: dict[str, int] = Field(description="How many were created, duplicate, error")
+    results: list[MentionResultOut]

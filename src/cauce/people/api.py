@@ -29,12 +29,54 @@ from cauce.people.schemas import (
     SweepOut,
 )
 from cauce.web.deps import CurrentPrincipal, DbSession, Supervisor, scope_of
+from cauce.web.openapi import PathId
 
 router = APIRouter(prefix="/people", tags=["people"])
 
 
-@router.get("/{person_id}")
-def get_person(person_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+class PersonHandleOut(BaseModel):
+    channel: str
+    handle: str
+    display_name: str | None
+    followers: int
+
+
+class PersonCaseOut(BaseModel):
+    id: int
+    brand_id: int
+    title: str
+    status: str
+    pqr_type: str
+    outcome: str | None
+    opened_at: str
+
+
+class PersonMentionOut(BaseModel):
+    id: int
+    brand_id: int
+    channel: str
+    text: str
+    created_at: str
+    case_id: int | None
+    url: str | None
+
+
+class PersonOut(BaseModel):
+    id: int
+    name: str | None
+    labels: list[Any]
+    confirmed_role: str | None
+    strikes: int
+    blocked: bool
+    first_seen_at: str
+    last_seen_at: str
+    handles: list[PersonHandleOut]
+    cases: list[PersonCaseOut]
+    mentions: list[PersonMentionOut]
+
+
+@router.get("/{person_id}", response_model=PersonOut)
+def get_person(person_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     person = policy.person_in_scope(session, person_id=person_id, scope=scope_of(principal))
     history = mentions.mentions_of_person(session, person_id=person.id, brand_ids=principal.brand_ids)
     case_query = select(Case).where(Case.person_id == person.id).order_by(Case.opened_at.desc())

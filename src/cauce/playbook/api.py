@@ -22,6 +22,7 @@ from cauce.playbook.api_crisis import router as crisis_router
 from cauce.playbook.moderation import ModerationRequest, Principalish
 from cauce.playbook.next_actions import next_actions
 from cauce.web.deps import Admin, CurrentPrincipal, DbSession, Supervisor, scope_of
+from cauce.web.openapi import BodyId, PathId, QueryId
 
 router = APIRouter(tags=["playbook"])
 public_router = APIRouter(tags=["guidelines"])
@@ -60,7 +61,7 @@ class CloseIn(BaseModel):
 
 
 class EvidenceIn(BaseModel):
-    mention_id: int
+    mention_id: BodyId
 
 
 class CsatIn(BaseModel):
@@ -70,7 +71,7 @@ class CsatIn(BaseModel):
 
 
 @router.get("/cases/{case_id}/next-actions")
-def get_next_actions(case_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def get_next_actions(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     now = utcnow()
     return {"case_id": case.id, "generated_at": now.isoformat(),
@@ -79,7 +80,7 @@ def get_next_actions(case_id: int, session: DbSession, principal: CurrentPrincip
 
 
 @router.post("/cases/{case_id}/checklist")
-def tick_checklist(case_id: int, body: ChecklistIn, session: DbSession,
+def tick_checklist(case_id: PathId, body: ChecklistIn, session: DbSession,
                    principal: CurrentPrincipal) -> dict[str, Any]:
     case = resolution.tick(session, case_id=case_id, item=body.item, state=body.state, note=body.note,
                            actor=principal.actor, scope=scope_of(principal))
@@ -87,21 +88,21 @@ def tick_checklist(case_id: int, body: ChecklistIn, session: DbSession,
 
 
 @router.post("/cases/{case_id}/outcome")
-def set_outcome(case_id: int, body: OutcomeIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def set_outcome(case_id: PathId, body: OutcomeIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = resolution.set_outcome(session, case_id=case_id, outcome=body.outcome, actor=principal.actor,
                                   scope=scope_of(principal), reason=body.reason)
     return resolution.checklist_view(session, case)
 
 
 @router.post("/cases/{case_id}/resolve", response_model=CaseOut)
-def resolve(case_id: int, body: OutcomeIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
+def resolve(case_id: PathId, body: OutcomeIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
     case = resolution.resolve_case(session, case_id=case_id, outcome=body.outcome, actor=principal.actor,
                                    scope=scope_of(principal), reason=body.reason)
     return CaseOut.of(case, now=utcnow())
 
 
 @router.post("/cases/{case_id}/confirmation")
-def confirmation(case_id: int, body: ConfirmationIn, session: DbSession,
+def confirmation(case_id: PathId, body: ConfirmationIn, session: DbSession,
                  principal: CurrentPrincipal) -> dict[str, Any]:
     case = resolution.record_confirmation(session, case_id=case_id, kind=body.kind, note=body.note,
                                           actor=principal.actor, scope=scope_of(principal))
@@ -109,14 +110,14 @@ def confirmation(case_id: int, body: ConfirmationIn, session: DbSession,
 
 
 @router.post("/cases/{case_id}/close", response_model=CaseOut)
-def close(case_id: int, body: CloseIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
+def close(case_id: PathId, body: CloseIn, session: DbSession, principal: CurrentPrincipal) -> CaseOut:
     case = resolution.close_case(session, case_id=case_id, actor=principal.actor, scope=scope_of(principal),
                                  outcome=body.outcome, reason=body.reason)
     return CaseOut.of(case, now=utcnow())
 
 
 @router.post("/cases/{case_id}/evidence", status_code=201)
-def preserve(case_id: int, body: EvidenceIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def preserve(case_id: PathId, body: EvidenceIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     snap = evidence.preserve_evidence(session, case_id=case_id, mention_id=body.mention_id,
                                       actor=principal.actor, user_id=principal.user_id, scope=scope_of(principal))
     return {"id": snap.id, "case_id": snap.case_id, "mention_id": snap.mention_id, "url": snap.url,
@@ -125,7 +126,7 @@ def preserve(case_id: int, body: EvidenceIn, session: DbSession, principal: Curr
 
 
 @router.post("/cases/{case_id}/csat", status_code=201)
-def csat(case_id: int, body: CsatIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def csat(case_id: PathId, body: CsatIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     result = resolution.record_csat(session, case_id=case_id, score=body.score, comment=body.comment,
                                     channel=body.channel, actor=principal.actor, scope=scope_of(principal))
     case = cases.get(session, case_id=case_id)
@@ -133,7 +134,7 @@ def csat(case_id: int, body: CsatIn, session: DbSession, principal: CurrentPrinc
 
 
 @router.post("/follow-ups/{follow_up_id}/done")
-def follow_up_done(follow_up_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def follow_up_done(follow_up_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     item = resolution.complete_follow_up(session, follow_up_id=follow_up_id, actor=principal.actor,
                                          scope=scope_of(principal))
     return {"id": item.id, "kind": item.kind, "done_at": item.done_at.isoformat() if item.done_at else None}
@@ -142,12 +143,12 @@ def follow_up_done(follow_up_id: int, session: DbSession, principal: CurrentPrin
 # --- moderation ----------------------------------------------------------------------------------
 
 class ModerationIn(BaseModel):
-    brand_id: int
-    person_id: int
+    brand_id: BodyId
+    person_id: BodyId
     action: str = Field(max_length=20)
     clause_id: str = Field(max_length=100)
-    case_id: int | None = None
-    mention_id: int | None = None
+    case_id: BodyId | None = None
+    mention_id: BodyId | None = None
     reason: str | None = Field(default=None, max_length=2000)
     override_reason: str | None = Field(default=None, max_length=2000)
 
@@ -157,9 +158,25 @@ class ReasonIn(BaseModel):
 
 
 class DecideIn(BaseModel):
-    brand_id: int
+    brand_id: BodyId
     role: Literal["cliente", "hostil", "troll", "ninguno"]
     reason: str | None = Field(default=None, max_length=2000)
+
+
+class ModerationActionOut(BaseModel):
+    id: int
+    brand_id: int
+    person_id: int
+    case_id: int | None
+    mention_id: int | None
+    action: str
+    rule: str
+    reason: str | None
+    evidence: dict[str, Any] | None
+    status: str
+    delivery_state: str
+    override_reason: str | None
+    created_at: str
 
 
 def _action_out(row: ModerationAction) -> dict[str, Any]:
@@ -169,28 +186,28 @@ def _action_out(row: ModerationAction) -> dict[str, Any]:
             "override_reason": row.override_reason, "created_at": row.created_at.isoformat()}
 
 
-@router.post("/moderation/actions", status_code=201)
+@router.post("/moderation/actions", status_code=201, response_model=ModerationActionOut)
 def create_action(body: ModerationIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     row = moderation.moderate(session, ModerationRequest(**body.model_dump()), who=_who(principal),
                               scope=scope_of(principal))
     return _action_out(row)
 
 
-@router.get("/moderation/actions")
-def list_actions(session: DbSession, principal: CurrentPrincipal, brand_id: int | None = None,
-                 person_id: int | None = None) -> list[dict[str, Any]]:
+@router.get("/moderation/actions", response_model=list[ModerationActionOut])
+def list_actions(session: DbSession, principal: CurrentPrincipal, brand_id: QueryId = None,
+                 person_id: QueryId = None) -> list[dict[str, Any]]:
     rows = moderation.actions_of(session, scope=scope_of(principal), brand_id=brand_id, person_id=person_id)
     return [_action_out(r) for r in rows]
 
 
-@router.post("/moderation/actions/{action_id}/appeal")
-def appeal(action_id: int, body: ReasonIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.post("/moderation/actions/{action_id}/appeal", response_model=ModerationActionOut)
+def appeal(action_id: PathId, body: ReasonIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return _action_out(moderation.appeal(session, action_id=action_id, reason=body.reason, who=_who(principal),
                                          scope=scope_of(principal)))
 
 
-@router.post("/moderation/actions/{action_id}/reverse")
-def reverse(action_id: int, body: ReasonIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
+@router.post("/moderation/actions/{action_id}/reverse", response_model=ModerationActionOut)
+def reverse(action_id: PathId, body: ReasonIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
     return _action_out(moderation.reverse(session, action_id=action_id, reason=body.reason, who=_who(principal),
                                           scope=scope_of(principal)))
 
@@ -202,7 +219,7 @@ def proposals(session: DbSession, principal: CurrentPrincipal) -> list[dict[str,
 
 
 @router.post("/moderation/proposals/{person_id}/decide")
-def decide(person_id: int, body: DecideIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
+def decide(person_id: PathId, body: DecideIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
     _brand_allowed(principal, body.brand_id)
     person = moderation.decide_role(session, person_id=person_id, brand_id=body.brand_id, role=body.role,
                                     who=_who(principal), reason=body.reason, scope=scope_of(principal))
@@ -218,27 +235,27 @@ class GuidelinesIn(BaseModel):
 
 
 @router.get("/brands/{brand_id}/guidelines")
-def get_guidelines(brand_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def get_guidelines(brand_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     _brand_allowed(principal, brand_id)
     brands.get(session, brand_id=brand_id)
     return guidelines.current(session, brand_id=brand_id).as_dict()
 
 
 @router.get("/brands/{brand_id}/guidelines/versions")
-def guideline_versions(brand_id: int, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+def guideline_versions(brand_id: PathId, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     _brand_allowed(principal, brand_id)
     return [g.as_dict() for g in guidelines.versions(session, brand_id=brand_id)]
 
 
 @router.put("/brands/{brand_id}/guidelines")
-def put_guidelines(brand_id: int, body: GuidelinesIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
+def put_guidelines(brand_id: PathId, body: GuidelinesIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
     _brand_allowed(principal, brand_id)
     return guidelines.publish(session, brand_id=brand_id, clauses=body.clauses, title=body.title,
                               intro=body.intro, actor=principal.actor, user_id=principal.user_id).as_dict()
 
 
 @router.get("/brands/{brand_id}/playbook")
-def get_policy(brand_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def get_policy(brand_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     _brand_allowed(principal, brand_id)
     brands.get(session, brand_id=brand_id)
     return {"effective": policy_service.effective_policy(session, brand_id=brand_id).model_dump(),
@@ -246,7 +263,7 @@ def get_policy(brand_id: int, session: DbSession, principal: CurrentPrincipal) -
 
 
 @router.patch("/brands/{brand_id}/playbook")
-def patch_policy(brand_id: int, body: dict[str, Any], session: DbSession, principal: Admin) -> dict[str, Any]:
+def patch_policy(brand_id: PathId, body: dict[str, Any], session: DbSession, principal: Admin) -> dict[str, Any]:
     policy = policy_service.update_overrides(session, brand_id=brand_id, changes=body, actor=principal.actor)
     return {"effective": policy.model_dump(), "overrides": policy_service.overrides_of(session, brand_id=brand_id)}
 

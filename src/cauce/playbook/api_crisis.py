@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from cauce.playbook import crisis, improvement
 from cauce.web.deps import CurrentPrincipal, DbSession, Supervisor
+from cauce.web.openapi import BodyId, PathId, QueryId
 
 router = APIRouter(tags=["playbook"])
 
@@ -21,7 +22,7 @@ def list_crises(session: DbSession, principal: CurrentPrincipal, live_only: bool
 
 
 @router.get("/crisis/{crisis_id}/report")
-def crisis_report(crisis_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def crisis_report(crisis_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return crisis.crisis_report(session, crisis_id=crisis_id, brand_ids=principal.brand_ids)
 
 
@@ -31,7 +32,7 @@ def sweep(session: DbSession, principal: Supervisor) -> dict[str, Any]:
 
 
 class ProposeIn(BaseModel):
-    brand_id: int
+    brand_id: BodyId
     category: str | None = Field(default=None, max_length=20)
     days: int = Field(default=30, ge=1, le=365)
     min_cases: int = Field(default=3, ge=2, le=1000)
@@ -59,7 +60,7 @@ def _allowed(principal: Any, brand_id: int) -> None:
 
 
 @router.get("/root-causes")
-def list_root_causes(session: DbSession, principal: CurrentPrincipal, brand_id: int | None = None,
+def list_root_causes(session: DbSession, principal: CurrentPrincipal, brand_id: QueryId = None,
                      status: str | None = None) -> list[dict[str, Any]]:
     return [asdict(v) for v in improvement.views(session, brand_ids=principal.brand_ids, brand_id=brand_id,
                                                  status=status)]
@@ -76,21 +77,22 @@ def propose(body: ProposeIn, session: DbSession, principal: CurrentPrincipal) ->
 
 
 @router.post("/root-causes/{root_cause_id}/confirm")
-def confirm(root_cause_id: int, body: ConfirmIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def confirm(root_cause_id: PathId, body: ConfirmIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     rc = improvement.confirm(session, root_cause_id=root_cause_id, actor=principal.actor, label=body.label,
                              remove_case_ids=body.remove_case_ids, brand_ids=principal.brand_ids)
     return {"id": rc.id, "status": rc.status, "label": rc.label}
 
 
 @router.post("/root-causes/{root_cause_id}/dismiss")
-def dismiss(root_cause_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def dismiss(root_cause_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     rc = improvement.dismiss(session, root_cause_id=root_cause_id, actor=principal.actor,
                              brand_ids=principal.brand_ids)
     return {"id": rc.id, "status": rc.status}
 
 
 @router.post("/root-causes/{root_cause_id}/actions", status_code=201)
-def add_action(root_cause_id: int, body: ActionIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def add_action(root_cause_id: PathId, body: ActionIn, session: DbSession,
+               principal: CurrentPrincipal) -> dict[str, Any]:
     action = improvement.add_action(session, root_cause_id=root_cause_id, title=body.title,
                                     description=body.description, actor=principal.actor,
                                     brand_ids=principal.brand_ids)
@@ -98,7 +100,7 @@ def add_action(root_cause_id: int, body: ActionIn, session: DbSession, principal
 
 
 @router.post("/improvement-actions/{action_id}/done")
-def complete(action_id: int, body: DoneIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def complete(action_id: PathId, body: DoneIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     follow_ups = improvement.complete_action(session, action_id=action_id, notice_text=body.notice_text,
                                              actor=principal.actor, brand_ids=principal.brand_ids)
     return {"id": action_id, "status": "done", "follow_ups": follow_ups}

@@ -14,6 +14,7 @@ from cauce.cases.models import Case
 from cauce.errors import InvalidInput
 from cauce.replies import service as replies
 from cauce.web.deps import CurrentPrincipal, DbSession, scope_of
+from cauce.web.openapi import PathId
 
 router = APIRouter(tags=["replies"])
 
@@ -45,12 +46,32 @@ class CheckIn(BaseModel):
     channel: str | None = Field(default=None, max_length=40)
 
 
+class ReplyOut(BaseModel):
+    id: int
+    case_id: int
+    channel: str | None
+    visibility: str
+    channel_account_id: int | None
+    text: str
+    intent: str | None
+    state: str
+    external_id: str | None
+    external_url: str | None
+    error: str | None
+    attempts: int
+    guard: dict[str, Any] | None
+    override_reason: str | None
+    author_user_id: int | None
+    created_at: str | None
+    sent_at: str | None
+
+
 def _case(session: Any, case_id: int, principal: Principal) -> Case:
     return cases.get(session, case_id=case_id, scope=scope_of(principal))
 
 
-@router.post("/cases/{case_id}/replies", status_code=201)
-def create_reply(case_id: int, body: ReplyIn, session: DbSession, principal: CurrentPrincipal,
+@router.post("/cases/{case_id}/replies", status_code=201, response_model=ReplyOut)
+def create_reply(case_id: PathId, body: ReplyIn, session: DbSession, principal: CurrentPrincipal,
                  idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     reply = replies.create_reply(session, case_id=case_id, text=body.text, visibility=body.visibility,
                                  channel=body.channel, intent=body.intent, principal=principal,
@@ -58,13 +79,13 @@ def create_reply(case_id: int, body: ReplyIn, session: DbSession, principal: Cur
     return replies.reply_out(reply)
 
 
-@router.get("/cases/{case_id}/replies")
-def list_replies(case_id: int, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
+@router.get("/cases/{case_id}/replies", response_model=list[ReplyOut])
+def list_replies(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return [replies.reply_out(r) for r in replies.replies_of_case(session, case_id=case_id, principal=principal)]
 
 
-@router.post("/cases/{case_id}/replies/external", status_code=201)
-def record_external(case_id: int, body: ExternalReplyIn, session: DbSession,
+@router.post("/cases/{case_id}/replies/external", status_code=201, response_model=ReplyOut)
+def record_external(case_id: PathId, body: ExternalReplyIn, session: DbSession,
                     principal: CurrentPrincipal) -> dict[str, Any]:
     reply = replies.record_external_reply(session, case_id=case_id, text=body.text, visibility=body.visibility,
                                           channel=body.channel, external_url=body.external_url, at=body.at,
@@ -72,13 +93,13 @@ def record_external(case_id: int, body: ExternalReplyIn, session: DbSession,
     return replies.reply_out(reply)
 
 
-@router.post("/replies/{reply_id}/retry")
-def retry(reply_id: int, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+@router.post("/replies/{reply_id}/retry", response_model=ReplyOut)
+def retry(reply_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return replies.reply_out(replies.retry(session, reply_id=reply_id, principal=principal))
 
 
 @router.post("/cases/{case_id}/check-reply")
-def check_reply(case_id: int, body: CheckIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def check_reply(case_id: PathId, body: CheckIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = _case(session, case_id, principal)
     if not body.text.strip():
         raise InvalidInput("La respuesta está vacía.")
@@ -88,7 +109,7 @@ def check_reply(case_id: int, body: CheckIn, session: DbSession, principal: Curr
 
 
 @router.post("/cases/{case_id}/draft")
-def draft(case_id: int, body: DraftIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
+def draft(case_id: PathId, body: DraftIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     result = replies.draft_for_case(session, case_id=case_id, intent=body.intent, principal=principal,
                                     variant=body.variant)
     case = _case(session, case_id, principal)

@@ -11,14 +11,24 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cauce import __version__
 from cauce.config import Settings, get_settings
 from cauce.db import Database, ensure_migrated
 from cauce.errors import CauceError
+from cauce.web.limits import BodyLimitMiddleware
+from cauce.web.openapi import ERROR_RESPONSES
 
 log = logging.getLogger(__name__)
+HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -57,11 +67,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
             task.cancel()
 
     app = FastAPI(title="Cauce API", version=__version__, openapi_url="/openapi.json", docs_url="/api/docs",
-                  redoc_url=None, lifespan=lifespan)
+                  redoc_url=None, lifespan=lifespan, responses=ERROR_RESPONSES)
     app.state.db = db
     app.state.settings = settings
     app.state.run_scheduler = run_scheduler  # background hooks of features honour it too
     app.state.startup_hooks = []
+    app.add_middleware(BodyLimitMiddleware)
 
     @app.exception_handler(CauceError)
     async def _cauce_error(_: Request, exc: CauceError) -> JSONResponse:
@@ -74,10 +85,29 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        # exc.headers carries `Allow` on a 405 (RFC 9110 requires it).
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers)
 
-    @app.get("/healthz", tags=["health"])
+    @app.exception_handler(DataError)
+    async def _data_error(_: Request, exc: DataError) -> JSONResponse:
+        # Last line of defence: a value the schema let through but the database refuses
+        # (out of integer range, NUL in text on PostgreSQL) is the client's input, not a crash.
+        log.warning("database refused a value: %s", exc.orig)
+        return JSONResponse(error_body("invalid_input", "Un valor está fuera de rango o contiene caracteres no "
+                                       "permitidos."), status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return JSONResponse(error_body("conflict", "La solicitud hace referencia a algo que no existe o ya existe."),
+                            status_code=409)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:  # SQLite: int over 64 bits
+        return JSONResponse(error_body("invalid_input", "Un número está fuera de rango."), status_code=422)
+
+    @app.get("/healthz", tags=["health"], response_model=HealthOut)
     def healthz() -> dict[str, str]:
         from sqlalchemy import text
 

@@ -119,7 +119,9 @@ def _install_error_pages(app: FastAPI) -> None:
             result = previous_http(request, exc)
             return await result if inspect.isawaitable(result) else result
         message = "No encontramos esa página." if exc.status_code == 404 else str(exc.detail)
-        return _html_error(request, exc.status_code, message)
+        response = _html_error(request, exc.status_code, message)
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
 
 def _install_static(app: FastAPI) -> None:
