@@ -62,7 +62,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     from cauce.web.app import create_app
 
     application = _run(lambda: create_app())
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    # The app itself decides whose X-Forwarded-* to believe (CAUCE_TRUSTED_PROXIES), not uvicorn,
+    # which would trust them from any loopback peer.
+    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
 
 
 @app.command()
@@ -78,8 +80,11 @@ def demo(port: int = 8000, host: str = "127.0.0.1",
 @app.command()
 def worker(once: bool = False) -> None:
     """Background jobs: SLA sweeps, crisis watch, the outbox, channel polling and metric refresh."""
+    from cauce.clitools import log_to_stderr
     from cauce.worker import run_worker
 
+    if not once:
+        log_to_stderr()
     run_worker(open_database(), get_settings(), once=once)
 
 

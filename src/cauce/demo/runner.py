@@ -108,4 +108,4 @@ def run_demo(*, host: str, port: int, rate_per_min: float, data_dir: Path | None
         scope = ", ".join(user.brands) if user.brands else "todas las marcas"
         print(f"    {user.email:<{width}}  {user.role:<10}  {scope}")
     print(f"  Un simulador publica ~{rate_per_min:g} menciones por minuto; Ctrl+C para salir.\n", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

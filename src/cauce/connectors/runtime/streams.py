@@ -28,7 +28,7 @@ from cauce.connectors.jetstream import DEFAULT_URL, JetstreamFilter, consume
 from cauce.connectors.runtime import polling
 from cauce.connectors.streaming import StreamBatch, run_stream
 from cauce.connectors.terms import TermMatcher
-from cauce.db import Database, utcnow
+from cauce.db import Database, database_unreachable, utcnow
 from cauce.mentions import service as mentions
 from cauce.mentions.schemas import MentionIn
 
@@ -223,8 +223,13 @@ def stream_channel(
                             f"stream:{channel_id}")
                     )
             return stats
-        except Exception:  # one bad connection must not end the stream: back off and reconnect
-            log.exception("stream of channel %s failed", channel_id)
+        except Exception as exc:  # one bad connection must not end the stream: back off and reconnect
+            if database_unreachable(exc):
+                # The cursor is saved only after a committed batch: reconnecting replays, never skips.
+                log.warning("stream of channel %s: the database is unreachable; reconnecting with backoff",
+                            channel_id)
+            else:
+                log.exception("stream of channel %s failed", channel_id)
         finally:
             if connector is not None:
                 try:
