@@ -154,9 +154,14 @@ def create_api_token(session: Session, *, user_id: int, name: str, actor: Actor,
     return token
 
 
+def find_token(session: Session, token: str) -> ApiToken | None:
+    """The stored row of a token secret (no checks, no side effects)."""
+    return session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(token)))
+
+
 def token_owner(session: Session, token: str) -> tuple[User, ApiToken]:
     """The user a token belongs to and the token's row; Unauthorized if revoked, expired or unknown."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _sha256(token)))
+    row = find_token(session, token)
     now = utcnow()
     if row is None or row.revoked_at is not None:
         raise Unauthorized("Token de API inválido o revocado.")

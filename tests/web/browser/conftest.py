@@ -21,7 +21,7 @@ from cauce.db import Database, upgrade
 CHROMIUM = Path(os.environ.get("CAUCE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-PASSWORD = "cauce-demo"
+PASSWORD = "demo-clave-2026"
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 15_000  # generous: the CI machine may be busy
