@@ -19,7 +19,7 @@ MASK = "[redacted]"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # argon2 / bcrypt / generic PHC-format password hashes.
-    (re.compile(r"\$argon2(?:id|i|d)\$[^\s'\",)\]}]+"), MASK),
+    (re.compile(r"\$argon2(?:id|i|d)\$[^\s'\"]+"), MASK),
     (re.compile(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{20,}"), MASK),
     # Cauce API tokens (cauce_ + 43 url-safe characters).
     (re.compile(r"cauce_[A-Za-z0-9_-]{20,}"), MASK),
