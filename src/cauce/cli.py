@@ -60,11 +60,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
     from cauce.web.app import create_app
+    from cauce.web.security import UVICORN_OPTIONS
 
     application = _run(lambda: create_app())
-    # The app itself decides whose X-Forwarded-* to believe (CAUCE_TRUSTED_PROXIES), not uvicorn,
-    # which would trust them from any loopback peer.
-    uvicorn.run(application, host=host, port=port, log_level="info", proxy_headers=False)
+    uvicorn.run(application, host=host, port=port, log_level="info", **UVICORN_OPTIONS)
 
 
 @app.command()

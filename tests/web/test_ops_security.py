@@ -290,3 +290,38 @@ def test_web_user_creation_applies_the_password_policy(world: World) -> None:
     api = world.client.post("/api/v1/users", headers={"X-CSRF-Token": csrf},
                             json={"email": "n2@a.co", "name": "N2", "role": "agent", "password": " " * 8})
     assert api.status_code == 422
+
+
+def test_the_served_app_ignores_x_forwarded_for_from_an_untrusted_loopback_peer(db: Database) -> None:
+    """As `cauce serve` runs it (uvicorn with UVICORN_OPTIONS): uvicorn's own proxy-header handling,
+    which believes any 127.0.0.1 peer, is off; rotating X-Forwarded-For does not dodge the limit."""
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from cauce.web.security import UVICORN_OPTIONS
+    from connectors.fakes.serving import free_port
+
+    app = create_app(Settings(database_url=db.url), db=db, run_scheduler=False)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                                           **UVICORN_OPTIONS))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.02)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            codes = []
+            for n in range(21):
+                found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+                assert found
+                codes.append(client.post("/login", data={"email": f"v{n}@a.co", "password": "x",
+                                                         "csrf_token": found.group(1)},
+                                         headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code)
+        assert codes[:20] == [401] * 20 and codes[20] == 429
+    finally:
+        server.should_exit = True
+        thread.join(5)

@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
-from typing import Protocol
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request, Response
 from sqlalchemy.orm import Session
@@ -30,6 +30,9 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 LOGIN_CSRF_COOKIE = "cauce_login_csrf"
+# How `cauce serve` and `cauce demo` run uvicorn: the app decides whose X-Forwarded-* to believe
+# (CAUCE_TRUSTED_PROXIES, see client_ip), not uvicorn, which would believe any loopback peer.
+UVICORN_OPTIONS: dict[str, Any] = {"proxy_headers": False}
 
 
 def install_headers(app: FastAPI) -> None:
