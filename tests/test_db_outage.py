@@ -123,7 +123,6 @@ def pg(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]
 @pytest.fixture
 def proxy(pg: Database) -> Iterator[tuple[Proxy, str]]:
     url = pg.engine.url
-    assert url.host and url.port is not None or url.host
     px = Proxy(url.host or "127.0.0.1", url.port or 5432)
     yield px, url.set(host="127.0.0.1", port=px.port).render_as_string(hide_password=False)
     px.close()
