@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -226,3 +229,90 @@ def test_the_web_server_is_live_but_not_ready_during_an_outage(pg: Database, pro
             assert client.get("/api/v1/me", headers=bearer).json()["email"] == "ana@a.co"
     finally:
         db.dispose()
+
+
+class LiveJetstream:
+    """A Jetstream that pushes events as they are added (from the connection's cursor on)."""
+
+    def __init__(self) -> None:
+        self.events: list[str] = []
+        self.connections: list[int] = []
+
+    async def handler(self, ws: Any) -> None:
+        query = parse_qs(urlsplit(ws.request.path if ws.request else "").query)
+        cursor = int(query.get("cursor", ["0"])[0])
+        self.connections.append(cursor)
+        sent: set[int] = set()
+        while True:
+            for raw in list(self.events):
+                at = int(json.loads(raw)["time_us"])
+                if at >= cursor and at not in sent:
+                    await ws.send(raw)
+                    sent.add(at)
+            await asyncio.sleep(0.05)
+
+
+def test_a_live_stream_outlives_a_database_outage_and_replays_what_it_could_not_store(
+        pg: Database, proxy: tuple[Proxy, str], caplog: pytest.LogCaptureFixture) -> None:
+    from websockets.asyncio.server import serve as ws_serve
+
+    from cauce.brands.models import ChannelAccount
+    from cauce.connectors.backoff import Backoff
+    from cauce.connectors.runtime.streams import stream_channel
+    from cauce.mentions.models import Mention
+    from connectors.fakes.fake_jetstream import post_event
+
+    px, proxied_url = proxy
+    fake = LiveJetstream()
+    ready, done = threading.Event(), threading.Event()
+    port: list[int] = []
+
+    async def server() -> None:
+        async with ws_serve(fake.handler, "127.0.0.1", 0) as srv:
+            port.append(srv.sockets[0].getsockname()[1])
+            ready.set()
+            while not done.is_set():
+                await asyncio.sleep(0.05)
+
+    ws_thread = threading.Thread(target=lambda: asyncio.run(server()), daemon=True)
+    ws_thread.start()
+    assert ready.wait(5)
+    brand = make_brand(pg, search_terms=["moviplus"])
+    with pg.session() as s:
+        row = ChannelAccount(brand_id=brand.id, kind="jetstream", name="Jetstream", settings={}, cursor={},
+                             base_url=f"ws://127.0.0.1:{port[0]}/subscribe", enabled=True, healthy=True)
+        s.add(row)
+        s.flush()
+        channel_id = row.id
+
+    def texts() -> list[str]:
+        with pg.read_session() as s:
+            return list(s.scalars(select(Mention.text).order_by(Mention.id)))
+
+    proxied = Database(proxied_url)
+    stop = threading.Event()
+    fake.events.append(json.dumps(post_event("did:plc:u1", 1001, "moviplus me cobró dos veces")))
+    with scripted_triage(), caplog.at_level(logging.WARNING):
+        worker = threading.Thread(target=stream_channel, args=(proxied, channel_id),
+                                  kwargs={"stop": stop, "backoff": Backoff(base_s=0.2, cap_s=1.0), "max_wait_s": 0.1},
+                                  daemon=True)
+        worker.start()
+        try:
+            _wait(lambda: texts() == ["moviplus me cobró dos veces"], 30, "the first event")
+            px.cut()
+            fake.events.append(json.dumps(post_event("did:plc:u2", 1002, "moviplus sin señal en Cali")))
+            time.sleep(OUTAGE_S)
+            assert worker.is_alive() and texts() == ["moviplus me cobró dos veces"]
+            px.restore()
+            _wait(lambda: len(texts()) == 2, 40, "the event that arrived during the outage")
+            time.sleep(1.0)
+            assert texts() == ["moviplus me cobró dos veces", "moviplus sin señal en Cali"]  # once each
+            assert worker.is_alive()
+        finally:
+            stop.set()
+            worker.join(15)
+            done.set()
+            ws_thread.join(5)
+            proxied.dispose()
+    assert any("database is unreachable" in r.getMessage() for r in caplog.records), caplog.text
+    assert len(fake.connections) >= 2 and fake.connections[-1] == 1001  # resumed from the saved cursor
