@@ -188,7 +188,7 @@ class Outage:
     (full jitter, capped) instead of dying or spinning, says so in one log line when the outage
     starts and one when it ends, and keeps the traceback for errors that are not an outage."""
 
-    def __init__(self, what: str, *, base_s: float = 1.0, cap_s: float = 10.0,
+    def __init__(self, what: str, *, base_s: float = 1.0, cap_s: float = 5.0,
                  logger: logging.Logger | None = None) -> None:
         self.what = what
         self.base_s = base_s
