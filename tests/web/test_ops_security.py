@@ -325,3 +325,17 @@ def test_the_served_app_ignores_x_forwarded_for_from_an_untrusted_loopback_peer(
     finally:
         server.should_exit = True
         thread.join(5)
+
+
+def test_an_admin_lists_and_revokes_anyones_token_in_the_settings(world: World) -> None:
+    token_id, secret = _token(world.db, "agente@a.co")
+    csrf = login(world.client, "admin@a.co")
+    page = world.client.get("/settings/users").text
+    assert "agente@a.co" in page and f"/settings/tokens/{token_id}/revoke" in page and secret not in page
+    revoked = world.client.post(f"/settings/tokens/{token_id}/revoke", data={"csrf_token": csrf},
+                                follow_redirects=False)
+    assert revoked.status_code == 303
+    assert world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    agent = TestClient(world.client.app)
+    agent_csrf = login(agent, "agente@a.co")
+    assert agent.post(f"/settings/tokens/{token_id}/revoke", data={"csrf_token": agent_csrf}).status_code == 403

@@ -293,9 +293,12 @@ def _brand_ids(form_items: list[tuple[str, Any]]) -> list[int]:
 @router.get("/settings/users")
 def user_list(request: Request, session: ReadSession, user: Viewer) -> Response:
     _require_admin(user)
+    users = auth.list_users(session)
     return _page(request, user, "settings/users.html", "users", {
-        "users": auth.list_users(session), "memberships": auth.brands_of_users(session),
-        "brands": brands.list_brands(session), "roles": auth.ROLES})
+        "users": users, "memberships": auth.brands_of_users(session),
+        "brands": brands.list_brands(session), "roles": auth.ROLES,
+        "tokens": auth.list_api_tokens(session), "token_status": auth.token_status,
+        "emails": {u.id: u.email for u in users}})
 
 
 @router.post("/settings/users")
@@ -306,6 +309,13 @@ async def create_user(request: Request, session: WriteSession, user: Editor) -> 
     auth.create_user(session, email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", ""),
                      password=form.get("password", ""), brand_ids=_brand_ids(list(raw.multi_items())),
                      actor=user.principal.actor)
+    return _done("/settings/users")
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+async def revoke_any_token(token_id: int, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    auth.revoke_api_token(session, token_id=token_id, actor=user.principal.actor)
     return _done("/settings/users")
 
 
