@@ -122,6 +122,11 @@ def test_failures_older_than_the_window_are_pruned_from_the_table(db: Database) 
         limiter.failed("10.9.9.9", "otro@a.co", session=s)
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(LoginFailure)) == 2  # the new ip + account rows
+    with db.session() as s:  # a successful sign-in also sweeps what has expired
+        s.execute(update(LoginFailure).values(at=datetime.now(UTC) - timedelta(minutes=5)))
+        limiter.succeeded("10.0.0.1", "u1@a.co", session=s)
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(LoginFailure)) == 0
 
 
 def test_the_in_memory_store_stays_bounded_and_drops_expired_keys() -> None:

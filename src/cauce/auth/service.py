@@ -250,8 +250,12 @@ def record_login_failure(session: Session, *, keys: Sequence[str], at: datetime,
     session.flush()
 
 
-def clear_login_failures(session: Session, *, key: str) -> None:
-    session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+def clear_login_failures(session: Session, *, key: str, prune_before: datetime | None = None) -> None:
+    """Forget `key`'s failures (a successful sign-in), and everyone's older than `prune_before`."""
+    stale = LoginFailure.key == key
+    if prune_before is not None:
+        stale = stale | (LoginFailure.at <= prune_before)
+    session.execute(delete(LoginFailure).where(stale))
 
 
 @dataclass(frozen=True)

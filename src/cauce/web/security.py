@@ -181,7 +181,7 @@ class DatabaseFailures:
         auth.record_login_failure(self.session, keys=keys, at=at, prune_before=at - self.window)
 
     def clear(self, key: str) -> None:
-        auth.clear_login_failures(self.session, key=key)
+        auth.clear_login_failures(self.session, key=key, prune_before=utcnow() - self.window)
 
 
 class LoginLimiter:
