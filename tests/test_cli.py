@@ -74,7 +74,7 @@ def test_users_create_and_list(env: Path) -> None:
     code, out, _ = invoke("users", "list", "--format", "json")
     assert json.loads(out)[0]["brand_ids"] == [1]
     code, _, err = invoke("users", "create", "--email", "x@y.co", "--name", "X", "--password", "corta")
-    assert code == 1 and "8 caracteres" in err
+    assert code == 1 and "12 caracteres" in err
 
 
 def test_ingest_file_keeps_good_lines_and_reports_bad_ones(env: Path) -> None:

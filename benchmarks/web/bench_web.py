@@ -30,7 +30,7 @@ from sqlalchemy import insert, select, text
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_URL = os.environ.get("CAUCE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-PASSWORD = "cauce-demo"
+PASSWORD = "demo-clave-2026"
 TEXTS = (
     "me cobraron doble la factura de este mes y nadie responde",
     "sin internet desde hace tres días, pésimo servicio",

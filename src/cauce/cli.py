@@ -60,9 +60,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
     from cauce.web.app import create_app
+    from cauce.web.security import UVICORN_OPTIONS
 
     application = _run(lambda: create_app())
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    uvicorn.run(application, host=host, port=port, log_level="info", **UVICORN_OPTIONS)
 
 
 @app.command()
@@ -78,8 +79,11 @@ def demo(port: int = 8000, host: str = "127.0.0.1",
 @app.command()
 def worker(once: bool = False) -> None:
     """Background jobs: SLA sweeps, crisis watch, the outbox, channel polling and metric refresh."""
+    from cauce.clitools import log_to_stderr
     from cauce.worker import run_worker
 
+    if not once:
+        log_to_stderr()
     run_worker(open_database(), get_settings(), once=once)
 
 
@@ -123,20 +127,109 @@ def users_list(format: Annotated[str, typer.Option("--format")] = "table") -> No
 
 
 @users_app.command("token")
-def users_token(email: str, name: str = "script") -> None:
+def users_token(
+    email: str, name: str = "script",
+    scope: Annotated[list[str] | None, typer.Option(help="read | write; repetible (por omisión, ambos)")] = None,
+    days: Annotated[int | None, typer.Option(help="Vigencia en días (por omisión CAUCE_API_TOKEN_DAYS, 90); "
+                                                  "0: no vence")] = None,
+) -> None:
     """Create an API token for a user (shown once)."""
+    from cauce.audit.service import SYSTEM
+    from cauce.auth import service as auth
+
+    db = open_database()
+    valid_days = get_settings().api_token_days if days is None else (days or None)
+
+    def body() -> None:
+        with db.session() as session:
+            user = _user_by_email(session, email)
+            typer.echo(auth.create_api_token(session, user_id=user.id, name=name, actor=SYSTEM,
+                                             scopes=scope or ("read", "write"), days=valid_days))
+
+    _run(body)
+
+
+def _user_by_email(session: Any, email: str) -> Any:
     from sqlalchemy import select
 
+    from cauce.auth.models import User
+
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        fail(f"No existe el usuario {email}.")
+    return user
+
+
+@users_app.command("password")
+def users_password(
+    email: str,
+    password: Annotated[str | None, typer.Option(help="Si falta, se pide")] = None,
+) -> None:
+    """Set a user's password (same policy as everywhere) and end their browser sessions."""
     from cauce.audit.service import SYSTEM
+    from cauce.auth import service as auth
+
+    db = open_database()
+    with db.read_session() as session:
+        _user_by_email(session, email)
+    secret = password or typer.prompt("Contraseña nueva", hide_input=True, confirmation_prompt=True)
+
+    def body() -> None:
+        with db.session() as session:
+            user = _user_by_email(session, email)
+            auth.change_password(session, user_id=user.id, new_password=secret, actor=SYSTEM)
+            typer.echo(f"Contraseña de {user.email} cambiada; sus sesiones abiertas se cerraron.")
+
+    _run(body)
+
+
+tokens_app = typer.Typer(help="Tokens de API: listar y revocar.", no_args_is_help=True)
+users_app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("list")
+def tokens_list(
+    email: Annotated[str | None, typer.Argument(help="Solo los de este usuario")] = None,
+    format: Annotated[str, typer.Option("--format")] = "table",
+) -> None:
+    """API tokens (never their secret): prefix, scopes, expiry, last use, status."""
     from cauce.auth import service as auth
     from cauce.auth.models import User
 
     db = open_database()
-    with db.session() as session:
-        user = session.scalar(select(User).where(User.email == email.lower()))
-        if user is None:
-            fail(f"No existe el usuario {email}.")
-        typer.echo(auth.create_api_token(session, user_id=user.id, name=name, actor=SYSTEM))
+    with db.read_session() as session:
+        owner = _user_by_email(session, email).id if email else None
+        emails = {u.id: u.email for u in session.query(User)}
+        rows: list[dict[str, Any]] = [{"id": t.id, "user": emails.get(t.user_id), "name": t.name, "prefix": t.prefix,
+                 "scopes": list(t.scopes or []), "created_at": t.created_at, "expires_at": t.expires_at,
+                 "last_used_at": t.last_used_at, "revoked_at": t.revoked_at, "status": auth.token_status(t)}
+                for t in auth.list_api_tokens(session, user_id=owner)]
+    if format == "json":
+        _emit_json(rows)
+        return
+
+    def day(value: Any) -> str:
+        return value.strftime("%Y-%m-%d") if value else "—"
+
+    for r in rows:
+        typer.echo(f"{r['id']:>4}  {r['prefix']}…  {r['user']:<28} {','.join(r['scopes']):<10} "
+                   f"vence {day(r['expires_at'])}  último uso {day(r['last_used_at'])}  {r['status']}  {r['name']}")
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke an API token at once (by the id `cauce users tokens list` shows)."""
+    from cauce.audit.service import SYSTEM
+    from cauce.auth import service as auth
+
+    db = open_database()
+
+    def body() -> None:
+        with db.session() as session:
+            row = auth.revoke_api_token(session, token_id=token_id, actor=SYSTEM)
+            typer.echo(f"Token {row.id} ({row.prefix}…) revocado.")
+
+    _run(body)
 
 
 @brands_app.command("add")

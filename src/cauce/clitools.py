@@ -15,9 +15,11 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def open_database() -> Any:
     """The database of CAUCE_DATABASE_URL, refusing, with the fix in the message, one not migrated."""
+    from cauce import logsafety
     from cauce.config import get_settings
     from cauce.db import Database, DatabaseNotMigrated, ensure_migrated
 
+    logsafety.install()
     db = Database(get_settings().database_url)
     try:
         ensure_migrated(db)
@@ -25,3 +27,13 @@ def open_database() -> Any:
         db.dispose()
         fail(exc.message)
     return db
+
+
+def log_to_stderr() -> None:
+    """For long-running commands (worker, outbox run): INFO and up on stderr, one line each."""
+    import logging
+
+    from cauce import logsafety
+
+    logsafety.install()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -29,6 +29,11 @@ class Settings:
     # Key for channel credentials at rest (Fernet, urlsafe base64, 32 bytes).
     encryption_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"
+    # Peers (addresses or CIDR ranges, comma separated) whose X-Forwarded-For/-Proto are believed;
+    # empty: none, the TCP peer is the client.
+    trusted_proxies: str = ""
+    # Days a new API token stays valid unless its creator asks otherwise.
+    api_token_days: int = 90
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -40,6 +45,8 @@ class Settings:
             sla_check_seconds=float(env.get("CAUCE_SLA_CHECK_SECONDS", "30")),
             encryption_key=env.get("CAUCE_ENCRYPTION_KEY") or None,
             base_url=env.get("CAUCE_BASE_URL", "http://127.0.0.1:8000"),
+            trusted_proxies=env.get("CAUCE_TRUSTED_PROXIES", "").strip(),
+            api_token_days=int(env.get("CAUCE_API_TOKEN_DAYS", "90")),
         )
 
 

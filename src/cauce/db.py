@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import random
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import JSON, DateTime, Engine, Integer, MetaData, create_engine, event, insert, inspect, text
 from sqlalchemy import Table as _Table
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -27,6 +30,8 @@ NAMING = {
 }
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -152,11 +157,93 @@ def _has_serial_id(table: _Table) -> bool:
     return known
 
 
+def database_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says the database cannot be reached (down, restarting, network cut), as opposed
+    to a bug in a statement: the caller should wait and retry, not report a failure."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc.orig).lower()
+    # SQLite raises OperationalError for bad SQL too; only a file it cannot open or lock is "down".
+    return not any(hint in message for hint in ("no such ", "syntax error", "has no column"))
+
+
+def ping(db: Database) -> bool:
+    """One `SELECT 1`: whether the database answers now."""
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        if not database_unreachable(exc):
+            raise
+        return False
+    return True
+
+
+class Outage:
+    """How a long-running loop lives through a database outage: it waits with exponential backoff
+    (full jitter, capped) instead of dying or spinning, says so in one log line when the outage
+    starts and one when it ends, and keeps the traceback for errors that are not an outage."""
+
+    def __init__(self, what: str, *, base_s: float = 1.0, cap_s: float = 5.0,
+                 logger: logging.Logger | None = None) -> None:
+        self.what = what
+        self.base_s = base_s
+        self.cap_s = cap_s
+        self.failures = 0
+        self.started: float | None = None
+        self.log = logger or _log
+
+    def failed(self, exc: BaseException) -> None:
+        if not database_unreachable(exc):
+            self.log.error("%s failed", self.what, exc_info=exc)
+            return
+        self.failures += 1
+        if self.started is None:
+            self.started = time.monotonic()
+            cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+            self.log.warning("%s: the database is unreachable (%s); retrying with backoff", self.what,
+                             type(cause).__name__)
+
+    def succeeded(self) -> None:
+        if self.started is not None:
+            self.log.warning("%s: the database is reachable again after %.1f s (%d failed attempts)", self.what,
+                             time.monotonic() - self.started, self.failures)
+        self.failures, self.started = 0, None
+
+    @property
+    def ongoing(self) -> bool:
+        return self.started is not None
+
+    def wait_s(self, normal_s: float) -> float:
+        """Seconds until the next pass: `normal_s`, or longer while the database is unreachable."""
+        if not self.failures:
+            return normal_s
+        ceiling = min(self.cap_s, self.base_s * 2 ** min(self.failures - 1, 30))
+        return max(normal_s, ceiling * (0.5 + random.random() / 2))
+
+    def run(self, func: Callable[[], T]) -> T | None:
+        """`func()`, or None after logging why it failed (the loop goes on)."""
+        try:
+            result = func()
+        except Exception as exc:  # a loop must outlive one bad pass
+            self.failed(exc)
+            return None
+        self.succeeded()
+        return result
+
+
 class DatabaseNotMigrated(CauceError):
     code = "database_not_migrated"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A failed statement's error (logged, shown in a traceback) must not quote its parameters:
+    # they include password hashes, token hashes and encrypted credentials.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -13,7 +13,7 @@ from typing import Any
 
 from cauce.cases import service as cases
 from cauce.config import Settings
-from cauce.db import Database
+from cauce.db import Database, Outage
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,13 @@ def run_worker(db: Database, settings: Settings, *, once: bool = False) -> None:
     runtime = threading.Thread(target=loops.run_forever, args=(db, settings), kwargs={"stop": stop},
                                name="connectors", daemon=True)
     runtime.start()
+    outage = Outage("worker sweep", logger=log)
     try:
         while True:
-            try:
-                log.info("sweep: %s", sweep(db))
-            except Exception:  # keep sweeping: one bad pass must not stop the worker
-                log.exception("sweep failed")
-            time.sleep(settings.sla_check_seconds)
+            # Keep sweeping: neither a bad pass nor a database outage stops the worker.
+            swept = outage.run(lambda: sweep(db))
+            if swept is not None:
+                log.info("sweep: %s", swept)
+            time.sleep(outage.wait_s(settings.sla_check_seconds))
     finally:
         stop.set()

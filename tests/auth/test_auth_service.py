@@ -11,6 +11,8 @@ from cauce.db import Database
 from cauce.errors import Conflict, InvalidInput, Unauthorized
 from helpers import make_brand
 
+STRONG = "rio-verde-bajo-la-luna"
+
 
 def test_password_is_hashed_with_argon2_and_verified(db: Database) -> None:
     with db.session() as s:
@@ -30,21 +32,21 @@ def test_password_is_hashed_with_argon2_and_verified(db: Database) -> None:
 def test_bad_user_input_is_refused(db: Database) -> None:
     with db.session() as s:
         with pytest.raises(InvalidInput):
-            auth.create_user(s, email="x@y.z", name="X", role="root", password="12345678", actor=SYSTEM)
+            auth.create_user(s, email="x@y.co", name="X", role="root", password=STRONG, actor=SYSTEM)
         with pytest.raises(InvalidInput):
-            auth.create_user(s, email="x@y.z", name="X", role="agent", password="corta", actor=SYSTEM)
-        auth.create_user(s, email="x@y.z", name="X", role="agent", password="12345678", actor=SYSTEM)
+            auth.create_user(s, email="x@y.co", name="X", role="agent", password="corta", actor=SYSTEM)
+        auth.create_user(s, email="x@y.co", name="X", role="agent", password=STRONG, actor=SYSTEM)
         with pytest.raises(Conflict):
-            auth.create_user(s, email="X@y.z", name="X", role="agent", password="12345678", actor=SYSTEM)
+            auth.create_user(s, email="X@y.co", name="X", role="agent", password=STRONG, actor=SYSTEM)
 
 
 def test_membership_limits_brands_and_admins_see_all(db: Database) -> None:
     a = make_brand(db, name="Marca A")
     b = make_brand(db, name="Marca B")
     with db.session() as s:
-        agent = auth.create_user(s, email="a@a.co", name="Ana", role="agent", password="12345678",
+        agent = auth.create_user(s, email="a@a.co", name="Ana", role="agent", password=STRONG,
                                  brand_ids=[a.id], actor=SYSTEM)
-        admin = auth.create_user(s, email="admin@a.co", name="Admin", role="admin", password="12345678",
+        admin = auth.create_user(s, email="admin@a.co", name="Admin", role="admin", password=STRONG,
                                  actor=SYSTEM)
         assert auth.principal_for(s, agent).brand_ids == frozenset({a.id})
         assert auth.principal_for(s, admin).brand_ids is None
@@ -54,7 +56,7 @@ def test_membership_limits_brands_and_admins_see_all(db: Database) -> None:
 
 def test_api_tokens_are_stored_hashed_and_resolve(db: Database) -> None:
     with db.session() as s:
-        user = auth.create_user(s, email="bot@a.co", name="Bot", role="agent", password="12345678", actor=SYSTEM)
+        user = auth.create_user(s, email="bot@a.co", name="Bot", role="agent", password=STRONG, actor=SYSTEM)
         token = auth.create_api_token(s, user_id=user.id, name="script", actor=SYSTEM)
     with db.session() as s:
         assert auth.user_for_token(s, token).id == user.id
@@ -64,7 +66,7 @@ def test_api_tokens_are_stored_hashed_and_resolve(db: Database) -> None:
 
 def test_sessions_start_resolve_and_end(db: Database) -> None:
     with db.session() as s:
-        user = auth.create_user(s, email="s@a.co", name="Sofía", role="supervisor", password="12345678",
+        user = auth.create_user(s, email="s@a.co", name="Sofía", role="supervisor", password=STRONG,
                                 actor=SYSTEM)
         new = auth.start_session(s, user=user)
     with db.session() as s:

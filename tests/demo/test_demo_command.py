@@ -45,7 +45,7 @@ def test_demo_serves_and_the_queue_grows(tmp_path: Path) -> None:
                 break
         output = "".join(lines)
         assert f"http://127.0.0.1:{port}/" in output
-        assert "admin@cauce.demo" in output and "cauce-demo" in output
+        assert "admin@cauce.demo" in output and "demo-clave-2026" in output
         client = httpx.Client(base_url=base, timeout=10)
         for _ in range(100):
             try:

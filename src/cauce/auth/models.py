@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -41,6 +42,9 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # TokenScope values; "write" allows POST/PUT/PATCH/DELETE, "read" the rest.
+    scopes: Mapped[list[Any]] = mapped_column(default=lambda: ["read", "write"])
+    expires_at: Mapped[datetime | None]  # None only for tokens an admin deliberately made permanent
 
 
 class WebSession(Base):
@@ -52,3 +56,16 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+class LoginFailure(Base):
+    """One failed sign-in, kept for the rate limiter's window (shared by every web process).
+
+    `key` is "ip:<address>" or "account:<e-mail>"; rows older than the window are pruned.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)

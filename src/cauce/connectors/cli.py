@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cauce.clitools import fail, open_database
+from cauce.clitools import fail, log_to_stderr, open_database
 
 channels_app = typer.Typer(
     help="Canales: cuentas y fuentes que escucha y por las que responde cada marca.", no_args_is_help=True
@@ -196,24 +196,29 @@ def outbox_run(
     format: FormatOpt = "text",
 ) -> None:
     """Deliver queued replies and moderation actions (exactly once)."""
-    from cauce.db import utcnow
+    from cauce.db import Outage, utcnow
     from cauce.replies import outbox
 
     _check_format(format)
     db = open_database()
     paused: dict[Any, Any] = {}
-    while True:
+    if once:
         run = outbox.deliver_due(db.session, now=utcnow(), paused=paused)
-        if once:
-            if format == "json":
-                _emit(run.as_dict())
-            else:
-                typer.echo(
-                    f"Bandeja de salida: {run.sent} enviadas, {run.recovered} recuperadas, {run.failed} "
-                    f"fallidas, {run.retried} por reintentar, {run.moderated} acciones de moderación."
-                )
-            return
-        time.sleep(max(0.2, every))
+        if format == "json":
+            _emit(run.as_dict())
+        else:
+            typer.echo(
+                f"Bandeja de salida: {run.sent} enviadas, {run.recovered} recuperadas, {run.failed} "
+                f"fallidas, {run.retried} por reintentar, {run.moderated} acciones de moderación."
+            )
+        return
+    # Running for good: a database outage (or any failed pass) is waited out with backoff, never
+    # the end of the process; delivery is exactly-once by the outbox's own claim/recover protocol.
+    log_to_stderr()
+    outage = Outage("outbox run")
+    while True:
+        outage.run(lambda: outbox.deliver_due(db.session, now=utcnow(), paused=paused))
+        time.sleep(outage.wait_s(max(0.2, every)))
 
 
 def register(app: typer.Typer) -> None:

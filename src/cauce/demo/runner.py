@@ -86,6 +86,7 @@ def run_demo(*, host: str, port: int, rate_per_min: float, data_dir: Path | None
 
     from cauce.demo.seed import DEMO_PASSWORD
     from cauce.web.app import create_app
+    from cauce.web.security import UVICORN_OPTIONS
 
     data_dir = data_dir or default_data_dir() / "demo"
     url = fresh_database(data_dir)
@@ -108,4 +109,4 @@ def run_demo(*, host: str, port: int, rate_per_min: float, data_dir: Path | None
         scope = ", ".join(user.brands) if user.brands else "todas las marcas"
         print(f"    {user.email:<{width}}  {user.role:<10}  {scope}")
     print(f"  Un simulador publica ~{rate_per_min:g} menciones por minuto; Ctrl+C para salir.\n", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)

@@ -12,7 +12,7 @@ from cauce.brands import service as brands
 from cauce.cases import service as cases
 from cauce.demo.catalog import BRANDS, DemoBrand
 
-DEMO_PASSWORD = "cauce-demo"
+DEMO_PASSWORD = "demo-clave-2026"
 
 # Which complaint categories each kind of area receives by default (routing hint).
 AREA_CATEGORIES = {

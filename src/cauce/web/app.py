@@ -12,12 +12,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cauce import __version__
+from cauce import __version__, logsafety
 from cauce.config import Settings, get_settings
-from cauce.db import Database, ensure_migrated
+from cauce.db import Database, Outage, database_unreachable, ensure_migrated, ping
 from cauce.errors import CauceError
 from cauce.web.limits import BodyLimitMiddleware
 from cauce.web.openapi import ERROR_RESPONSES
@@ -42,17 +42,16 @@ async def _sweep_loop(app: FastAPI, every: float) -> None:
     """SLA breaches/escalation and crisis watch, every `every` seconds (see cauce.worker.sweep)."""
     from cauce.worker import sweep
 
+    outage = Outage("periodic sweep (web server)", logger=log)  # the scheduler outlives bad sweeps
     while True:
-        await asyncio.sleep(every)
-        try:
-            await asyncio.to_thread(sweep, app.state.db)
-        except Exception:  # the scheduler must outlive a bad sweep
-            log.exception("periodic sweep failed")
+        await asyncio.sleep(outage.wait_s(every))
+        await asyncio.to_thread(outage.run, lambda: sweep(app.state.db))
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None, run_scheduler: bool = True,
                check_migrations: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    logsafety.install()
     db = db or Database(settings.database_url)
     if check_migrations:
         ensure_migrated(db)
@@ -107,13 +106,29 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     async def _overflow(_: Request, exc: OverflowError) -> JSONResponse:  # SQLite: int over 64 bits
         return JSONResponse(error_body("invalid_input", "Un número está fuera de rango."), status_code=422)
 
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if not database_unreachable(exc):
+            raise exc  # a real bug: the server's 500 (parameters are hidden, see db.make_engine)
+        log.warning("database unreachable during %s %s: %s", request.method, request.url.path,
+                    type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
+        return JSONResponse(error_body("database_unavailable", "La base de datos no responde; "
+                                       "vuelva a intentarlo en unos segundos."),
+                            status_code=503, headers={"Retry-After": "5"})
+
     @app.get("/healthz", tags=["health"], response_model=HealthOut)
     def healthz() -> dict[str, str]:
-        from sqlalchemy import text
-
-        with db.session() as session:
-            session.execute(text("SELECT 1"))
+        """Liveness: the process runs and answers (the database is /readyz's business)."""
         return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "The database is unreachable"}})
+    def readyz() -> JSONResponse:
+        """Readiness: 200 when the database answers, 503 while it does not."""
+        if ping(db):
+            return JSONResponse({"status": "ready", "version": __version__})
+        return JSONResponse({"status": "unavailable", "version": __version__,
+                             "error": {"code": "database_unavailable", "message": "La base de datos no responde."}},
+                            status_code=503, headers={"Retry-After": "5"})
 
     from cauce.auth.api import router as auth_router
     from cauce.brands.api import router as brands_router

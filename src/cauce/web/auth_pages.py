@@ -13,7 +13,7 @@ from cauce.errors import Unauthorized
 from cauce.web.deps import SESSION_COOKIE
 from cauce.web.i18n import LANG_COOKIE, LANGUAGES
 from cauce.web.rendering import render
-from cauce.web.security import LOGIN_CSRF_COOKIE, TooManyAttempts, check_csrf, is_https, new_token
+from cauce.web.security import LOGIN_CSRF_COOKIE, TooManyAttempts, check_csrf, client_ip, is_https, new_token
 from cauce.web.session import Editor, WriteSession
 
 router = APIRouter()
@@ -57,17 +57,17 @@ def login(request: Request, session: WriteSession, email: Annotated[str, Form(ma
     # Double-submit token: the login form has no session yet, so the cookie carries the secret.
     check_csrf(request.cookies.get(LOGIN_CSRF_COOKIE), csrf_token)
     limiter = request.app.state.login_limiter
-    ip = request.client.host if request.client else "?"
+    ip = client_ip(request)
     try:
-        limiter.check(ip, email)
+        limiter.check(ip, email, session=session)
     except TooManyAttempts as exc:
         return _login_page(request, next_url=next_url, email=email, error=exc.message, status_code=429)
     try:
         user = auth.authenticate(session, email=email, password=password)
     except Unauthorized as exc:
-        limiter.failed(ip, email)
+        limiter.failed(ip, email, session=session)
         return _login_page(request, next_url=next_url, email=email, error=exc.message, status_code=401)
-    limiter.succeeded(ip, email)
+    limiter.succeeded(ip, email, session=session)
     new = auth.start_session(session, user=user)
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(SESSION_COOKIE, new.token, httponly=True, samesite="lax", secure=is_https(request),

@@ -13,8 +13,10 @@ from cauce.auth.service import Principal
 from cauce.cases.service import Scope
 from cauce.db import Database
 from cauce.errors import Forbidden, Unauthorized
+from cauce.web.security import check_csrf
 
 SESSION_COOKIE = "cauce_session"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def get_db(request: Request) -> Database:
@@ -32,27 +34,28 @@ def get_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def _principal(request: Request, session: Session) -> Principal:
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        user = auth.user_for_token(session, header[7:].strip())
-        return auth.principal_for(session, user)
+def _principal(request: Request, session: Session) -> tuple[Principal, bool]:
+    """The caller, and whether the session cookie (not a Bearer token) authenticated them."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        user, token = auth.token_owner(session, credentials.strip())
+        auth.require_scope(token, write=request.method not in SAFE_METHODS)
+        return auth.principal_for(session, user), False
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         user, web_session = auth.session_user(session, cookie)
         request.state.csrf_token = web_session.csrf_token
-        return auth.principal_for(session, user)
+        return auth.principal_for(session, user), True
     raise Unauthorized("Inicie sesión o envíe un token de API (Authorization: Bearer …).")
 
 
 def current_principal(request: Request, session: DbSession) -> Principal:
-    principal = _principal(request, session)
-    # Cookie-authenticated writes must carry the CSRF token (header or form field).
-    if request.method not in ("GET", "HEAD", "OPTIONS") and request.cookies.get(SESSION_COOKIE) \
-            and not request.headers.get("authorization"):
-        sent = request.headers.get("x-csrf-token")
-        if sent is None or sent != getattr(request.state, "csrf_token", None):
-            raise Forbidden("Falta el token CSRF o no es válido; recargue la página.")
+    principal, by_cookie = _principal(request, session)
+    # Every cookie-authenticated write carries the CSRF token, whatever other headers come with
+    # it: only a request authenticated by its own Bearer token (which a browser never adds by
+    # itself) is exempt.
+    if by_cookie and request.method not in SAFE_METHODS:
+        check_csrf(getattr(request.state, "csrf_token", None), request.headers.get("x-csrf-token"))
     return principal
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from cauce.audit.models import AuditEvent
-from cauce.db import Database
+from cauce.db import Database, Outage
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +69,13 @@ class CaseBroadcaster:
         return changes
 
     async def _run(self) -> None:
+        # A database hiccup must not end live updates for everyone: wait it out with backoff.
+        outage = Outage("live inbox watcher", logger=log)
         while self.subscribers:
-            try:
-                changes = await asyncio.to_thread(self.poll_once)
-            except Exception:  # a database hiccup must not end live updates for everyone
-                log.exception("live inbox watcher failed; retrying")
-                changes = []
+            changes = await asyncio.to_thread(outage.run, self.poll_once) or []
             for subscriber in list(self.subscribers):
                 subscriber.offer(changes)
-            await asyncio.sleep(self.interval)
+            await asyncio.sleep(outage.wait_s(self.interval))
         self._task = None
 
     def subscribe(self, brand_ids: frozenset[int] | None) -> Subscriber:

@@ -47,7 +47,7 @@ from cauce.errors import CauceError, NotFound
 from cauce.web.live import CaseBroadcaster
 from cauce.web.presence import PresenceBoard
 from cauce.web.rendering import render
-from cauce.web.security import LoginLimiter, install_headers
+from cauce.web.security import LoginLimiter, install_headers, parse_trusted_proxies
 from cauce.web.session import LoginRequired
 from cauce.web.vendor import vendor_path, vendor_ready
 
@@ -150,6 +150,7 @@ def install(app: FastAPI) -> None:
     app.state.broadcaster = CaseBroadcaster(app.state.db)
     app.state.presence = PresenceBoard()
     app.state.login_limiter = LoginLimiter()
+    parse_trusted_proxies(app.state.settings.trusted_proxies)  # a typo fails at start, not per request
     install_headers(app)
     _install_error_pages(app)
     for module in (auth_pages, inbox_pages, case_pages, composer_pages, moderation_pages, person_pages,

@@ -23,6 +23,7 @@ from cauce.cases import service as cases
 from cauce.db import utcnow
 from cauce.errors import Forbidden, InvalidInput
 from cauce.web import labels
+from cauce.web.deps import SESSION_COOKIE
 from cauce.web.rendering import render
 from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession
 
@@ -292,9 +293,12 @@ def _brand_ids(form_items: list[tuple[str, Any]]) -> list[int]:
 @router.get("/settings/users")
 def user_list(request: Request, session: ReadSession, user: Viewer) -> Response:
     _require_admin(user)
+    users = auth.list_users(session)
     return _page(request, user, "settings/users.html", "users", {
-        "users": auth.list_users(session), "memberships": auth.brands_of_users(session),
-        "brands": brands.list_brands(session), "roles": auth.ROLES})
+        "users": users, "memberships": auth.brands_of_users(session),
+        "brands": brands.list_brands(session), "roles": auth.ROLES,
+        "tokens": auth.list_api_tokens(session), "token_status": auth.token_status,
+        "emails": {u.id: u.email for u in users}})
 
 
 @router.post("/settings/users")
@@ -305,6 +309,13 @@ async def create_user(request: Request, session: WriteSession, user: Editor) -> 
     auth.create_user(session, email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", ""),
                      password=form.get("password", ""), brand_ids=_brand_ids(list(raw.multi_items())),
                      actor=user.principal.actor)
+    return _done("/settings/users")
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+async def revoke_any_token(token_id: int, session: WriteSession, user: Editor) -> Response:
+    _require_admin(user)
+    auth.revoke_api_token(session, token_id=token_id, actor=user.principal.actor)
     return _done("/settings/users")
 
 
@@ -319,3 +330,45 @@ async def save_user(user_id: int, request: Request, session: WriteSession, user:
                           actor=user.principal.actor)
     return _done("/settings/users")
 
+
+
+# --- my account (every signed-in user): password and API tokens ---------------------------------
+
+def _account(request: Request, session: Any, user: WebUser, *, new_token: str | None = None,
+             status_code: int = 200) -> Response:
+    return render(request, "settings/account.html", {
+        "tokens": auth.list_api_tokens(session, user_id=user.principal.user_id), "token_status": auth.token_status,
+        "new_token": new_token, "default_days": request.app.state.settings.api_token_days,
+        "saved": request.query_params.get("ok") == "1"}, status_code=status_code)
+
+
+@router.get("/settings/account")
+def account_page(request: Request, session: ReadSession, user: Viewer) -> Response:
+    return _account(request, session, user)
+
+
+@router.post("/settings/account/password")
+async def change_password(request: Request, session: WriteSession, user: Editor) -> Response:
+    form = await _form(request)
+    auth.change_password(session, user_id=user.principal.user_id, new_password=form.get("new_password", ""),
+                         current_password=form.get("current_password", ""), actor=user.principal.actor,
+                         keep_session=request.cookies.get(SESSION_COOKIE))
+    return _done("/settings/account")
+
+
+@router.post("/settings/account/tokens")
+async def create_token(request: Request, session: WriteSession, user: Editor) -> Response:
+    form = await _form(request)
+    scopes = ["read", "write"] if form.get("scope") == "write" else ["read"]
+    days = _int(form.get("days"), "Vigencia", low=1, high=auth.MAX_TOKEN_DAYS)
+    secret = auth.create_api_token(session, user_id=user.principal.user_id, name=form.get("name", ""),
+                                   actor=user.principal.actor, scopes=scopes, days=days)
+    session.flush()
+    # Shown once, in this response only (never in a URL or a redirect).
+    return _account(request, session, user, new_token=secret, status_code=201)
+
+
+@router.post("/settings/account/tokens/{token_id}/revoke")
+async def revoke_token(token_id: int, session: WriteSession, user: Editor) -> Response:
+    auth.revoke_api_token(session, token_id=token_id, actor=user.principal.actor, owner_id=user.principal.user_id)
+    return _done("/settings/account")

@@ -40,7 +40,7 @@ def test_demo_replies_are_delivered_once_through_the_outbox(db: Database) -> Non
             email="laura@conectel.demo",
             name="Laura Gómez",
             role="agent",
-            password="cauce-demo",
+            password="demo-clave-2026",
             brand_ids=[brand.id],
             actor=SYSTEM,
         )
@@ -89,7 +89,7 @@ def test_the_worker_loop_delivers_until_stopped(db: Database) -> None:
             email="laura@conectel.demo",
             name="Laura Gómez",
             role="agent",
-            password="cauce-demo",
+            password="demo-clave-2026",
             brand_ids=[brand.id],
             actor=SYSTEM,
         )

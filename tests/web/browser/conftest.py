@@ -24,7 +24,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # `make screenshots` points this at docs/screenshots; a plain test run writes them to a temporary
 # folder, so `make test` leaves the tracked pictures (and the work tree) untouched.
 SCREENSHOTS = Path(os.environ.get("CAUCE_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "cauce-screenshots")
-PASSWORD = "cauce-demo"
+PASSWORD = "demo-clave-2026"
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 15_000  # generous: the CI machine may be busy

@@ -17,7 +17,7 @@ from cauce.config import Settings
 from cauce.connectors.runtime.metrics import refresh_open_metrics
 from cauce.connectors.runtime.polling import poll_due
 from cauce.connectors.runtime.streams import Streams
-from cauce.db import Database, utcnow
+from cauce.db import Database, Outage, utcnow
 from cauce.replies import outbox
 
 log = logging.getLogger(__name__)
@@ -48,12 +48,10 @@ class Runtime:
             refresh_open_metrics(db)
 
 
-def _safely(what: str, func: Any, *args: Any) -> Any:
-    try:
-        return func(*args)
-    except Exception:  # a loop must outlive one bad pass
-        log.exception("%s pass failed", what)
-        return None
+def _safely(what: str, func: Any, *args: Any, outage: Outage | None = None) -> Any:
+    """`func(*args)`, or None once the failure is logged: a loop must outlive one bad pass, and a
+    database outage is logged once by `outage` (which also stretches the loop's wait)."""
+    return (outage or Outage(what, logger=log)).run(lambda: func(*args))
 
 
 def run_once(db: Database) -> dict[str, Any]:
@@ -79,32 +77,36 @@ def run_forever(
     stop = stop or threading.Event()
     runtime = Runtime()
     streams = streams or Streams(db)
+    outage = Outage("connector runtime", logger=log)
     last_poll = 0.0
     try:
         while not stop.is_set():
-            _safely("outbox", runtime.outbox_pass, db)
-            if time.monotonic() - last_poll >= POLL_EVERY_S:
+            _safely("outbox", runtime.outbox_pass, db, outage=outage)
+            if time.monotonic() - last_poll >= POLL_EVERY_S and not outage.ongoing:
                 last_poll = time.monotonic()
                 if stream:
-                    _safely("streams", streams.sync)
+                    _safely("streams", streams.sync, outage=outage)
                 if poll:
-                    _safely("polling", runtime.poll_pass, db)
-                    _safely("metrics", runtime.metrics_pass, db)
-            stop.wait(OUTBOX_EVERY_S)
+                    _safely("polling", runtime.poll_pass, db, outage=outage)
+                    _safely("metrics", runtime.metrics_pass, db, outage=outage)
+            stop.wait(outage.wait_s(OUTBOX_EVERY_S))
     finally:
         streams.stop()
 
 
 async def outbox_hook(app: Any) -> None:
     runtime = Runtime()
+    outage = Outage("outbox (web server)", logger=log)
     while True:
-        await asyncio.to_thread(_safely, "outbox", runtime.outbox_pass, app.state.db)
-        await asyncio.sleep(OUTBOX_EVERY_S)
+        await asyncio.to_thread(_safely, "outbox", runtime.outbox_pass, app.state.db, outage=outage)
+        await asyncio.sleep(outage.wait_s(OUTBOX_EVERY_S))
 
 
 async def polling_hook(app: Any) -> None:
     runtime = Runtime()
+    outage = Outage("polling (web server)", logger=log)
     while True:
-        await asyncio.sleep(POLL_EVERY_S)
-        await asyncio.to_thread(_safely, "polling", runtime.poll_pass, app.state.db)
-        await asyncio.to_thread(_safely, "metrics", runtime.metrics_pass, app.state.db)
+        await asyncio.sleep(outage.wait_s(POLL_EVERY_S))
+        await asyncio.to_thread(_safely, "polling", runtime.poll_pass, app.state.db, outage=outage)
+        if not outage.ongoing:
+            await asyncio.to_thread(_safely, "metrics", runtime.metrics_pass, app.state.db, outage=outage)

@@ -28,7 +28,7 @@ from cauce.connectors.jetstream import DEFAULT_URL, PUBLIC_APPVIEW, JetstreamFil
 from cauce.connectors.runtime import polling
 from cauce.connectors.streaming import StreamBatch, run_stream
 from cauce.connectors.terms import TermMatcher
-from cauce.db import Database, utcnow
+from cauce.db import Database, database_unreachable, utcnow
 from cauce.mentions import service as mentions
 from cauce.mentions.schemas import MentionIn
 
@@ -232,8 +232,13 @@ def stream_channel(
                             f"stream:{channel_id}")
                     )
             return stats
-        except Exception:  # one bad connection must not end the stream: back off and reconnect
-            log.exception("stream of channel %s failed", channel_id)
+        except Exception as exc:  # one bad connection must not end the stream: back off and reconnect
+            if database_unreachable(exc):
+                # The cursor is saved only after a committed batch: reconnecting replays, never skips.
+                log.warning("stream of channel %s: the database is unreachable; reconnecting with backoff",
+                            channel_id)
+            else:
+                log.exception("stream of channel %s failed", channel_id)
         finally:
             for close in (connector.close if connector is not None else None, src.close if src else None):
                 if close is None:
