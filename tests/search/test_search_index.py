@@ -52,8 +52,11 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+BEFORE_SEARCH = "0007"  # the revision 0005 follows
+
+
 def test_the_migration_back_fills_rows_stored_before_it_and_downgrades(fresh_url: str) -> None:
-    upgrade(fresh_url, "0002")
+    upgrade(fresh_url, BEFORE_SEARCH)
     db = Database(fresh_url)
     try:
         make_brand(db)
@@ -64,7 +67,7 @@ def test_the_migration_back_fills_rows_stored_before_it_and_downgrades(fresh_url
             found = search.search(s, q="cobro", scope=Scope())
             assert [c.title for c in found.cases] == ["Reclamo por cobros indebidos"]
             assert [p.handles[0].handle for p in search.search(s, q="@vieja", scope=Scope()).people] == ["vieja_cuenta"]
-        command.downgrade(_alembic_config(fresh_url), "0002")
+        command.downgrade(_alembic_config(fresh_url), BEFORE_SEARCH)
         with db.engine.connect() as conn:
             names = set(inspect(conn).get_table_names())
             assert not {n for n in names if n.startswith("search_")}

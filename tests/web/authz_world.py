@@ -76,6 +76,10 @@ class Target:
     page_reject_proposal_id: int
     page_split_person_id: int
     page_handle_id: int
+    # API tokens of the brand's staff user: revoking one is its owner's act or an admin's.
+    token_id: int = 0
+    page_token_id: int = 0
+    any_token_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -201,7 +205,18 @@ def seed(db: Database) -> dict[str, Target]:
     with db.session() as s:
         identity.sweep(s)
     _proposal(db, own.person_id, bait)  # brand A's person × a person of brand B: hidden from brand A's staff
-    return {name: _identity_world(db, t, new_people[name]) for name, t in targets.items()}
+    return {name: _token_world(db, _identity_world(db, t, new_people[name])) for name, t in targets.items()}
+
+
+def _token_world(db: Database, t: Target) -> Target:
+    ids = []
+    with db.session() as s:
+        for name in ("api", "page", "settings"):
+            secret = auth.create_api_token(s, user_id=t.user_id, name=f"matrix-{name}", actor=SYSTEM)
+            row = auth.find_token(s, secret)
+            assert row is not None
+            ids.append(row.id)
+    return replace(t, token_id=ids[0], page_token_id=ids[1], any_token_id=ids[2])
 
 
 def make_principal(db: Database, name: str, role: str | None, brand_ids: list[int]) -> Principal:

@@ -83,6 +83,7 @@ RULES: dict[str, Rule] = {
     "GET /api/docs": R(PUBLIC),
     "GET /docs/oauth2-redirect": R(PUBLIC),
     "GET /healthz": R(PUBLIC),
+    "GET /readyz": R(PUBLIC),
     "GET /static/vendor/{name}": R(PUBLIC),
     "GET /guidelines/{brand_slug}": R(PUBLIC),
     "GET /": R(PUBLIC),
@@ -122,6 +123,12 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/users": R(ADMIN, body=lambda t, own: {"email": f"u{next(_n)}@uno.co", "name": "Nueva",
                                                    "role": "agent", "password": "clave-segura-9"}),
     "POST /api/v1/tokens": R(USER),
+    "GET /api/v1/tokens": R(USER),
+    # A token is its owner's: another user's (the brand's staff member here) is 404 unless admin.
+    "DELETE /api/v1/tokens/{token_id}": R(USER, OBJECT, refusals=(404,)),
+    "POST /api/v1/me/password": R(USER, refusals=(422,), body=lambda t, own: {
+        "current_password": "no-es-la-clave", "new_password": "otra clave larga y segura"}),
+    "GET /api/v1/search": R(USER, LIST, query=lambda t, own: {"q": "secreto"}),
     "GET /api/v1/brands": R(USER, LIST),
     # --- API: replies ---
     "POST /api/v1/cases/{case_id}/replies": R(USER, OBJECT, body=lambda t, own: {
@@ -196,6 +203,14 @@ RULES: dict[str, Rule] = {
     "POST /settings/channels": R(ADMIN, OBJECT, body=lambda t, own: {"brand_id": str(t.brand_id), "kind": "webhook"}),
     "POST /settings/channels/{channel_id}/enabled": R(ADMIN, OBJECT),
     "GET /settings/users": R(ADMIN, LIST),
+    "POST /settings/tokens/{token_id}/revoke": R(ADMIN, OBJECT, ids=lambda t: {"token_id": t.any_token_id}),
+    "GET /settings/account": R(USER),
+    "POST /settings/account/password": R(USER, body=lambda t, own: {
+        "current_password": "no-es-la-clave", "new_password": "otra clave larga y segura"}),
+    "POST /settings/account/tokens": R(USER, body=lambda t, own: {"name": "script"}),
+    "POST /settings/account/tokens/{token_id}/revoke": R(USER, OBJECT, refusals=(404,),
+                                                        ids=lambda t: {"token_id": t.page_token_id}),
+    "GET /search": R(USER, LIST, query=lambda t, own: {"q": "secreto"}),
     "POST /settings/users": R(ADMIN),
     "POST /settings/users/{user_id}": R(ADMIN, OBJECT, body=lambda t, own: {"name": "Staff renombrado"}),
     # --- web: session, inbox, case page, composer ---
@@ -331,7 +346,7 @@ def _fill(path: str, t: Target, rule: Rule) -> str:
         "case_id": t.case_id, "person_id": t.person_id, "brand_id": t.brand_id, "action_id": t.action_id,
         "reply_id": t.reply_id, "follow_up_id": t.follow_up_id, "crisis_id": t.crisis_id,
         "root_cause_id": t.root_cause_id, "channel_id": t.channel_id, "area_id": t.area_id,
-        "user_id": t.user_id, "proposal_id": t.proposal_id, "handle_id": t.handle_id,
+        "user_id": t.user_id, "proposal_id": t.proposal_id, "handle_id": t.handle_id, "token_id": t.token_id,
         "brand_slug": t.brand_slug, "key": "volumen", "fmt": "csv",
         "segment": "generic", "code": "en", "name": "htmx.min.js"}
     return path.format(**values | (rule.ids(t) if rule.ids else {}))

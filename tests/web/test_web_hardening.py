@@ -37,8 +37,8 @@ def test_hsts_only_over_https(db: Database, monkeypatch: pytest.MonkeyPatch) -> 
     with TestClient(create_app(Settings(database_url=db.url), db=db, run_scheduler=False),
                     base_url="https://testserver") as client:
         assert client.get("/login").headers["strict-transport-security"].startswith("max-age=31536000")
-    monkeypatch.setenv("CAUCE_TRUSTED_PROXIES", "testclient")  # the address TestClient comes from
-    with _app(db) as client:
+    proxied_app = create_app(Settings(database_url=db.url, trusted_proxies="10.0.0.2"), db=db, run_scheduler=False)
+    with TestClient(proxied_app, client=("10.0.0.2", 40000)) as client:  # the TLS proxy's address
         proxied = client.get("/login", headers={"X-Forwarded-Proto": "https"})
         assert "max-age=" in proxied.headers["strict-transport-security"]
         assert "strict-transport-security" not in client.get("/login").headers

@@ -29,10 +29,23 @@ def run_migrations_online() -> None:
     assert url is not None
     engine = make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a SQLite table by copy, drop and rename: with foreign keys on,
+            # dropping a table others point at fails once it holds data. Off for the migration (it
+            # must be set outside a transaction: on the driver's connection, before SQLAlchemy begins
+            # one), checked before the migration commits.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                           include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows pointing nowhere: {broken[:5]}")
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
     engine.dispose()
 
 
