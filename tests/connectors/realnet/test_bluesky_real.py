@@ -91,7 +91,9 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
     subprocess.run(["bash", str(HERE / "up.sh")], env=_env(state), check=True, timeout=300,
                    stdout=subprocess.DEVNULL)
     try:
-        yield Net(json.loads((state / "seed.json").read_text()), state)
+        found = Net(json.loads((state / "seed.json").read_text()), state)
+        _wait_until_indexed(found)
+        yield found
     finally:
         subprocess.run(["bash", str(HERE / "down.sh")], env=_env(state), check=False, stdout=subprocess.DEVNULL)
 
@@ -136,6 +138,19 @@ def _wait(check: Callable[[], Any], *, timeout_s: float = 30.0, what: str) -> An
             return value
         time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def _wait_until_indexed(net: Net) -> None:
+    """The AppView indexes the seeded posts asynchronously: on a busy machine the brand's
+    notifications may lag the seed by seconds, and a poll then would see only some of them."""
+    brand = _login({"handle": net.brand["handle"], "password": net.seed["brand"]["password"]})
+    wanted = {net.seed["posts"][k] for k in ("complaint", "thread_reply", "reply_to_brand")}
+
+    def indexed() -> bool:
+        found = _xrpc("app.bsky.notification.listNotifications", token=brand["accessJwt"], params={"limit": 50})
+        return wanted <= {n["uri"] for n in found["notifications"]}
+
+    _wait(indexed, timeout_s=90, what="the AppView to index the seeded posts")
 
 
 def _posts_of_brand(net: Net, text: str) -> list[dict[str, Any]]:
