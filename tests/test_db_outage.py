@@ -202,6 +202,41 @@ def test_the_process_outlives_a_database_outage_and_delivers_exactly_once_after_
     assert "Traceback" not in output, output
 
 
+@pytest.mark.parametrize("command", [["outbox", "run", "--every", "0.5"], ["worker"]], ids=["outbox-run", "worker"])
+def test_a_process_started_while_the_database_is_down_waits_for_it(
+        pg: Database, proxy: tuple[Proxy, str], tmp_path: Path, command: list[str]) -> None:
+    """The whole stack starting at once: the database answers only after the process started."""
+    px, proxied_url = proxy
+    server = FakeMastodon()
+    server.add_status(account("ana@otra.example", id="501", name="Ana Pérez", followers=10),
+                      "<p>@marca me cobraron dos veces la factura de octubre</p>")
+    with serve(server.app()) as mastodon_url:
+        case_id, agent = _world(pg, mastodon_url)
+        with pg.session() as s:
+            replies.create_reply(s, case_id=case_id, text=REPLY, visibility="public", principal=agent)
+        px.cut()
+        env = {**os.environ, "CAUCE_DATABASE_URL": proxied_url, "CAUCE_ENCRYPTION_KEY": TEST_KEY,
+               "CAUCE_SLA_CHECK_SECONDS": "1"}
+        log_path = tmp_path / "process.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen([sys.executable, "-m", "cauce.cli", *command], env=env, stdout=log,
+                                       stderr=subprocess.STDOUT)
+        try:
+            _wait(lambda: "unreachable" in log_path.read_text(), 30, "the process to say it waits")
+            time.sleep(OUTAGE_S)
+            assert process.poll() is None, log_path.read_text()
+            assert server.posted == [] and _states(pg) == ["queued"]
+            px.restore()
+            _wait(lambda: _states(pg) == ["sent"], 40, "the reply to be delivered once the database answers")
+            assert len(server.posted) == 1 and process.poll() is None
+        finally:
+            process.terminate()
+            process.wait(10)
+    output = log_path.read_text()
+    assert "start-up: the database is unreachable" in output and "reachable again" in output, output
+    assert "Traceback" not in output, output
+
+
 def test_the_web_server_is_live_but_not_ready_during_an_outage(pg: Database, proxy: tuple[Proxy, str]) -> None:
     px, proxied_url = proxy
     with pg.session() as s:

@@ -84,7 +84,7 @@ def worker(once: bool = False) -> None:
 
     if not once:
         log_to_stderr()
-    run_worker(open_database(), get_settings(), once=once)
+    run_worker(open_database(wait=not once), get_settings(), once=once)
 
 
 @users_app.command("create")

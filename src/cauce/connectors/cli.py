@@ -200,7 +200,9 @@ def outbox_run(
     from cauce.replies import outbox
 
     _check_format(format)
-    db = open_database()
+    if not once:
+        log_to_stderr()  # before waiting for the database, so the wait is logged
+    db = open_database(wait=not once)
     paused: dict[Any, Any] = {}
     if once:
         run = outbox.deliver_due(db.session, now=utcnow(), paused=paused)
