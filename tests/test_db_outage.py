@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -164,22 +165,41 @@ def _states(pg: Database) -> list[str]:
         return list(s.scalars(select(Reply.state)))
 
 
-@pytest.mark.parametrize("command", [["outbox", "run", "--every", "0.5"], ["worker"]], ids=["outbox-run", "worker"])
-def test_the_process_outlives_a_database_outage_and_delivers_exactly_once_after_it(
-        pg: Database, proxy: tuple[Proxy, str], tmp_path: Path, command: list[str]) -> None:
-    px, proxied_url = proxy
+PROCESSES = pytest.mark.parametrize("command", [["outbox", "run", "--every", "0.5"], ["worker"]],
+                                    ids=["outbox-run", "worker"])
+
+
+def _mastodon_with_complaint() -> FakeMastodon:
     server = FakeMastodon()
     server.add_status(account("ana@otra.example", id="501", name="Ana Pérez", followers=10),
                       "<p>@marca me cobraron dos veces la factura de octubre</p>")
+    return server
+
+
+@contextmanager
+def _running(command: list[str], database_url: str, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """`cauce COMMAND` in its own process on `database_url`, its output in `log_path`; stopped after."""
+    env = {**os.environ, "CAUCE_DATABASE_URL": database_url, "CAUCE_ENCRYPTION_KEY": TEST_KEY,
+           "CAUCE_SLA_CHECK_SECONDS": "1"}
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "cauce.cli", *command], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@PROCESSES
+def test_the_process_outlives_a_database_outage_and_delivers_exactly_once_after_it(
+        pg: Database, proxy: tuple[Proxy, str], tmp_path: Path, command: list[str]) -> None:
+    px, proxied_url = proxy
+    server = _mastodon_with_complaint()
+    log_path = tmp_path / "process.log"
     with serve(server.app()) as mastodon_url:
         case_id, agent = _world(pg, mastodon_url)
-        env = {**os.environ, "CAUCE_DATABASE_URL": proxied_url, "CAUCE_ENCRYPTION_KEY": TEST_KEY,
-               "CAUCE_SLA_CHECK_SECONDS": "1"}
-        log_path = tmp_path / "process.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen([sys.executable, "-m", "cauce.cli", *command], env=env, stdout=log,
-                                       stderr=subprocess.STDOUT)
-        try:
+        with _running(command, proxied_url, log_path) as process:
             _wait(lambda: px.connections > 0, 30, "the process to reach the database")
             time.sleep(1.0)  # a few passes, mid-work
             px.cut()
@@ -194,34 +214,24 @@ def test_the_process_outlives_a_database_outage_and_delivers_exactly_once_after_
             time.sleep(2.5)  # more passes: still one post
             assert len(server.posted) == 1 and process.poll() is None
             assert server.posted[0]["body"]["status"].startswith("@ana@otra.example")
-        finally:
-            process.terminate()
-            process.wait(10)
     output = log_path.read_text()
     assert "the database is unreachable" in output and "reachable again" in output, output
     assert "Traceback" not in output, output
 
 
-@pytest.mark.parametrize("command", [["outbox", "run", "--every", "0.5"], ["worker"]], ids=["outbox-run", "worker"])
+@PROCESSES
 def test_a_process_started_while_the_database_is_down_waits_for_it(
         pg: Database, proxy: tuple[Proxy, str], tmp_path: Path, command: list[str]) -> None:
     """The whole stack starting at once: the database answers only after the process started."""
     px, proxied_url = proxy
-    server = FakeMastodon()
-    server.add_status(account("ana@otra.example", id="501", name="Ana Pérez", followers=10),
-                      "<p>@marca me cobraron dos veces la factura de octubre</p>")
+    server = _mastodon_with_complaint()
+    log_path = tmp_path / "process.log"
     with serve(server.app()) as mastodon_url:
         case_id, agent = _world(pg, mastodon_url)
         with pg.session() as s:
             replies.create_reply(s, case_id=case_id, text=REPLY, visibility="public", principal=agent)
         px.cut()
-        env = {**os.environ, "CAUCE_DATABASE_URL": proxied_url, "CAUCE_ENCRYPTION_KEY": TEST_KEY,
-               "CAUCE_SLA_CHECK_SECONDS": "1"}
-        log_path = tmp_path / "process.log"
-        with log_path.open("w") as log:
-            process = subprocess.Popen([sys.executable, "-m", "cauce.cli", *command], env=env, stdout=log,
-                                       stderr=subprocess.STDOUT)
-        try:
+        with _running(command, proxied_url, log_path) as process:
             _wait(lambda: "unreachable" in log_path.read_text(), 30, "the process to say it waits")
             time.sleep(OUTAGE_S)
             assert process.poll() is None, log_path.read_text()
@@ -229,9 +239,6 @@ def test_a_process_started_while_the_database_is_down_waits_for_it(
             px.restore()
             _wait(lambda: _states(pg) == ["sent"], 40, "the reply to be delivered once the database answers")
             assert len(server.posted) == 1 and process.poll() is None
-        finally:
-            process.terminate()
-            process.wait(10)
     output = log_path.read_text()
     assert "start-up: the database is unreachable" in output and "reachable again" in output, output
     assert "Traceback" not in output, output

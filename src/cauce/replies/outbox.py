@@ -333,13 +333,14 @@ def _run_job(job: _Job, outcome: _Outcome, connectors: _Connectors, *, recover: 
         return connectors.get(channel_id, kind, config)
 
     if recover:
-        def look() -> SentItem | None:
-            return connector().find_existing_reply(job.in_reply_to or job.recipient or "", job.key,
-                                                   created_at=job.created_at)
-
-        outcome.apply(job, look, requeue_when_absent=True)
+        outcome.apply(job, lambda: _find_sent(connector(), job), requeue_when_absent=True)
         return
     outcome.apply(job, lambda: _send_once(connector(), job))
+
+
+def _find_sent(connector: Connector, job: _Job) -> SentItem | None:
+    """The reply already on the network under the job's idempotency key, if any."""
+    return connector.find_existing_reply(job.in_reply_to or job.recipient or "", job.key, created_at=job.created_at)
 
 
 def _send_once(connector: Connector, job: _Job) -> SentItem:
@@ -353,8 +354,7 @@ def _send_once(connector: Connector, job: _Job) -> SentItem:
         return _send(connector, job)
     except (TransientError, PermanentError):
         try:
-            existing = connector.find_existing_reply(job.in_reply_to or job.recipient or "", job.key,
-                                                     created_at=job.created_at)
+            existing = _find_sent(connector, job)
         except ConnectorError:
             existing = None  # the look-up failing tells nothing: report the send's own error
         if existing is None:

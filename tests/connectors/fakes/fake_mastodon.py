@@ -44,7 +44,7 @@ class FakeMastodon:
     notifications: list[dict[str, Any]] = field(default_factory=list)
     posted: list[dict[str, Any]] = field(default_factory=list)
     idempotency: dict[str, dict[str, Any]] = field(default_factory=dict)
-    actions: list[tuple[str, str]] = field(default_factory=list)
+    actions: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (action, account id, body)
     requests: list[str] = field(default_factory=list)
     fail_next: list[tuple[int, dict[str, str], Any]] = field(default_factory=list)
     muted_notifications: set[str] = field(default_factory=set)
