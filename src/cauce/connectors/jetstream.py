@@ -198,8 +198,9 @@ class ProfileLookup:
             "name": profile.get("displayName") or mention.author.name,
             "followers": max(0, int(profile.get("followersCount") or 0)),
         })
-        url = f"https://bsky.app/profile/{profile['handle']}/post/{mention.id.rsplit('/', 1)[-1]}"
-        return mention.model_copy(update={"author": author, "url": url})
+        from cauce.connectors.bluesky import post_url
+
+        return mention.model_copy(update={"author": author, "url": post_url(profile["handle"], mention.id)})
 
     def close(self) -> None:
         self.http.close()
