@@ -17,6 +17,9 @@ class Doc:
     signals: TextSignals | None = None
     language: str = "und"
     language_confidence: float = 0.0
+    relevant: bool = True
+    relevance: float = 1.0
+    relevance_reasons: list[str] = field(default_factory=list)
     complaint_score: float = 0.0
     is_complaint: bool = False
     pqr_type: str = "otro"
@@ -67,6 +70,9 @@ class Doc:
             impact=self.impact,
             model_version=model_version,
             extra={key: round(value, 4) for key, value in self.scores.items()},
+            relevant=self.relevant,
+            relevance=round(self.relevance, 4),
+            relevance_reasons=tuple(self.relevance_reasons),
         )
 
 

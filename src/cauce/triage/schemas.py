@@ -44,6 +44,22 @@ class MetricPoint:
 
 
 @dataclass(frozen=True)
+class BrandContext:
+    """What triage knows of the brand a mention was found for, to judge relevance.
+
+    `terms` are the brand's own names and product names (the brand name is always one); `exclusion_terms`
+    make a mention irrelevant unless it addresses the brand; `homonyms` are other things with the brand's
+    name (a football club, a stadium) and count against relevance the same way.
+    """
+
+    name: str
+    handles: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    exclusion_terms: tuple[str, ...] = ()
+    homonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class History:
     """What Cauce knows around the mention when it is assessed."""
 
@@ -54,6 +70,11 @@ class History:
     author_is_verified: bool = False
     # The mention being assessed replies to somebody else's post (not the brand's, not the author's).
     reply_to_other: bool = False
+    # The brand the mention was found for; None when unknown (`cauce triage` without brand context).
+    brand: BrandContext | None = None
+    # The mention is addressed to the brand: a reply to the brand's post, a direct message, an e-mail
+    # to the brand, a comment on its page, or it tags one of its handles.
+    addressed_to_brand: bool = False
 
     @property
     def unanswered_count(self) -> int:
@@ -99,3 +120,8 @@ class Assessment:
     impact: Impact | None = None
     model_version: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    # Relevance comes first: an irrelevant mention (not about or addressed to this brand's products,
+    # service or people) is stored and counted but opens no case.
+    relevant: bool = True
+    relevance: float = 1.0  # 0..1
+    relevance_reasons: tuple[str, ...] = ()
