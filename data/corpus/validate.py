@@ -70,7 +70,7 @@ MESSAGE_FIELDS: dict[str, type | tuple[type, ...]] = {
     "sarcasm": bool,
     "split": str,
 }
-OPTIONAL_MESSAGE_FIELDS: dict[str, type] = {"swearing": bool}
+OPTIONAL_MESSAGE_FIELDS: dict[str, type] = {"swearing": bool, "relevant": bool}
 AUTHOR_FIELDS: dict[str, type] = {
     "author_id": str,
     "handle": str,

@@ -38,6 +38,10 @@ class LabelledMessage:
     dialect: str = ""
     sector: str = ""
     language: str = "es"
+    # Off-domain messages (data/corpus/offdomain.py) say whether they are about/addressed to the brand;
+    # every other message is a customer's or bystander's message about the brand.
+    relevant: bool = True
+    offdomain: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ def _message(raw: dict[str, Any]) -> LabelledMessage:
         legal_risk=bool(raw.get("legal_risk")), sarcasm=bool(raw.get("sarcasm")),
         dialect=str(raw.get("dialect", "")), sector=str(raw.get("sector", "")),
         language=str(raw.get("language", "es")),
+        relevant=bool(raw.get("relevant", True)), offdomain="relevant" in raw,
     )
 
 
