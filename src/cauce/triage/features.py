@@ -51,6 +51,7 @@ def feature_code_digest() -> str:
     folder = Path(__file__).parent
     for name in _FEATURE_SOURCES:
         digest.update((folder / name).read_bytes())
+    digest.update((folder.parent / "textnorm.py").read_bytes())  # the folding shared with the tone guard
     return digest.hexdigest()
 
 

@@ -1,12 +1,16 @@
 """Text normalisation shared by every triage component (lexicons, models, author profiling).
 
+The folding rules (case, accents but ñ, invisible characters, elongations) are `cauce.textnorm`,
+shared with the tone guard.
+
 The normalised form is for matching only; what the person wrote is never changed.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from cauce import textnorm
 
 # Long posts (100 kB) are judged on their head: the first few thousand characters carry the
 # complaint, and capping keeps the latency of one message bounded.
@@ -15,31 +19,13 @@ MAX_CHARS = 4000
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,50}")
 _HTML_TAG = re.compile(r"<[^>\n]{0,200}>")
-_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 _SPACES = re.compile(r"\s+")
 _LAUGH = re.compile(r"\b(?:[jx]a){2,}[jx]?\b|\b(?:ja|je|ji){2,}\b|\bj[aeijk]{3,}\b|\bxd+\b|\blol\b|\blmao\b")
-_ENYE = "\u0000"
-
-
-_FOLD = str.maketrans(
-    "áàâäãåéèêëíìîïóòôöõúùûüýÿçÁÀÂÄÃÅÉÈÊËÍÌÎÏÓÒÔÖÕÚÙÛÜÝÇ",
-    "aaaaaaeeeeiiiiooooouuuuyycAAAAAAEEEEIIIIOOOOOUUUUYC",
-)
-_COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
 def strip_accents(text: str) -> str:
-    """Drop diacritics but keep ñ, which changes meaning (año/ano).
-
-    The common Latin letters go through a translation table (fast, C level); anything else
-    is decomposed and its combining marks dropped.
-    """
-    text = text.translate(_FOLD)
-    if text.isascii():
-        return text
-    text = text.replace("ñ", _ENYE).replace("Ñ", _ENYE.upper())
-    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return text.replace(_ENYE, "ñ")
+    """Drop diacritics but keep ñ, which changes meaning (año/ano); see `cauce.textnorm`."""
+    return textnorm.strip_accents(text)
 
 
 def normalise(text: str) -> str:
@@ -51,9 +37,9 @@ def normalise(text: str) -> str:
     text = _HTML_TAG.sub(" ", text)
     text = _URL.sub(" url ", text)
     text = _HANDLE.sub(" @user ", text)
-    text = strip_accents(text.casefold())
+    text = textnorm.fold(text)
     text = _LAUGH.sub(" jaja ", text)
-    text = _REPEATS.sub(r"\1", text)
+    text = textnorm.collapse_repeats(text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -93,10 +93,13 @@ def text_signals(text: str) -> TextSignals:
     norm = normalise(text)
     insults, swearing = _insults(norm)
     legal = tuple(lx.LEGAL.find(norm))
+    idioms = lx.THREAT_IDIOMS.spans(norm)
     threats = tuple(
         m.group(0) for m in lx.THREATS.pattern.finditer(norm)
         # "los voy a quemar en redes" is public shaming, not violence.
         if not norm.startswith((" en redes", " en twitter", " en facebook", " en internet"), m.end())
+        # "te voy a matar a besos", "matar el tiempo": idioms.
+        and not any(start <= m.start() < end or m.start() <= start < m.end() for start, end in idioms)
     )
     head = text[: 4000]
     return TextSignals(

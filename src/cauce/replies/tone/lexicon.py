@@ -106,7 +106,7 @@ DATA_NOUNS = (
     "cedula( de (ciudadania|identidad))?", "dni", "nie", "rut", "run", "curp", "rfc", "ine", "nit", "cuit", "cuil",
     "pasaporte", "documento( de identidad| nacional)?", "(tu|su|sus|tus) identificacion",
     r"(tu|su|tus|sus) (telefono|celular|movil|whatsapp|direccion|domicilio|correo|email|e mail|mail|"
-    r"contrasena|clave|password|pin|usuario|fecha de nacimiento)",
+    r"contrase[nñ]a|clave|password|pin|usuario|fecha de nacimiento)",
     "cvv", "cvc", "codigo de seguridad", "(datos|digitos|numero) de (la|tu|su) tarjeta", "tarjeta de (credito|debito)",
     "clabe", "iban", "cbu", "cuenta bancaria", "(tus|sus) datos( personales| bancarios| completos)?",
     "order (number|id)", "your (phone|address|email|password)",

@@ -3,31 +3,27 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
-# Zero-width and bidi controls are invisible; a hostile text can hide them inside a phrase.
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad]")
+from cauce import textnorm
+
 _NON_WORD = re.compile(r"[^\w@#]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…;:\n])\s+|\n+")
-_REPEATS = re.compile(r"(\w)\1{2,}")
 
 
 def fold(text: str) -> str:
-    """Lower-case, accent-free, compatibility-normalised text (fullwidth and math letters too)."""
-    text = _INVISIBLE.sub("", text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.casefold()
+    """Lower-case, accent-free but for ñ, compatibility-normalised text (`cauce.textnorm`, shared with
+    triage)."""
+    return textnorm.fold(text)
 
 
 def words(text: str) -> str:
     """Folded text reduced to words separated by single spaces (punctuation and emoji dropped).
 
-    Letters repeated three or more times collapse to two ("nooo" -> "noo") so elongated
+    Elongations collapse by the shared rule ("nooo" -> "no", "calllle" -> "calle"), so elongated
     words still match while "jaja" keeps its shape.
     """
-    folded = _REPEATS.sub(r"\1\1", fold(text))
+    folded = textnorm.collapse_repeats(fold(text))
     return " ".join(_NON_WORD.sub(" ", folded).replace("_", " ").split())
 
 
