@@ -30,10 +30,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
 
+from cauce.app_deps.deps import SESSION_COOKIE
 from cauce.config import Settings
 from cauce.db import Database
 from cauce.web.app import create_app
-from cauce.web.deps import SESSION_COOKIE
 from helpers import mention, scripted_triage
 
 PUBLIC, CHANNEL, USER, SUPERVISOR, ADMIN = "public", "channel", "user", "supervisor", "admin"

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from cauce.app_deps.deps import SESSION_COOKIE
 from cauce.audit.service import SYSTEM
 from cauce.auth import service as auth
 from cauce.cases.models import ModerationAction
@@ -25,7 +26,6 @@ from cauce.mentions.models import Mention
 from cauce.mentions.service import ingest
 from cauce.people.models import Person
 from cauce.web.app import create_app
-from cauce.web.deps import SESSION_COOKIE
 from helpers import make_brand, mention, scripted_triage
 
 ROLE = {"author_role": "troll", "role_confidence": 0.95, "abusive": True}

@@ -8,12 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from cauce.app_deps.deps import SESSION_COOKIE, Admin, CurrentPrincipal, DbSession
+from cauce.app_deps.openapi import BodyId, CleanStr
 from cauce.auth import service as auth
 from cauce.auth.models import ApiToken
 from cauce.auth.service import TokenScope
 from cauce.errors import Forbidden
-from cauce.web.deps import SESSION_COOKIE, Admin, CurrentPrincipal, DbSession
-from cauce.web.openapi import BodyId, CleanStr
 
 router = APIRouter(tags=["users"])
 

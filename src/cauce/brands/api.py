@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
+from cauce.app_deps.deps import CurrentPrincipal, DbSession
 from cauce.brands import service as brands
 from cauce.cases import service as cases
-from cauce.web.deps import CurrentPrincipal, DbSession
 
 router = APIRouter(prefix="/brands", tags=["brands"])
 

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from cauce.app_deps.deps import CurrentPrincipal, DbSession, scope_of
+from cauce.app_deps.openapi import Offset, PathId, QueryId
 from cauce.cases import export
 from cauce.cases import service as cases
 from cauce.cases.schemas import (
@@ -22,8 +24,6 @@ from cauce.cases.schemas import (
 )
 from cauce.db import utcnow
 from cauce.mentions import service as mentions
-from cauce.web.deps import CurrentPrincipal, DbSession, scope_of
-from cauce.web.openapi import Offset, PathId, QueryId
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 

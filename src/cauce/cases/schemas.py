@@ -7,9 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from cauce.app_deps.openapi import BodyId, CleanStr
 from cauce.cases import lifecycle, sla
 from cauce.cases.models import Case
-from cauce.web.openapi import BodyId, CleanStr
 
 
 class CaseOut(BaseModel):

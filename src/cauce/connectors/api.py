@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from cauce.app_deps.deps import Admin, DbSession
+from cauce.app_deps.openapi import PathId, QueryId
 from cauce.audit.service import Actor
 from cauce.brands import channels
 from cauce.brands import service as brands
@@ -19,8 +21,6 @@ from cauce.connectors.base import AuthExpired, ConnectorError, PayloadError, Sig
 from cauce.connectors.runtime.polling import PollResult, ingest_items
 from cauce.db import Database, utcnow
 from cauce.errors import CauceError, NotFound
-from cauce.web.deps import Admin, DbSession
-from cauce.web.openapi import PathId, QueryId
 
 log = logging.getLogger(__name__)
 

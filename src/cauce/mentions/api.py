@@ -9,11 +9,11 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from cauce.app_deps.deps import CurrentPrincipal, DbSession
 from cauce.brands import service as brands
 from cauce.errors import NotFound
 from cauce.mentions import service as mentions
 from cauce.mentions.schemas import MentionBatchOut, MentionIn, MentionResultOut
-from cauce.web.deps import CurrentPrincipal, DbSession
 
 router = APIRouter(prefix="/mentions", tags=["mentions"])
 

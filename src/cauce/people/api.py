@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from cauce.app_deps.deps import CurrentPrincipal, DbSession, Supervisor, scope_of
+from cauce.app_deps.openapi import PathId
 from cauce.auth import policy
 from cauce.cases.models import Case
 from cauce.mentions import service as mentions
@@ -28,8 +30,6 @@ from cauce.people.schemas import (
     SplitOut,
     SweepOut,
 )
-from cauce.web.deps import CurrentPrincipal, DbSession, Supervisor, scope_of
-from cauce.web.openapi import PathId
 
 router = APIRouter(prefix="/people", tags=["people"])
 

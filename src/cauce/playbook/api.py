@@ -9,6 +9,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from cauce.app_deps.deps import Admin, CurrentPrincipal, DbSession, Supervisor, scope_of
+from cauce.app_deps.openapi import BodyId, PathId, QueryId
 from cauce.auth.service import Principal
 from cauce.brands import service as brands
 from cauce.cases import service as cases
@@ -21,8 +23,6 @@ from cauce.playbook import policy as policy_service
 from cauce.playbook.api_crisis import router as crisis_router
 from cauce.playbook.moderation import ModerationRequest, Principalish
 from cauce.playbook.next_actions import next_actions
-from cauce.web.deps import Admin, CurrentPrincipal, DbSession, Supervisor, scope_of
-from cauce.web.openapi import BodyId, PathId, QueryId
 
 router = APIRouter(tags=["playbook"])
 public_router = APIRouter(tags=["guidelines"])

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from cauce.app_deps.deps import CurrentPrincipal, DbSession, Supervisor
+from cauce.app_deps.openapi import BodyId, PathId, QueryId
 from cauce.playbook import crisis, improvement
-from cauce.web.deps import CurrentPrincipal, DbSession, Supervisor
-from cauce.web.openapi import BodyId, PathId, QueryId
 
 router = APIRouter(tags=["playbook"])
 

@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel, Field
 
+from cauce.app_deps.deps import CurrentPrincipal, DbSession, scope_of
+from cauce.app_deps.openapi import PathId
 from cauce.auth.service import Principal
 from cauce.cases import service as cases
 from cauce.cases.models import Case
 from cauce.errors import InvalidInput
 from cauce.replies import service as replies
-from cauce.web.deps import CurrentPrincipal, DbSession, scope_of
-from cauce.web.openapi import PathId
 
 router = APIRouter(tags=["replies"])
 

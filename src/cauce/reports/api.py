@@ -1,7 +1,7 @@
 """Reports over HTTP: the dashboard's JSON and table exports (supervisors and admins).
 
-`install` also mounts the supervisor dashboard and the admin settings pages (cauce.web), which
-build on these numbers and live with the web app's templates.
+The supervisor dashboard and the admin settings pages that build on these numbers are the web
+app's (cauce.web.pages installs them); nothing here imports cauce.web.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cauce.app_deps.deps import ReadSession, Supervisor, scope_of
 from cauce.brands.models import Brand
 from cauce.cases.service import Scope
 from cauce.errors import InvalidInput, NotFound
@@ -21,8 +22,6 @@ from cauce.reports import export
 from cauce.reports.period import Period, parse_period
 from cauce.reports.service import Dashboard, dashboard
 from cauce.reports.tables import Table, tables
-from cauce.web.deps import Supervisor, scope_of
-from cauce.web.session import ReadSession
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -86,7 +85,3 @@ def table_file(key: str, fmt: str, request: Request, session: ReadSession, princ
 
 def install(app: FastAPI) -> None:
     app.include_router(router, prefix="/api/v1")
-    from cauce.web import dashboard_pages, settings_pages
-
-    app.include_router(dashboard_pages.router, include_in_schema=False)
-    app.include_router(settings_pages.router, include_in_schema=False)

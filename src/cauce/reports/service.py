@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, extract, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
+from cauce import vocabulary as labels
 from cauce.auth.models import User
 from cauce.brands.models import Brand
 from cauce.brands.policy import load_policy
@@ -26,7 +27,6 @@ from cauce.cases import lifecycle
 from cauce.cases.models import Area, Case, Satisfaction
 from cauce.db import utcnow
 from cauce.reports.period import Period
-from cauce.web import labels
 
 DIMENSIONS: dict[str, str] = {"brand": "Marca", "channel": "Canal", "agent": "Agente", "area": "Área"}
 CLOCKS = ("first_response", "next_response", "resolution", "area", "legal")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cauce import vocabulary as labels
 from cauce.cases import lifecycle
 from cauce.reports.service import DIMENSIONS, Dashboard, TimeRow
-from cauce.web import labels
 
 OUTCOME_LABELS = {**lifecycle.OUTCOMES, "sin_resultado": "Sin resultado"}
 CRISIS_LABELS = {"calma": "Sin crisis", "active": "En crisis", "watch": "En vigilancia"}

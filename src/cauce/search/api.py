@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from cauce.app_deps.deps import CurrentPrincipal, DbSession, scope_of
 from cauce.search import service
 from cauce.search.schemas import SearchKind, SearchOut
-from cauce.web.deps import CurrentPrincipal, DbSession, scope_of
 
 router = APIRouter(prefix="/search", tags=["search"])
 

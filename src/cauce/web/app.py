@@ -16,11 +16,11 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cauce import __version__, logsafety
+from cauce.app_deps.openapi import ERROR_RESPONSES
 from cauce.config import Settings, get_settings
 from cauce.db import Database, Outage, database_unreachable, ensure_migrated, ping
 from cauce.errors import CauceError
 from cauce.web.limits import BodyLimitMiddleware
-from cauce.web.openapi import ERROR_RESPONSES
 
 log = logging.getLogger(__name__)
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}

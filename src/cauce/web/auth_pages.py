@@ -8,12 +8,13 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from cauce.app_deps.csrf import check_csrf
+from cauce.app_deps.deps import SESSION_COOKIE
 from cauce.auth import service as auth
 from cauce.errors import Unauthorized
-from cauce.web.deps import SESSION_COOKIE
 from cauce.web.i18n import LANG_COOKIE, LANGUAGES
 from cauce.web.rendering import render
-from cauce.web.security import LOGIN_CSRF_COOKIE, TooManyAttempts, check_csrf, client_ip, is_https, new_token
+from cauce.web.security import LOGIN_CSRF_COOKIE, TooManyAttempts, client_ip, is_https, new_token
 from cauce.web.session import Editor, WriteSession
 
 router = APIRouter()

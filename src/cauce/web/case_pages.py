@@ -13,11 +13,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from cauce import vocabulary as labels
 from cauce.cases import lifecycle
 from cauce.cases import service as cases
 from cauce.db import utcnow
 from cauce.errors import InvalidInput
-from cauce.web import features, labels
+from cauce.web import features
 from cauce.web.pages import flash_headers
 from cauce.web.presence import PresenceBoard
 from cauce.web.rendering import render

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from cauce import vocabulary as labels
 from cauce.cases import service as cases
 from cauce.errors import InvalidInput
-from cauce.web import features, labels
+from cauce.web import features
 from cauce.web.case_pages import render_case
 from cauce.web.rendering import render
 from cauce.web.session import Asker, Editor, ReadSession, WriteSession

@@ -7,12 +7,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from cauce import vocabulary as labels
 from cauce.errors import Forbidden
 from cauce.reports.api import download, period_from, table_of
 from cauce.reports.period import Period
 from cauce.reports.service import Dashboard, dashboard
 from cauce.reports.tables import CRISIS_LABELS, OUTCOME_LABELS, tables
-from cauce.web import labels
 from cauce.web.rendering import render
 from cauce.web.session import ReadSession, Viewer, WebUser
 

@@ -51,7 +51,7 @@ def source_messages(pattern: str = "**.html") -> set[str]:
     through `_()`."""
     from babel.messages.extract import extract_from_dir
 
-    from cauce.web import labels
+    from cauce import vocabulary as labels
     from cauce.web.rendering import ROLE_LABELS, TEMPLATE_DIR
 
     method_map = [(pattern, "jinja2.ext:babel_extract")]

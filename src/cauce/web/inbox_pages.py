@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
+from cauce import vocabulary as labels
+from cauce.app_deps.deps import SESSION_COOKIE
 from cauce.auth import service as auth
 from cauce.brands.models import Brand
 from cauce.cases import lifecycle
@@ -18,8 +20,6 @@ from cauce.cases import service as cases
 from cauce.cases.models import Case
 from cauce.db import Database, utcnow
 from cauce.errors import Unauthorized
-from cauce.web import labels
-from cauce.web.deps import SESSION_COOKIE
 from cauce.web.live import CaseBroadcaster
 from cauce.web.rendering import render
 from cauce.web.session import LoginRequired, ReadSession, Viewer, WebUser

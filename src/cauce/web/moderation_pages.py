@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from cauce import vocabulary as labels
 from cauce.auth import policy
 from cauce.brands.models import Brand
 from cauce.cases import service as cases
@@ -16,7 +17,7 @@ from cauce.cases.models import ModerationAction
 from cauce.errors import NotFound
 from cauce.mentions import service as mentions
 from cauce.people import service as people
-from cauce.web import features, labels
+from cauce.web import features
 from cauce.web.pages import flash_headers
 from cauce.web.rendering import render
 from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession

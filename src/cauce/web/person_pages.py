@@ -9,10 +9,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from cauce import vocabulary as labels
 from cauce.cases import lifecycle
 from cauce.people import identity
 from cauce.people import service as people
-from cauce.web import labels
 from cauce.web.pages import flash_headers
 from cauce.web.rendering import render
 from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession

@@ -9,10 +9,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
+from cauce import vocabulary as labels
 from cauce.cases import lifecycle
 from cauce.search import service as search
 from cauce.search.schemas import SearchKind
-from cauce.web import labels
 from cauce.web.rendering import render
 from cauce.web.session import ReadSession, Viewer
 

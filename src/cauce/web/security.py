@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cauce.auth import service as auth
 from cauce.db import utcnow
-from cauce.errors import CauceError, Forbidden
+from cauce.errors import CauceError
 
 # No inline scripts anywhere: every script is a static file, htmx is told not to inject styles.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -106,11 +106,6 @@ def is_https(request: Request) -> bool:
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-def check_csrf(expected: str | None, sent: str | None) -> None:
-    if not expected or not sent or not secrets.compare_digest(expected, sent):
-        raise Forbidden("Falta el token CSRF o no es válido; recargue la página.")
 
 
 class TooManyAttempts(CauceError):

@@ -15,15 +15,15 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from cauce.app_deps.csrf import check_csrf
+from cauce.app_deps.deps import SESSION_COOKIE, get_db
+from cauce.app_deps.deps import ReadSession as ReadSession
 from cauce.auth import service as auth
 from cauce.auth.service import Principal
 from cauce.brands import service as brands
 from cauce.brands.models import Brand
 from cauce.cases.service import Scope
-from cauce.db import Database
 from cauce.errors import Unauthorized
-from cauce.web.deps import SESSION_COOKIE
-from cauce.web.security import check_csrf
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -32,25 +32,15 @@ class LoginRequired(Unauthorized):
     """Raised by page routes; rendered as a redirect to /login (or HX-Redirect for htmx)."""
 
 
-def _db(request: Request) -> Database:
-    db: Database = request.app.state.db
-    return db
-
-
-def read_session(request: Request) -> Iterator[Session]:
-    with _db(request).read_session() as session:
-        yield session
-
-
 def write_session(request: Request) -> Iterator[Session]:
-    with _db(request).session() as session:
+    with get_db(request).session() as session:
         yield session
 
 
 # scope="function": commit (and release the connection) BEFORE the response goes out. With the
 # default request scope the commit runs after the response is sent, so a browser following the
 # login redirect could arrive before its session row is committed, and commit errors would be lost.
-ReadSession = Annotated[Session, Depends(read_session, scope="function")]
+# ReadSession (cauce.app_deps.deps, re-exported here) is the reading twin.
 WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 
 

@@ -14,6 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from cauce import vocabulary as labels
+from cauce.app_deps.deps import SESSION_COOKIE
 from cauce.auth import service as auth
 from cauce.brands import channels
 from cauce.brands import service as brands
@@ -22,8 +24,6 @@ from cauce.cases import calendar
 from cauce.cases import service as cases
 from cauce.db import utcnow
 from cauce.errors import Forbidden, InvalidInput
-from cauce.web import labels
-from cauce.web.deps import SESSION_COOKIE
 from cauce.web.rendering import render
 from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession
 

@@ -21,7 +21,7 @@ from cauce.mentions import service as mentions
 from cauce.mentions.models import Mention
 from cauce.people import service as people
 from cauce.replies.models import Reply
-from cauce.web.labels import ANGER_CHIP_AT
+from cauce.vocabulary import ANGER_CHIP_AT
 from cauce.web.presence import Presence, PresenceBoard
 
 

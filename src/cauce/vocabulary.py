@@ -1,4 +1,6 @@
-"""Spanish labels for the codes shown in the UI (translated in templates with `_()`)."""
+"""The domain vocabulary: the codes of PQR types, categories, roles, channels, states and intents,
+with their Spanish labels (translated in templates with `_()`). Below every feature: reports,
+exports and the web pages all name things with these."""
 
 from __future__ import annotations
 

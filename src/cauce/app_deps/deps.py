@@ -1,4 +1,4 @@
-"""Request-scoped dependencies: the database session and the authenticated principal."""
+"""Request-scoped dependencies: the database sessions and the authenticated principal."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from cauce.app_deps.csrf import check_csrf
 from cauce.auth import service as auth
 from cauce.auth.service import Principal
 from cauce.cases.service import Scope
 from cauce.db import Database
 from cauce.errors import Forbidden, Unauthorized
-from cauce.web.security import check_csrf
 
 SESSION_COOKIE = "cauce_session"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -29,9 +29,16 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def read_session(request: Request) -> Iterator[Session]:
+    with get_db(request).read_session() as session:
+        yield session
+
+
 # scope="function": commit before the response is sent, so a client that follows up at once
 # (a redirect after login, a script) sees the change, and a failed commit is an error response.
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
+# Reads that never wait for writers on SQLite (reports, pages).
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 
 
 def _principal(request: Request, session: Session) -> tuple[Principal, bool]:
