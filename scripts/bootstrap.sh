@@ -31,3 +31,7 @@ if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
     echo "warning: /usr/bin/chromium is missing; browser tests will be skipped (sudo apt-get install chromium)" >&2
   fi
 fi
+# Debian's Dovecot and Postfix for the real e-mail suite (tests/connectors/realnet/test_mail_real.py).
+if [ "${1:-}" = "--test" ]; then
+  ./scripts/install-mail-servers.sh
+fi

@@ -109,7 +109,7 @@ def test_reply_keeps_thread_and_is_not_sent_twice(mail: tuple[Mailstore, dict[st
     )
     assert again == sent and conn.find_existing_reply("a1@cliente.example", "key-1") == sent
     [(sender, rcpts, data)] = store.smtp_received
-    assert sender == USER and rcpts == ["ana@cliente.example"]
+    assert sender == USER and rcpts == ["ana@cliente.example", USER]  # envelope copy to the brand's own box
     message = message_from_bytes(data, policy=policy.default)
     assert message["Subject"] == "Re: Cobro doble"
     assert message["In-Reply-To"] == "<a1@cliente.example>"
@@ -125,6 +125,8 @@ def test_private_message_and_errors(mail: tuple[Mailstore, dict[str, Any]]) -> N
     assert message_from_bytes(store.smtp_received[0][2], policy=policy.default)["Subject"] == "Respuesta a su solicitud"
     with pytest.raises(PermanentError, match="rechazado"):
         conn.send_private(recipient="rechaza@cliente.example", text="x", idempotency_key="q")
+    # Refused customer: no DATA, so the brand's own envelope copy cannot pass for a sent answer.
+    assert len(store.smtp_received) == 1 and conn.find_existing_reply("", "q") is None
     with pytest.raises(PermanentError, match="inválida"):
         conn.send_private(recipient="a@b.c\r\nBcc: todos@x", text="x", idempotency_key="r")
     with pytest.raises(PermanentError, match="no se encontró"):

@@ -3,14 +3,23 @@
 Incoming: new messages by UID (cursor = UIDVALIDITY + last UID, read-only, never marks as read).
 A message's id is its Message-ID, its thread the first of References (else In-Reply-To).
 Outgoing: answers carry In-Reply-To and References so mail clients keep the thread, and a
-Message-ID derived from the idempotency key; with `sent_mailbox` set, the sent copy is
-appended there and `find_existing_reply` looks it up, so a retry after a crash never sends twice.
+Message-ID derived from the idempotency key. The SMTP server also delivers an envelope copy to
+`from_address` (`copy_to_self`, no Bcc header): it lands in the brand's mailbox as part of the
+same send, so `find_existing_reply` finds it even when the process died right after the server
+accepted the message. With `sent_mailbox` set, a copy is appended there too (the folder is created
+when the server answers TRYCREATE). Those own copies are never read back as customer messages.
+
+Checked against Dovecot 2.3 and Postfix 3.7 (tests/connectors/realnet/test_mail_real.py):
+non-ASCII passwords go as SASL PLAIN in UTF-8 (imaplib's LOGIN and smtplib's AUTH only speak
+ASCII), and "ISO-8859-1" text is read as Windows-1252, as mail clients write and read it.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import imaplib
+import logging
 import re
 import smtplib
 import ssl
@@ -19,6 +28,7 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime, formataddr, getaddresses, parseaddr, parsedate_to_datetime
 from typing import Any
 
@@ -38,6 +48,8 @@ from cauce.connectors.base import (
 )
 from cauce.connectors.html_text import html_to_text
 from cauce.mentions.schemas import MAX_TEXT_CHARS, MentionIn
+
+log = logging.getLogger(__name__)
 
 NETWORK = "email"
 MAX_MESSAGE_BYTES = 15_000_000
@@ -61,6 +73,7 @@ class EmailConfig(ConnectorConfig):
     smtp_password: SecretStr | None = None  # default: password
     from_address: str
     from_name: str | None = None
+    copy_to_self: bool = True  # envelope copy of each answer to from_address: proof it was sent
     page_limit: int = 50
 
 
@@ -75,21 +88,47 @@ def _references(message: Message) -> list[str]:
     return [m[1:-1] for m in _MSGID.findall(str(message.get("References") or ""))]
 
 
+# Labels mail clients write but mean otherwise (the WHATWG Encoding Standard's table): Outlook's
+# "iso-8859-1" text carries Windows-1252's € and curly quotes in 0x80-0x9F.
+_CHARSET_MEANS = {
+    **dict.fromkeys(("us-ascii", "ascii", "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "latin-1", "l1",
+                     "cp819", "ibm819", "iso-ir-100", "csisolatin1", "x-cp1252"), "cp1252"),
+    **dict.fromkeys(("iso-8859-9", "iso8859-9", "latin5", "l5"), "cp1254"),
+    **dict.fromkeys(("gb2312", "gb_2312-80", "x-gbk"), "gbk"),
+    **dict.fromkeys(("ks_c_5601-1987", "euc-kr"), "cp949"),
+}
+
+
+def _decoded(part: Message) -> str | None:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return None
+    declared = (part.get_content_charset() or "utf-8").strip().lower()
+    charset = _CHARSET_MEANS.get(declared, declared)
+    try:
+        return payload.decode(charset, "replace")
+    except LookupError:  # a charset Python does not know
+        return payload.decode("utf-8", "replace")
+
+
 def _body_text(message: Message) -> str:
-    """The text/plain part (else the HTML one as text), without the quoted previous message."""
+    """The text/plain part (else the HTML one as text), without the quoted previous message; the
+    names of attached files follow, so the agent knows something came with it."""
     plain: str | None = None
     html: str | None = None
+    attached: list[str] = []
     parts = message.walk() if message.is_multipart() else iter([message])
     for part in parts:
-        if part.get_content_maintype() == "multipart" or part.get_filename():
+        if part.get_content_maintype() == "multipart":
             continue
-        try:
-            content = part.get_content() if isinstance(part, EmailMessage) else part.get_payload(decode=True)
-        except (LookupError, ValueError):
-            content = part.get_payload(decode=True)
-        if isinstance(content, bytes):
-            content = content.decode("utf-8", "replace")
-        if not isinstance(content, str):
+        filename = part.get_filename()
+        if filename or part.get_content_disposition() == "attachment":
+            attached.append(" ".join(str(filename or part.get_content_type()).split())[:200])
+            continue
+        if part.get_content_type() not in ("text/plain", "text/html"):
+            continue
+        content = _decoded(part)
+        if content is None:
             continue
         if part.get_content_type() == "text/plain" and plain is None:
             plain = content
@@ -102,7 +141,10 @@ def _body_text(message: Message) -> str:
             break
         if not line.lstrip().startswith(">"):
             kept.append(line.rstrip())
-    return "\n".join(kept).strip()
+    body = "\n".join(kept).strip()
+    if attached:
+        body = f"{body}\n\n[Adjuntos: {', '.join(attached[:20])}]".strip()
+    return body
 
 
 class EmailConnector(Connector):
@@ -132,7 +174,7 @@ class EmailConnector(Connector):
             raise TransientError(f"email: no se pudo conectar al servidor IMAP ({type(exc).__name__})") from None
         try:
             try:
-                conn.login(self.config.username, secret(self.config.password))
+                self._imap_login(conn)
             except imaplib.IMAP4.error:
                 raise AuthExpired("email: el servidor IMAP rechazó usuario o contraseña") from None
             yield conn
@@ -145,6 +187,15 @@ class EmailConnector(Connector):
         finally:
             with suppress(OSError, imaplib.IMAP4.error):
                 conn.logout()
+
+    def _imap_login(self, conn: imaplib.IMAP4) -> None:
+        user, password = self.config.username, secret(self.config.password)
+        if f"{user}{password}".isascii():
+            conn.login(user, password)
+            return
+        # imaplib's LOGIN encodes as ASCII: a password with ñ or € goes as SASL PLAIN in UTF-8 (RFC 4616).
+        token = f"\0{user}\0{password}".encode()
+        conn.authenticate("PLAIN", lambda _challenge: token)
 
     @staticmethod
     def _select(conn: imaplib.IMAP4, mailbox: str) -> int:
@@ -187,14 +238,47 @@ class EmailConnector(Connector):
                     errors.append(f"email: no se pudo leer el mensaje UID {uid}")
                 elif len(raw) > MAX_MESSAGE_BYTES:
                     errors.append(f"email: mensaje UID {uid} demasiado grande; se omitió")
-                else:
+                elif not self._own(raw):
                     try:
                         mentions.append(self.to_mention(raw, uid=uid, validity=validity))
                     except PayloadError as exc:
                         errors.append(exc.reason)
                 last = uid  # even a bad message is passed: it would fail the same way forever
             cursor.update(uidvalidity=validity, last_uid=last)
+            mentions = [self._threaded(conn, m) for m in mentions]
         return FetchResult(mentions=mentions, cursor=cursor, more=len(uids) > limit, errors=errors)
+
+    def _own(self, raw: bytes) -> bool:
+        """Our own answer (the envelope copy to from_address), not a customer's message."""
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+        message_id = _strip_id(str(headers.get("Message-ID") or "")) or ""
+        sender = parseaddr(str(headers.get("From") or ""))[1].lower()
+        return self._is_ours(message_id) and sender == self.config.from_address.lower()
+
+    def _is_ours(self, message_id: str) -> bool:
+        domain = self.config.from_address.rsplit("@", 1)[-1].lower()
+        return bool(re.fullmatch(rf"cauce\.[0-9a-f]{{32}}@{re.escape(domain)}", message_id.lower()))
+
+    def _threaded(self, conn: imaplib.IMAP4, mention: MentionIn) -> MentionIn:
+        """A follow-up whose client named only our answer (In-Reply-To, no References) joins the
+        thread that answer belongs to: our own copy of it says where the thread started."""
+        parent = mention.in_reply_to
+        if (mention.model_extra or {}).get("references") or not parent or not self._is_ours(parent):
+            return mention
+        for mailbox in self._own_copies():
+            ours = self._find(conn, mailbox, parent)
+            if ours is not None:
+                root = next(iter(_references(ours)), None) or _strip_id(str(ours.get("In-Reply-To") or ""))
+                if root:
+                    return mention.model_copy(update={"conversation_id": root})
+        return mention
+
+    def _own_copies(self) -> list[str]:
+        """The mailboxes where copies of our answers are kept."""
+        boxes = [self.config.sent_mailbox] if self.config.sent_mailbox else []
+        if self.config.copy_to_self:
+            boxes.append(self.config.mailbox)
+        return list(dict.fromkeys(boxes))
 
     def to_mention(self, raw: bytes, *, uid: int, validity: int) -> MentionIn:
         message = message_from_bytes(raw, policy=policy.default)
@@ -230,7 +314,10 @@ class EmailConnector(Connector):
         )
 
     def _find(self, conn: imaplib.IMAP4, mailbox: str, message_id: str) -> Message | None:
-        self._select(conn, mailbox)
+        """The message with that Message-ID in the mailbox (None also when the mailbox does not exist)."""
+        status, _ = conn.select(_quote(mailbox), readonly=True)
+        if status != "OK":
+            return None
         status, data = conn.uid("SEARCH", "HEADER", "Message-ID", _quote(f"<{message_id}>"))
         uids = (data[0] or b"").split() if status == "OK" and data else []
         if not uids:
@@ -266,7 +353,7 @@ class EmailConnector(Connector):
                     server.starttls(context=ssl.create_default_context())
                     server.ehlo()
                 if user and password:
-                    server.login(user, password)
+                    _smtp_login(server, user, password)
                 yield server
         except smtplib.SMTPAuthenticationError:
             raise AuthExpired("email: el servidor SMTP rechazó usuario o contraseña") from None
@@ -313,8 +400,11 @@ class EmailConnector(Connector):
             message["In-Reply-To"] = f"<{in_reply_to}>"
             message["References"] = " ".join(f"<{r}>" for r in references)
         message.set_content(text)
+        recipients = [address]
+        if self.config.copy_to_self and self.config.from_address.lower() != address.lower():
+            recipients.append(self.config.from_address)  # envelope only: the customer sees no Bcc
         with self._smtp() as server:
-            server.send_message(message)
+            _transmit(server, message, self.config.from_address, recipients)
         if self.config.sent_mailbox:
             self._append_sent(message)
         return SentItem(message_id, None)
@@ -336,19 +426,70 @@ class EmailConnector(Connector):
         )
 
     def _append_sent(self, message: EmailMessage) -> None:
+        """Keep a copy in the sent folder, creating it when the server says it is missing (a fresh
+        Dovecot has no "Sent": APPEND answers NO [TRYCREATE]). The answer is already sent: a copy
+        that cannot be stored is logged, never reported as a failed send."""
         assert self.config.sent_mailbox
-        with self.imap() as conn:
-            conn.append(_quote(self.config.sent_mailbox), "(\\Seen)", None, message.as_bytes())
+        box = _quote(self.config.sent_mailbox)
+        try:
+            with self.imap() as conn:
+                status, data = conn.append(box, "(\\Seen)", None, message.as_bytes())
+                if status != "OK" and b"TRYCREATE" in b" ".join(d for d in data if isinstance(d, bytes)).upper():
+                    conn.create(box)
+                    status, data = conn.append(box, "(\\Seen)", None, message.as_bytes())
+                if status != "OK":
+                    log.warning("email: no se pudo guardar la copia en %r: %r", self.config.sent_mailbox, data)
+        except (TransientError, PermanentError, AuthExpired) as exc:
+            log.warning("email: no se pudo guardar la copia en %r: %s", self.config.sent_mailbox, exc.reason)
 
     def find_existing_reply(
         self, in_reply_to: str, idempotency_key: str, *, created_at: datetime | None = None
     ) -> SentItem | None:
-        if not self.config.sent_mailbox:
-            return None
         message_id = self._message_id(idempotency_key)
+        boxes = self._own_copies()
+        if not boxes:
+            return None
         with self.imap() as conn:
-            found = self._find(conn, self.config.sent_mailbox, message_id)
-        return SentItem(message_id, None) if found is not None else None
+            for mailbox in boxes:
+                if self._find(conn, mailbox, message_id) is not None:
+                    return SentItem(message_id, None)
+        return None
+
+
+def _transmit(server: smtplib.SMTP, message: EmailMessage, sender: str, recipients: list[str]) -> None:
+    """One SMTP transaction. The first recipient is the customer: when the server refuses her, the
+    transaction is abandoned before DATA, so our own copy never proves an answer nobody received."""
+    options = ["BODY=8BITMIME"] if server.has_extn("8bitmime") else []
+    code, answer = server.mail(sender, options)
+    if code != 250:
+        server.rset()
+        raise smtplib.SMTPSenderRefused(code, answer, sender)
+    for position, rcpt in enumerate(recipients):
+        code, answer = server.rcpt(rcpt)
+        if code in (250, 251):
+            continue
+        if position == 0:
+            server.rset()
+            if 400 <= code < 500:
+                raise smtplib.SMTPResponseException(code, answer)
+            raise smtplib.SMTPRecipientsRefused({rcpt: (code, answer)})
+        log.warning("email: el servidor no aceptó la copia para %s (%s)", rcpt, code)
+    code, answer = server.data(message.as_bytes(policy=policy.SMTP))
+    if code != 250:
+        raise smtplib.SMTPDataError(code, answer)
+
+
+def _smtp_login(server: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib's AUTH encodes as ASCII: a password with ñ or € goes as AUTH PLAIN in UTF-8 (RFC 4616)."""
+    if f"{user}{password}".isascii():
+        server.login(user, password)
+        return
+    if not server.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("SMTP AUTH extension not supported by server.")
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()
+    code, answer = server.docmd("AUTH", f"PLAIN {token}")
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def _quote(value: str) -> str:
