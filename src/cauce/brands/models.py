@@ -37,6 +37,9 @@ class Brand(Base):
     search_terms: Mapped[list[Any]] = mapped_column(default=list)
     # SLA, business hours and legal-term policy; validated by brands.policy.BrandPolicy.
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Relevance and categories: terms, exclusion_terms, homonyms, categories (name + example messages);
+    # validated by brands.triage_settings.TriageSettings.
+    triage_settings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -210,3 +210,19 @@ def update_brand_profile(session: Session, *, brand_id: int, actor: Actor, name:
                    brand_id=brand.id)
     session.info.pop("brand_cache", None)
     return brand
+
+
+def update_triage_settings(session: Session, *, brand_id: int, settings: dict[str, Any], actor: Actor) -> Brand:
+    """Replace the brand's relevance terms and categories (validated, audited)."""
+    from cauce.brands import triage_settings
+
+    brand = get(session, brand_id=brand_id)
+    validated = triage_settings.load(settings).model_dump()
+    before = dict(brand.triage_settings or {})
+    if validated == before:
+        return brand
+    brand.triage_settings = validated
+    record(session, actor=actor, action="brand.triage_settings_updated", entity_type="brand", entity_id=brand.id,
+           before=before, after=validated, brand_id=brand.id)
+    session.info.pop("brand_cache", None)
+    return brand

@@ -33,13 +33,15 @@ def list_cases(
     session: DbSession, principal: CurrentPrincipal,
     brand_id: QueryId = None, status: str | None = None, pqr_type: str | None = None,
     category: str | None = None, channel: str | None = None, author_role: str | None = None,
+    brand_category: str | None = Query(default=None, max_length=60),
     assigned_user_id: QueryId = None, area_id: QueryId = None,
     sla_state: str | None = Query(default=None, pattern="^(ok|warning|breached)$"),
     include_closed: bool = False, q: str | None = None,
     limit: int = Query(default=50, ge=1, le=500), offset: Offset = 0,
 ) -> list[CaseOut]:
     filters = cases.CaseFilters(brand_id=brand_id, status=status, open_only=not include_closed, pqr_type=pqr_type,
-                                category=category, channel=channel, author_role=author_role,
+                                category=category, brand_category=brand_category, channel=channel,
+                                author_role=author_role,
                                 assigned_user_id=assigned_user_id, area_id=area_id, sla_state=sla_state, text=q)
     now = utcnow()
     rows = cases.list_cases(session, scope=scope_of(principal), filters=filters, limit=limit, offset=offset, now=now)

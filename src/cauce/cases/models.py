@@ -50,6 +50,8 @@ class Case(Base):
     title: Mapped[str] = mapped_column(String(300))
     pqr_type: Mapped[str] = mapped_column(String(20), default="otro")
     category: Mapped[str | None] = mapped_column(String(20))
+    # The brand's own category (brands.triage_settings["categories"]), nearest to the opening message.
+    brand_category: Mapped[str | None] = mapped_column(String(60), default=None)
     status: Mapped[str] = mapped_column(String(30), default="nuevo")
     is_open: Mapped[bool] = mapped_column(default=True)
     priority: Mapped[int] = mapped_column(default=0)

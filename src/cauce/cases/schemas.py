@@ -21,6 +21,7 @@ class CaseOut(BaseModel):
     title: str
     pqr_type: str
     category: str | None
+    brand_category: str | None = None  # the brand's own category (brands.triage_settings)
     status: str
     status_label: str
     priority: int
@@ -45,7 +46,7 @@ class CaseOut(BaseModel):
         return cls(
             id=case.id, brand_id=case.brand_id, person_id=case.person_id, related_case_id=case.related_case_id,
             channel=case.channel, title=case.title,
-            pqr_type=case.pqr_type, category=case.category, status=case.status,
+            pqr_type=case.pqr_type, category=case.category, brand_category=case.brand_category, status=case.status,
             status_label=lifecycle.STATES.get(case.status, case.status), priority=case.priority,
             priority_reasons=list(case.priority_reasons), author_role=case.author_role,
             role_confidence=case.role_confidence, flags=list(case.flags), assigned_user_id=case.assigned_user_id,

@@ -146,6 +146,7 @@ def route(
     by_conversation: dict[tuple[int, str], list[Case]] | None = None,
     by_person: dict[tuple[int, int], list[Case]] | None = None,
     from_brand: bool = False,
+    force_case: bool = False,
 ) -> RouteResult:
     """Thread a new mention into a case: its conversation's case, the person's open case, or a new one.
 
@@ -155,7 +156,8 @@ def route(
     own account wrote it — kept in the thread, never a case of its own.
 
     `by_conversation` / `by_person` (read once per batch by the caller) answer the lookups
-    without a query; a case opened here is added to them.
+    without a query; a case opened here is added to them. `force_case`: a person decided the mention
+    belongs in the queue (it was noise): it gets a case even when triage saw no PQR in it.
     """
     now = now or utcnow()
     case = find_case_for_conversation(session, brand_id=brand.id, conversation_key=conversation_key,
@@ -164,7 +166,7 @@ def route(
         return _route_third_party(
             session, case, brand=brand, person_id=person_id, channel=channel, mention_created_at=mention_created_at,
             mention_text=mention_text, private=private, assessment=assessment, actor=actor, now=now,
-            by_conversation=by_conversation, by_person=by_person, from_brand=from_brand)
+            by_conversation=by_conversation, by_person=by_person, from_brand=from_brand, force_case=force_case)
     if from_brand:
         return RouteResult(case, third_party=case is not None)
     reopened = False
@@ -174,7 +176,7 @@ def route(
             _set_status(session, case, "reabierto", actor=actor,
                         reason="El cliente volvió a quejarse en la misma conversación.")
             reopened = True
-        elif not (assessment.is_complaint or warrants_case(assessment, private=private)):
+        elif not (force_case or assessment.is_complaint or warrants_case(assessment, private=private)):
             return RouteResult(None)
         else:
             case = None
@@ -182,7 +184,7 @@ def route(
         case = find_open_case_of_person(session, brand_id=brand.id, person_id=person_id,
                                         since=mention_created_at - thread_window, known=by_person)
     if case is None:
-        if not warrants_case(assessment, private=private):
+        if not (force_case or warrants_case(assessment, private=private)):
             return RouteResult(None)
         case = _open_case(session, brand=brand, person_id=person_id, channel=channel,
                           conversation_key=conversation_key, opened_at=mention_created_at,
@@ -204,7 +206,8 @@ def _remember_case(case: Case, by_conversation: dict[tuple[int, str], list[Case]
 def _route_third_party(session: Session, thread: Case, *, brand: Brand, person_id: int, channel: str,
                        mention_created_at: datetime, mention_text: str, private: bool, assessment: Assessment,
                        actor: Actor, now: datetime, by_conversation: dict[tuple[int, str], list[Case]] | None,
-                       by_person: dict[tuple[int, int], list[Case]] | None, from_brand: bool) -> RouteResult:
+                       by_person: dict[tuple[int, int], list[Case]] | None, from_brand: bool,
+                       force_case: bool = False) -> RouteResult:
     """Someone other than the customer wrote in the customer's thread."""
     if from_brand:
         return RouteResult(thread, third_party=True)
@@ -212,7 +215,7 @@ def _route_third_party(session: Session, thread: Case, *, brand: Brand, person_i
     if own is not None:
         _add_mention(session, own, brand=brand, assessment=assessment, at=mention_created_at, actor=actor, now=now)
         return RouteResult(own)
-    if not needs_own_case(assessment, private=private):
+    if not (force_case or needs_own_case(assessment, private=private)):
         return RouteResult(thread, third_party=True)
     case = _open_case(session, brand=brand, person_id=person_id, channel=channel,
                       conversation_key=thread.conversation_key, opened_at=mention_created_at, text=mention_text,
@@ -315,6 +318,7 @@ class CaseFilters:
     open_only: bool = True
     pqr_type: str | None = None
     category: str | None = None
+    brand_category: str | None = None
     channel: str | None = None
     author_role: str | None = None
     assigned_user_id: int | None = None
@@ -333,7 +337,8 @@ def list_cases(session: Session, *, scope: Scope = ALL_BRANDS, filters: CaseFilt
     elif f.open_only:
         query = query.where(Case.is_open.is_(True))
     for column, value in ((Case.brand_id, f.brand_id), (Case.pqr_type, f.pqr_type), (Case.category, f.category),
-                          (Case.channel, f.channel), (Case.author_role, f.author_role),
+                          (Case.brand_category, f.brand_category), (Case.channel, f.channel),
+                          (Case.author_role, f.author_role),
                           (Case.assigned_user_id, f.assigned_user_id), (Case.area_id, f.area_id)):
         if value is not None:
             query = query.where(column == value)

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from cauce.app_deps.deps import CurrentPrincipal, DbSession
+from cauce.app_deps.deps import CurrentPrincipal, DbSession, scope_of
+from cauce.app_deps.openapi import PathId
 from cauce.brands import service as brands
 from cauce.errors import NotFound
 from cauce.mentions import service as mentions
-from cauce.mentions.schemas import MentionBatchOut, MentionIn, MentionResultOut
+from cauce.mentions.schemas import MentionBatchOut, MentionIn, MentionResultOut, QueueDecisionIn, QueueDecisionOut
 
 router = APIRouter(prefix="/mentions", tags=["mentions"])
 
@@ -69,3 +70,26 @@ def post_mentions(request: Request, session: DbSession, principal: CurrentPrinci
         return JSONResponse(result_one, status)
     summary = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "duplicate", "error")}
     return JSONResponse({"summary": summary, "results": results}, 207 if summary["error"] else 200)
+
+
+@router.post("/{mention_id}/bring-into-queue", response_model=QueueDecisionOut)
+def bring_into_queue(mention_id: PathId, request: Request, session: DbSession, principal: CurrentPrincipal,
+                     body: QueueDecisionIn | None = None) -> QueueDecisionOut:
+    """A mention stored as noise belongs in the queue: it opens or joins a case (once; audited)."""
+    window = timedelta(hours=request.app.state.settings.thread_window_hours)
+    result = mentions.bring_into_queue(session, mention_id=mention_id, actor=principal.actor,
+                                       scope=scope_of(principal), reason=body.reason if body else None,
+                                       thread_window=window)
+    return QueueDecisionOut(mention_id=result.mention.id, relevant=result.mention.relevant,
+                            case_id=result.mention.case_id, case_created=result.created, changed=result.changed)
+
+
+@router.post("/{mention_id}/mark-noise", response_model=QueueDecisionOut)
+def mark_noise(mention_id: PathId, session: DbSession, principal: CurrentPrincipal,
+               body: QueueDecisionIn | None = None) -> QueueDecisionOut:
+    """The mention is noise: it leaves the queue (its case, holding only it, is discarded; audited)."""
+    result = mentions.mark_as_noise(session, mention_id=mention_id, actor=principal.actor, scope=scope_of(principal),
+                                    reason=body.reason if body else None)
+    return QueueDecisionOut(mention_id=result.mention.id, relevant=result.mention.relevant, case_id=None,
+                            case_created=False, changed=result.changed,
+                            discarded_case_id=result.case.id if result.case is not None else None)

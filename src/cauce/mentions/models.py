@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cauce.db import Base, utcnow
@@ -19,6 +19,7 @@ class Mention(Base):
         Index("ix_mentions_conversation", "brand_id", "channel", "conversation_id"),
         Index("ix_mentions_person_time", "person_id", "created_at"),
         Index("ix_mentions_case", "case_id"),
+        Index("ix_mentions_noise", "brand_id", "relevant", "created_at"),  # the noise view, per brand
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,6 +49,11 @@ class Mention(Base):
     abusive: Mapped[bool] = mapped_column(default=False)
     threat: Mapped[bool] = mapped_column(default=False)
     legal_risk: Mapped[bool] = mapped_column(default=False)
+    # Relevance comes first: an irrelevant mention (not about or addressed to the brand's products,
+    # service or people) is stored, counted and searchable, but opens no case until someone brings it in.
+    relevant: Mapped[bool] = mapped_column(default=True, server_default=true())
+    relevance: Mapped[float | None] = mapped_column(default=None)
+    relevance_reasons: Mapped[list[Any] | None] = mapped_column(default=None)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     # Someone else's message in the case's thread (a bystander, a troll, the brand's own account):
     # shown in the thread with its own assessment, never read as the customer's.

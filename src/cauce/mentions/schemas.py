@@ -91,8 +91,26 @@ class MentionResultOut(BaseModel):
     metrics_updated: bool | None = None
     error: str | None = None
     priority: int | None = None
+    noise: bool | None = Field(default=None, description="True when stored as irrelevant (no case)")
 
 
 class MentionBatchOut(BaseModel):
     summary: dict[str, int] = Field(description="How many were created, duplicate, error")
     results: list[MentionResultOut]
+
+
+class QueueDecisionIn(BaseModel):
+    """Why a person brings a mention into the queue, or marks it as noise (kept in the audit log)."""
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class QueueDecisionOut(BaseModel):
+    """Where the mention stands after the decision."""
+
+    mention_id: int
+    relevant: bool
+    case_id: int | None = Field(description="The case the mention is in now (None: it is noise)")
+    case_created: bool = Field(description="A new case was opened for it")
+    changed: bool = Field(description="False when it already was where it was asked to go")
+    discarded_case_id: int | None = Field(default=None, description="Marked as noise: the case discarded with it")

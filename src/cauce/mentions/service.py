@@ -8,6 +8,7 @@ at all — so a killed import can simply be re-run and only the missing mentions
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -21,17 +22,18 @@ from sqlalchemy.orm import Session, aliased
 from cauce.audit.service import SYSTEM, Actor, IdOf, deferred, record
 from cauce.brands import service as brands
 from cauce.brands.models import Brand
+from cauce.cases import lifecycle
 from cauce.cases import service as cases
 from cauce.cases.models import Case
 from cauce.cases.service import RouteResult
 from cauce.db import bulk_insert, reserve_ids, table_of, utcnow
-from cauce.errors import CauceError
+from cauce.errors import CauceError, Conflict, NotFound
 from cauce.mentions.models import Mention, MetricSnapshot
 from cauce.mentions.schemas import MentionIn, MetricsIn
 from cauce.people import service as people
 from cauce.people.models import Handle, Person
 from cauce.triage import service as triage
-from cauce.triage.schemas import Assessment, History, MetricPoint, PriorMessage
+from cauce.triage.schemas import Assessment, BrandContext, History, MetricPoint, PriorMessage
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ class IngestResult:
     metrics_updated: bool = False
     error: str | None = None
     priority: int | None = None
+    noise: bool = False  # stored as irrelevant: counted and searchable, no case
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None and v is not False}
@@ -114,7 +117,8 @@ def _replies_to_other(person_id: int, parent_person: int | None) -> bool:
 
 
 def _history(session: Session, *, brand_id: int, person_id: int, item: MentionIn,
-             rows: Sequence[Any] | None = None, reply_to_other: bool = False) -> History:
+             rows: Sequence[Any] | None = None, reply_to_other: bool = False,
+             brand: BrandContext | None = None, replies_to_brand: bool = False) -> History:
     """The person's last messages to the brand (their own words only); `rows` (oldest first) when already read."""
     if rows is None:
         parent_person, (parent, joined) = _parent_author()
@@ -133,8 +137,57 @@ def _history(session: Session, *, brand_id: int, person_id: int, item: MentionIn
     on_own_page = bool((item.model_extra or {}).get("on_own_page", item.channel in OWN_PAGE_CHANNELS))
     snapshot = MetricPoint(observed_at=utcnow(), likes=item.metrics.likes, reposts=item.metrics.reposts,
                            replies=item.metrics.replies)
-    return History(prior_messages=prior, metric_snapshots=(snapshot,), on_own_page=on_own_page and not item.private,
-                   reply_to_other=reply_to_other)
+    own_page = on_own_page and not item.private
+    addressed = brand is not None and _addressed(item, brand, on_own_page=own_page, replies_to_brand=replies_to_brand)
+    return History(prior_messages=prior, metric_snapshots=(snapshot,), on_own_page=own_page,
+                   reply_to_other=reply_to_other, brand=brand, addressed_to_brand=addressed)
+
+
+_TAG = re.compile(r"@([\w.\-]+(?:@[\w.\-]+)?)", re.UNICODE)
+# Fields a connector may set on a mention when the network says it is addressed to the brand.
+ADDRESSED_FIELDS = ("addressed_to_brand", "reply_to_brand", "direct_message")
+
+
+def _addressed(item: MentionIn, brand: BrandContext, *, on_own_page: bool, replies_to_brand: bool) -> bool:
+    """Whether the mention is addressed to the brand: a direct message or e-mail, a comment on its own page,
+    a reply to one of its posts, or a message that tags one of its handles."""
+    if item.private or on_own_page or replies_to_brand:
+        return True
+    extra = item.model_extra or {}
+    if any(extra.get(k) is True for k in ADDRESSED_FIELDS):
+        return True
+    parent_author = extra.get("in_reply_to_author")
+    own = {h.lstrip("@").casefold() for h in brand.handles}
+    if isinstance(parent_author, str) and parent_author.strip().lstrip("@").casefold() in own:
+        return True
+    return any(tag.rstrip(".").casefold() in own for tag in _TAG.findall(item.text or ""))
+
+
+def brand_context(session: Session, brand: Brand) -> BrandContext:
+    """What triage knows of the brand to judge relevance: its name, its own accounts (listed handles and
+    channel accounts) and its triage settings (terms, exclusion terms, homonyms)."""
+    settings = brand.triage_settings or {}
+    handles = tuple(sorted(brands.own_handles(session, brand)))
+    terms = tuple(dict.fromkeys([brand.name, *(str(t) for t in settings.get("terms") or ())]))
+    return BrandContext(name=brand.name, handles=handles, terms=terms,
+                        exclusion_terms=tuple(str(t) for t in settings.get("exclusion_terms") or ()),
+                        homonyms=tuple(str(t) for t in settings.get("homonyms") or ()))
+
+
+ADDRESSED_REASON = "dirigida a la marca"
+
+
+OWN_POST_REASON = "publicada por la marca"
+
+
+def guard_relevance(assessment: Assessment, history: History, *, from_brand: bool = False) -> Assessment:
+    """A mention addressed to the brand (or written by it) is never noise: exclusion terms and
+    homonyms only count against mentions that merely name it."""
+    if assessment.relevant or not (history.addressed_to_brand or from_brand):
+        return assessment
+    reason = OWN_POST_REASON if from_brand else ADDRESSED_REASON
+    return replace(assessment, relevant=True, relevance=max(assessment.relevance, 0.5),
+                   relevance_reasons=(*assessment.relevance_reasons, reason))
 
 
 def _assessment_json(a: Assessment) -> dict[str, Any]:
@@ -147,6 +200,7 @@ def _assessment_json(a: Assessment) -> dict[str, Any]:
     }
     if a.impact is not None:
         data["impact"] = dict(a.impact.__dict__)
+    data.update(relevant=a.relevant, relevance=round(a.relevance, 4), relevance_reasons=list(a.relevance_reasons))
     return data
 
 
@@ -167,6 +221,10 @@ class _BatchState:
     # Who wrote the posts the batch replies to (stored ones, read by `_prefetch`, and the batch's own).
     parent_people: dict[tuple[int, str, str], int] | None = None
     written_by: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    # Posts by the brand's own accounts (stored ones, read by `_prefetch`, and the batch's own).
+    brand_posts: set[tuple[int, str, str]] | None = None
+    written_by_brand: set[tuple[int, str, str]] = field(default_factory=set)
+    contexts: dict[int, BrandContext] = field(default_factory=dict)  # by brand
 
 
 def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
@@ -214,8 +272,12 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, 
     batch.parents = {(r.brand_id, r.channel, r.external_id): r.conversation_id
                      for r in _stored(session, wanted, Mention.conversation_id)}
     replied = {(b.id, i.channel, i.in_reply_to) for b, i in resolved if i.in_reply_to}
-    batch.parent_people = {(r.brand_id, r.channel, r.external_id): r.person_id
-                           for r in _stored(session, replied, Mention.person_id)}
+    batch.parent_people, batch.brand_posts = {}, set()
+    for r in _stored(session, replied, Mention.person_id, Mention.author_handle):
+        key = (r.brand_id, r.channel, r.external_id)
+        batch.parent_people[key] = r.person_id
+        if _is_own(session, r.brand_id, r.author_handle, batch):
+            batch.brand_posts.add(key)
     batch.authors = people.prefetch_handles(
         session, {(b.organisation_id, i.channel, i.author.handle) for b, i in resolved
                   if (b.id, i.channel, i.id) not in batch.existing})
@@ -260,10 +322,35 @@ class _Prepared:
 
 def _from_brand(session: Session, brand: Brand, item: MentionIn, batch: _BatchState) -> bool:
     """Whether the author is one of the brand's own accounts (its handles, its channel accounts)."""
-    handles = batch.own_handles.get(brand.id)
+    return _is_own(session, brand.id, item.author.handle, batch, brand=brand)
+
+
+def _is_own(session: Session, brand_id: int, handle: str, batch: _BatchState, *, brand: Brand | None = None) -> bool:
+    handles = batch.own_handles.get(brand_id)
     if handles is None:
-        handles = batch.own_handles[brand.id] = brands.own_handles(session, brand)
-    return people.normalise_handle(item.author.handle) in handles
+        found = brand or session.get(Brand, brand_id)
+        handles = batch.own_handles[brand_id] = brands.own_handles(session, found) if found else frozenset()
+    return people.normalise_handle(handle) in handles
+
+
+def _context(session: Session, brand: Brand, batch: _BatchState) -> BrandContext:
+    found = batch.contexts.get(brand.id)
+    if found is None:
+        found = batch.contexts[brand.id] = brand_context(session, brand)
+    return found
+
+
+def _replies_to_brand(session: Session, brand_id: int, item: MentionIn, batch: _BatchState) -> bool:
+    """The mention answers a stored post of the brand's own accounts."""
+    if not item.in_reply_to:
+        return False
+    key = (brand_id, item.channel, item.in_reply_to)
+    if key in batch.written_by_brand:
+        return True
+    if batch.brand_posts is not None and batch.parent_people is not None:
+        return key in batch.brand_posts
+    row = next(_stored(session, {key}, Mention.author_handle), None)
+    return row is not None and _is_own(session, brand_id, row.author_handle, batch)
 
 
 def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: str = "api",
@@ -306,7 +393,8 @@ def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepa
     replying_to = _parent_person(session, brand.id, item, batch)
     reply_to_other = _replies_to_other(author.person.id, replying_to)
     history = _history(session, brand_id=brand.id, person_id=author.person.id, item=item, rows=rows,
-                       reply_to_other=reply_to_other)
+                       reply_to_other=reply_to_other, brand=_context(session, brand, batch),
+                       replies_to_brand=_replies_to_brand(session, brand.id, item, batch))
     earlier = batch.priors.setdefault((brand.id, author.person.id), [])
     if earlier:
         merged = (*history.prior_messages, *earlier)[-HISTORY_LIMIT:]
@@ -317,8 +405,10 @@ def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepa
     parent = batch.conversations.get((brand.id, item.channel, item.in_reply_to or ""))
     conversation = item.conversation_id or parent or _conversation_id(session, brand.id, item, known=batch.parents)
     batch.conversations[(brand.id, item.channel, item.id)] = conversation
-    return _Prepared(item, brand, author.person.id, history, conversation,
-                     from_brand=_from_brand(session, brand, item, batch))
+    from_brand = _from_brand(session, brand, item, batch)
+    if from_brand:
+        batch.written_by_brand.add((brand.id, item.channel, item.id))
+    return _Prepared(item, brand, author.person.id, history, conversation, from_brand=from_brand)
 
 
 def _parent_person(session: Session, brand_id: int, item: MentionIn, batch: _BatchState) -> int | None:
@@ -372,7 +462,9 @@ def _route(session: Session, prepared: _Prepared, assessment: Assessment, *, men
            cases_index: _CaseIndex | None) -> tuple[RouteResult, dict[str, Any]]:
     """Route the assessed mention into a case; returns the mention's row, to be inserted with its batch."""
     item, brand, conversation = prepared.item, prepared.brand, prepared.conversation
-    routed = cases.route(
+    assessment = guard_relevance(assessment, prepared.history, from_brand=prepared.from_brand)
+    # Noise is stored and counted, but neither opens a case nor joins one (`bring_into_queue` does it later).
+    routed = RouteResult(None) if not assessment.relevant else cases.route(
         session, brand=brand, person_id=prepared.person_id, channel=item.channel,
         conversation_key=_conversation_key(item, conversation), mention_created_at=item.created_at,
         mention_text=item.text, private=item.private, assessment=assessment, thread_window=thread_window,
@@ -390,14 +482,43 @@ def _route(session: Session, prepared: _Prepared, assessment: Assessment, *, men
         "pqr_type": assessment.pqr_type, "category": assessment.category, "author_role": assessment.author_role,
         "priority": assessment.priority, "abusive": assessment.abusive, "threat": assessment.threat,
         "legal_risk": assessment.legal_risk, "case_id": None, "third_party": routed.third_party,
+        "relevant": assessment.relevant, "relevance": round(assessment.relevance, 4),
+        "relevance_reasons": list(assessment.relevance_reasons),
         "answered": False, "hidden": False,
         "raw": item.extra_fields(),
     }
     record(session, actor=actor, action="mention.ingested", entity_type="mention", entity_id=mention_id,
            case_id=IdOf(routed.case) if routed.case is not None else None, brand_id=brand.id,
            after={"channel": item.channel, "external_id": item.id, "source": source,
-                  "priority": assessment.priority, "pqr_type": assessment.pqr_type})
+                  "priority": assessment.priority, "pqr_type": assessment.pqr_type,
+                  **({} if assessment.relevant else {"relevant": False})})
     return routed, row
+
+
+def assign_brand_categories(session: Session, opened: Sequence[tuple[Case, str]], *, actor: Actor) -> None:
+    """Give new cases their brand's own category: the one whose example messages are nearest to the
+    opening message (`triage.brand_categories`). Brands without categories are left alone."""
+    by_brand: dict[int, list[tuple[Case, str]]] = {}
+    for case, text in opened:
+        if case.brand_category is None:
+            by_brand.setdefault(case.brand_id, []).append((case, text))
+    for brand_id, pairs in by_brand.items():
+        brand = session.get(Brand, brand_id)
+        categories = (brand.triage_settings or {}).get("categories") if brand is not None else None
+        if not categories:
+            continue
+        from cauce.triage import brand_categories
+
+        centroids = brand_categories.for_settings(categories)
+        if centroids is None:
+            continue
+        for (case, _), match in zip(pairs, centroids.assign([t for _, t in pairs]), strict=True):
+            if match.category is None:
+                continue
+            case.brand_category = match.category
+            record(session, actor=actor, action="case.brand_categorised", entity_type="case", entity_id=IdOf(case),
+                   case_id=IdOf(case), brand_id=brand_id,
+                   after={"brand_category": match.category, "similarity": match.similarity})
 
 
 def _snapshot(item: MentionIn, mention_id: int, now: datetime) -> dict[str, Any]:
@@ -427,6 +548,9 @@ def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequ
         routed = [_route(session, p, a, mention_id=mention_id, actor=actor, source=source,
                          thread_window=thread_window, now=now, cases_index=cases_index)
                   for p, a, mention_id in zip(pending, assessments, mention_ids, strict=True)]
+        opened = [(route.case, p.item.text) for p, (route, _) in zip(pending, routed, strict=True)
+                  if route.created and route.case is not None]
+        assign_brand_categories(session, opened, actor=actor)
         session.flush()  # new cases (their ids) and changes to existing ones
         for route, row in routed:
             row["case_id"] = route.case.id if route.case is not None else None
@@ -435,7 +559,7 @@ def _apply_all(session: Session, pending: Sequence[_Prepared], assessments: Sequ
         bulk_insert(session, table_of(MetricSnapshot),
                     [_snapshot(p.item, row["id"], now) for p, (_, row) in zip(pending, routed, strict=True)])
     return [IngestResult("created", p.item.id, row["id"], row["case_id"], case_created=route.created,
-                         priority=a.priority)
+                         priority=a.priority, noise=not row["relevant"])
             for p, (route, row), a in zip(pending, routed, assessments, strict=True)]
 
 
@@ -772,3 +896,133 @@ def anonymise_mentions(session: Session, *, mention_ids: Sequence[int]) -> int:
             row.assessment = {k: v for k, v in (row.assessment or {}).items() if k != "evidence"}
     session.flush()
     return len(ids)
+
+
+# --- noise: relevance decided by a person (the Ruido page, the API) ----------------------------
+
+@dataclass(frozen=True)
+class QueueResult:
+    mention: Mention
+    case: Case | None
+    created: bool = False  # a new case was opened for it
+    changed: bool = False  # False: it already was where it was asked to go (idempotent call)
+
+
+def _in_scope(session: Session, mention_id: int, scope: cases.Scope) -> Mention:
+    """A mention the caller may see; another brand's mention reads exactly like a missing one."""
+    mention = session.get(Mention, mention_id)
+    if mention is None or not scope.allows(mention.brand_id):
+        raise NotFound(f"No existe la mención {mention_id}.")
+    return mention
+
+
+def _stored_assessment(mention: Mention) -> Assessment:
+    """The mention's stored triage outcome, as routing reads it."""
+    a = mention.assessment or {}
+    return Assessment(
+        language=str(a.get("language") or mention.language or "es"), is_complaint=bool(mention.is_complaint),
+        complaint_score=float(a.get("complaint_score", 0.0)), pqr_type=mention.pqr_type or "otro",
+        category=mention.category, sentiment=str(a.get("sentiment", "neutro")), anger=float(a.get("anger", 0.0)),
+        abusive=mention.abusive, threat=mention.threat, legal_risk=mention.legal_risk,
+        author_role=mention.author_role or "ninguno", role_confidence=float(a.get("role_confidence", 0.0)),
+        priority=mention.priority, reasons=tuple(str(r) for r in a.get("reasons") or ()),
+        model_version=str(a.get("model_version", "")), relevant=True,
+        relevance=float(mention.relevance if mention.relevance is not None else 1.0),
+        relevance_reasons=tuple(str(r) for r in mention.relevance_reasons or ()))
+
+
+def bring_into_queue(session: Session, *, mention_id: int, actor: Actor, scope: cases.Scope = cases.ALL_BRANDS,
+                     reason: str | None = None, now: datetime | None = None,
+                     thread_window: timedelta = timedelta(hours=72)) -> QueueResult:
+    """A person says a mention stored as noise belongs in the queue: it becomes relevant and opens or
+    joins a case exactly as ingest would have routed it (always a case: a person asked for it). Audited;
+    calling it again for a mention that already has a case changes nothing."""
+    now = now or utcnow()
+    mention = _in_scope(session, mention_id, scope)
+    if mention.case_id is not None:
+        return QueueResult(mention, session.get(Case, mention.case_id))
+    brand = brands.get(session, brand_id=mention.brand_id)
+    from_brand = people.normalise_handle(mention.author_handle) in brands.own_handles(session, brand)
+    if from_brand:
+        raise Conflict("Es un mensaje de la propia marca: no abre casos.")
+    routed = cases.route(
+        session, brand=brand, person_id=mention.person_id, channel=mention.channel,
+        conversation_key=f"{mention.channel}:{mention.conversation_id}", mention_created_at=mention.created_at,
+        mention_text=mention.text, private=mention.private, assessment=_stored_assessment(mention),
+        thread_window=thread_window, actor=actor, now=now, force_case=True)
+    session.flush()
+    before = {"relevant": mention.relevant, "case_id": None}
+    mention.relevant = True
+    mention.third_party = routed.third_party
+    mention.case_id = routed.case.id if routed.case is not None else None
+    if routed.case is not None and routed.created:
+        assign_brand_categories(session, [(routed.case, mention.text)], actor=actor)
+    record(session, actor=actor, action="mention.brought_into_queue", entity_type="mention", entity_id=mention.id,
+           case_id=mention.case_id, brand_id=mention.brand_id, reason=reason, before=before,
+           after={"relevant": True, "case_id": mention.case_id, "case_created": routed.created})
+    session.flush()
+    return QueueResult(mention, routed.case, created=routed.created, changed=True)
+
+
+def mark_as_noise(session: Session, *, mention_id: int, actor: Actor, scope: cases.Scope = cases.ALL_BRANDS,
+                  reason: str | None = None, now: datetime | None = None) -> QueueResult:
+    """The reverse of `bring_into_queue`: the mention is noise. Its case, when it holds only this
+    mention, is discarded (descartado) and the mention leaves it. Audited; idempotent."""
+    mention = _in_scope(session, mention_id, scope)
+    case = session.get(Case, mention.case_id) if mention.case_id is not None else None
+    if case is None and not mention.relevant:
+        return QueueResult(mention, None)
+    if case is not None:
+        others = session.scalar(select(func.count()).select_from(Mention)
+                                .where(Mention.case_id == case.id, Mention.id != mention.id)) or 0
+        if others:
+            raise Conflict(f"El caso {case.id} tiene otros mensajes: márquelo como ruido desde el caso o "
+                           "descártelo con un motivo.")
+        if case.status != "descartado":
+            if not lifecycle.allowed(case.status, "descartado"):
+                raise Conflict(f"El caso {case.id} ya está en «{lifecycle.STATES.get(case.status, case.status)}»: "
+                               "un caso atendido no se marca como ruido.")
+            cases.transition(session, case_id=case.id, to="descartado", actor=actor, scope=scope,
+                             reason=f"Ruido: {reason}" if reason else "Marcado como ruido (no es para la marca).")
+    before = {"relevant": mention.relevant, "case_id": mention.case_id}
+    mention.relevant = False
+    mention.case_id = None
+    mention.third_party = False
+    record(session, actor=actor, action="mention.marked_noise", entity_type="mention", entity_id=mention.id,
+           case_id=case.id if case is not None else None, brand_id=mention.brand_id, reason=reason, before=before,
+           after={"relevant": False, "case_id": None})
+    session.flush()
+    return QueueResult(mention, case, changed=True)
+
+
+@dataclass(frozen=True)
+class NoiseFilters:
+    brand_id: int | None = None
+    text: str | None = None
+
+
+def _noise_query(query: Any, scope: cases.Scope, filters: NoiseFilters) -> Any:
+    query = scope.apply(query.where(Mention.relevant.is_(False)), Mention.brand_id)
+    if filters.brand_id is not None:
+        query = query.where(Mention.brand_id == filters.brand_id)
+    if filters.text:
+        escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        query = query.where(or_(Mention.text.ilike(pattern, escape="\\"),
+                                Mention.author_handle.ilike(pattern, escape="\\")))
+    return query
+
+
+def list_noise(session: Session, *, scope: cases.Scope = cases.ALL_BRANDS, filters: NoiseFilters = NoiseFilters(),
+               limit: int = 50, offset: int = 0) -> list[Mention]:
+    """Irrelevant mentions, newest first."""
+    query = _noise_query(select(Mention), scope, filters)
+    return list(session.scalars(query.order_by(Mention.created_at.desc(), Mention.id.desc())
+                                .limit(limit).offset(offset)))
+
+
+def count_noise(session: Session, *, scope: cases.Scope = cases.ALL_BRANDS,
+                filters: NoiseFilters = NoiseFilters()) -> dict[int, int]:
+    """How many irrelevant mentions each brand has (matching the filters)."""
+    query = _noise_query(select(Mention.brand_id, func.count()), scope, filters).group_by(Mention.brand_id)
+    return {brand_id: count for brand_id, count in session.execute(query)}

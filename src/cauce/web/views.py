@@ -95,6 +95,7 @@ def matches(case: Case, filters: cases.CaseFilters, *, now: datetime) -> bool:
     elif f.open_only and not case.is_open:
         return False
     pairs = ((case.brand_id, f.brand_id), (case.pqr_type, f.pqr_type), (case.category, f.category),
+             (case.brand_category, f.brand_category),
              (case.channel, f.channel), (case.author_role, f.author_role),
              (case.assigned_user_id, f.assigned_user_id), (case.area_id, f.area_id))
     if any(want is not None and have != want for have, want in pairs):
