@@ -30,6 +30,7 @@ def sweep(db: Database) -> dict[str, Any]:
         out["identity"] = identity.sweep(session).as_dict()
 
     out.update(_privacy_and_anchor(db))
+    out.update(_adapters(db))
     try:
         from cauce.playbook import crisis
     except ModuleNotFoundError:
@@ -51,6 +52,16 @@ def _privacy_and_anchor(db: Database) -> dict[str, Any]:
         point = anchor.write_checkpoint(session)
         out["audit_checkpoint"] = point.number if point else None
     return out
+
+
+def _adapters(db: Database) -> dict[str, Any]:
+    """Retrain the triage adapter of every organisation with enough new corrections (guarded)."""
+    try:
+        from cauce.corrections import training
+    except ModuleNotFoundError:
+        return {}
+    with db.session() as session:
+        return {"adapters": training.retrain_due(session)}
 
 
 def run_worker(db: Database, settings: Settings, *, once: bool = False) -> None:

@@ -104,6 +104,15 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/cases/{case_id}/satisfaction": R(USER, OBJECT, body=lambda t, own: {"score": 5}),
     "GET /api/v1/cases/{case_id}/mentions": R(USER, OBJECT),
     "GET /api/v1/people/{person_id}": R(USER, OBJECT),
+    # --- API and web: triage corrections and the learning curve (authorised by the mention's brand) ---
+    "POST /api/v1/mentions/{mention_id}/corrections": R(USER, OBJECT, body=lambda t, own: {"sentiment": "neutro"},
+                                                        ids=lambda t: {"mention_id": t.mention_id}),
+    "GET /api/v1/triage/learning-curve": R(SUPERVISOR, OBJECT, query=lambda t, own: {"brand_id": t.brand_id}),
+    "GET /mentions/{mention_id}/correction": R(USER, OBJECT, ids=lambda t: {"mention_id": t.mention_id}),
+    "POST /mentions/{mention_id}/correction": R(USER, OBJECT, body=lambda t, own: {"sentiment": "neutro"},
+                                                ids=lambda t: {"mention_id": t.mention_id}),
+    "GET /cases/{case_id}/correction": R(USER, OBJECT),
+    "GET /reports/learning": R(SUPERVISOR, OBJECT, query=lambda t, own: {"brand": t.brand_id}),
     # --- API: contact history, identity resolution and data rights (people) ---
     # A proposal is visible, and decidable, only to who may see both people; agents decide them.
     "GET /api/v1/people/{person_id}/history": R(USER, OBJECT),

@@ -303,6 +303,41 @@ def _add_mention(session: Session, case: Case, *, brand: Brand, assessment: Asse
     sla.apply_targets(case, brand, now=now)
 
 
+@dataclass(frozen=True)
+class OwnTriage:
+    """What triage (or a correction) says of one of the case's own messages, oldest first."""
+
+    pqr_type: str | None
+    category: str | None
+    author_role: str | None
+    flags: tuple[str, ...] = ()
+
+
+def rederive_from_own(session: Session, *, case_id: int, own: Sequence[OwnTriage], fields: Iterable[str],
+                      actor: Actor, reason: str | None = None) -> dict[str, Any]:
+    """Recompute, after a correction, the fields a case takes from its customer's own messages.
+
+    The same rules as routing: the highest-ranked PQR type, the first category, the union of the
+    flags, the newest message's role. Only `fields` (of pqr_type, category, flags, author_role) move.
+    """
+    case = session.get(Case, case_id)
+    if case is None or not own:
+        return {}
+    wanted = set(fields)
+    changes: dict[str, Any] = {}
+    if "pqr_type" in wanted:
+        changes["pqr_type"] = max((o.pqr_type or "otro" for o in own), key=lambda t: PQR_RANK.get(t, 0))
+    if "category" in wanted:
+        changes["category"] = next((o.category for o in own if o.category), None)
+    if "flags" in wanted:
+        kept = set(case.flags or ()) - set(FLAG_NAMES)
+        changes["flags"] = sorted(kept | {f for o in own for f in o.flags})
+    if "author_role" in wanted and own[-1].author_role:
+        changes["author_role"] = own[-1].author_role
+    return record_changes(session, case, changes, actor=actor, action="case.triage_corrected", entity_type="case",
+                          case_id=case.id, brand_id=case.brand_id, reason=reason)
+
+
 def get(session: Session, *, case_id: int, scope: Scope = ALL_BRANDS) -> Case:
     """A case the caller may see; other brands' cases are 'not found', never 'forbidden'."""
     case = session.get(Case, case_id)

@@ -32,6 +32,7 @@ from cauce.mentions.models import Mention, MetricSnapshot
 from cauce.mentions.schemas import MentionIn, MetricsIn
 from cauce.people import service as people
 from cauce.people.models import Handle, Person
+from cauce.triage import adaptation
 from cauce.triage import service as triage
 from cauce.triage.schemas import Assessment, BrandContext, History, MetricPoint, PriorMessage
 
@@ -364,7 +365,7 @@ def ingest(session: Session, item: MentionIn, *, actor: Actor = SYSTEM, source: 
         prepared = _prepare(session, item, batch=_BatchState())
         if isinstance(prepared, IngestResult):
             return prepared
-        assessment = triage.assess(item, prepared.history)
+        assessment = _adapt(session, [prepared], [triage.assess(item, prepared.history)])[0]
         return _apply(session, prepared, assessment, actor=actor, source=source, thread_window=thread_window,
                       now=now)
 
@@ -621,7 +622,7 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
                 results[index] = outcome
             else:
                 pending.append((index, outcome))
-        assessments = _assess_all([(p.item, p.history) for _, p in pending])
+        assessments = _adapt(session, [p for _, p in pending], _assess_all([(p.item, p.history) for _, p in pending]))
         cases_index: _CaseIndex | None = _index_cases(session, [p for _, p in pending]) if pending else None
         if not isolated and cases_index is not None:
             applied = _apply_all(session, [p for _, p in pending], assessments, actor=actor, source=source,
@@ -675,6 +676,14 @@ def _isolated_prepare(session: Session, item: MentionIn, batch: _BatchState) -> 
         return _prepare(session, item, batch=batch)
     except CauceError as exc:
         return IngestResult("error", item.id, error=exc.message)
+
+
+def _adapt(session: Session, prepared: Sequence[_Prepared], assessments: list[Assessment]) -> list[Assessment]:
+    """Each organisation's adapter, trained on its agents' corrections, over the shipped assessment."""
+    if not prepared:
+        return assessments
+    return adaptation.adapt(session, [p.brand.organisation_id for p in prepared], [p.item.text for p in prepared],
+                            assessments)
 
 
 def _assess_all(pairs: list[tuple[MentionIn, History]]) -> list[Assessment]:
