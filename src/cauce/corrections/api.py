@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, FastAPI, Query
 from sqlalchemy.orm import Session
 
+from cauce.app_deps.deps import CurrentPrincipal, DbSession, Supervisor, scope_of
+from cauce.app_deps.openapi import MAX_ID, PathId
 from cauce.corrections import service, training
 from cauce.corrections.models import AdapterRun
 from cauce.corrections.schemas import AdapterRunOut, CorrectionIn, CorrectionOut, FieldChangeOut, LearningCurveOut
-from cauce.web.deps import CurrentPrincipal, DbSession, Supervisor, scope_of
-from cauce.web.openapi import MAX_ID, PathId
 
 RequiredQueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
 
@@ -64,6 +64,3 @@ def get_learning_curve(brand_id: RequiredQueryId, session: DbSession, principal:
 
 def install(app: FastAPI) -> None:
     app.include_router(router, prefix="/api/v1")
-    from cauce.web import corrections_pages
-
-    app.include_router(corrections_pages.router, include_in_schema=False)

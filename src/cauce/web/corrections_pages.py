@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from cauce import vocabulary as labels
+from cauce.app_deps.openapi import PathId
 from cauce.cases import service as cases
 from cauce.corrections import service as corrections
 from cauce.corrections.api import learning_curve
@@ -14,8 +16,6 @@ from cauce.corrections.fields import FIELDS, Access, Kind
 from cauce.errors import Forbidden, NotFound
 from cauce.mentions import service as mentions
 from cauce.mentions.models import Mention
-from cauce.web import labels
-from cauce.web.openapi import PathId
 from cauce.web.pages import flash_headers
 from cauce.web.rendering import gettext_for, render
 from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession

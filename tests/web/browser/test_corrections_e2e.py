@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
+from test_e2e_agent_flow import ingest_mention
 
 from cauce.audit.models import AuditEvent
 from cauce.cases.models import Case
 from cauce.corrections.models import TriageExample
 from cauce.mentions.models import Mention
 from conftest import LiveServer, login, shot
-from test_e2e_agent_flow import ingest_mention
 
 pytestmark = pytest.mark.browser
 
