@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cauce.apimodel import StrictOut
 from cauce.mentions.text import clean_text
 
 MAX_TEXT_CHARS = 100_000
@@ -78,7 +79,7 @@ class MentionIn(BaseModel):
         return dict(self.model_extra or {})
 
 
-class MentionResultOut(BaseModel):
+class MentionResultOut(StrictOut):
     """The outcome for one posted mention (keys that do not apply are left out)."""
 
     index: int | None = None
@@ -93,6 +94,6 @@ class MentionResultOut(BaseModel):
     priority: int | None = None
 
 
-class MentionBatchOut(BaseModel):
+class MentionBatchOut(StrictOut):
     summary: dict[str, int] = Field(description="How many were created, duplicate, error")
     results: list[MentionResultOut]

@@ -11,11 +11,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cauce import __version__, logsafety
+from cauce.apimodel import StrictOut
 from cauce.config import Settings, get_settings
 from cauce.db import Database, Outage, database_unreachable, ensure_migrated, ping
 from cauce.errors import CauceError
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
-class HealthOut(BaseModel):
+class HealthOut(StrictOut):
     status: str
     version: str
 
