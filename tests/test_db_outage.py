@@ -273,6 +273,75 @@ def test_the_web_server_is_live_but_not_ready_during_an_outage(pg: Database, pro
         db.dispose()
 
 
+def test_cauce_serve_starts_while_the_database_is_down_and_serves_once_it_answers(
+        pg: Database, proxy: tuple[Proxy, str], tmp_path: Path) -> None:
+    """A real `cauce serve` started with the database cut: live, not ready, 503 everywhere else
+    (JSON under /api, a Spanish page for people), then normal service when it answers, no restart;
+    a later cut gives the same answers."""
+    import re
+
+    import httpx
+
+    from connectors.fakes.serving import free_port
+
+    px, proxied_url = proxy
+    with pg.session() as s:
+        admin = auth.create_user(s, email="ana@a.co", name="Ana", role="admin", password="clave-segura-1",
+                                 actor=SYSTEM)
+        bearer = {"Authorization": f"Bearer {auth.create_api_token(s, user_id=admin.id, name='t', actor=SYSTEM)}"}
+    px.cut()
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    base = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def unavailable(client: httpx.Client) -> None:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["status"] == "unavailable"
+        api = client.get("/api/v1/me", headers=bearer)
+        assert api.status_code == 503 and api.headers["retry-after"].isdigit(), api.text
+        assert api.json()["error"]["code"] == "database_unavailable"
+        page = client.get("/inbox")
+        assert page.status_code == 503 and page.headers["retry-after"].isdigit()
+        assert page.headers["content-type"].startswith("text/html")
+        assert "no está disponible" in page.text and "base de datos no responde" in page.text
+
+    with _running(["serve", "--port", str(port)], proxied_url, log_path) as process, \
+            httpx.Client(base_url=base, timeout=10) as client:
+        _wait(up, 60, "cauce serve to answer /healthz with the database down")
+        for _ in range(3):
+            unavailable(client)
+            time.sleep(0.5)
+        assert process.poll() is None
+        px.restore()
+        _wait(lambda: client.get("/readyz").status_code == 200, 40, "/readyz once the database answers")
+        assert client.get("/api/v1/me", headers=bearer).json()["email"] == "ana@a.co"
+        login = client.get("/login")
+        assert login.status_code == 200
+        token = re.search(r'name="csrf_token" value="([^"]+)"', login.text)
+        assert token is not None
+        signed_in = client.post("/login", data={"email": "ana@a.co", "password": "clave-segura-1",
+                                                "csrf_token": token.group(1), "next": "/inbox"}, follow_redirects=True)
+        assert signed_in.status_code == 200 and "/login" not in str(signed_in.url)
+        px.cut()  # a later outage: the same answers, from the running server
+        page = client.get("/inbox")
+        assert page.status_code == 503 and "no está disponible" in page.text, page.text[:300]
+        api = client.get("/api/v1/me", headers=bearer)
+        assert api.status_code == 503 and api.json()["error"]["code"] == "database_unavailable"
+        assert client.get("/healthz").status_code == 200
+        px.restore()
+        _wait(lambda: client.get("/inbox").status_code == 200, 40, "the inbox after the second outage")
+        assert process.poll() is None
+    output = log_path.read_text()
+    assert "start-up: the database is unreachable" in output and "reachable again" in output, output
+    assert "Traceback" not in output, output
+
+
 class LiveJetstream:
     """A Jetstream that pushes events as they are added (from the connection's cursor on)."""
 

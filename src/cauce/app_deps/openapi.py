@@ -36,6 +36,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (e.g. an invalid case transition)",
     413: "Request body over this route's size limit",
     422: "Invalid input: out-of-range ids, bad values, invalid characters",
+    503: "The database is unreachable (code database_unavailable); retry after `Retry-After` seconds",
 }
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": text} for status, text in _DESCRIPTIONS.items()

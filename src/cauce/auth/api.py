@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from cauce.apimodel import StrictOut
 from cauce.app_deps.deps import SESSION_COOKIE, Admin, CurrentPrincipal, DbSession
 from cauce.app_deps.openapi import BodyId, CleanStr
 from cauce.auth import service as auth
@@ -27,7 +28,7 @@ class UserIn(BaseModel):
     brand_ids: list[BodyId] = Field(default_factory=list, max_length=1000)
 
 
-class MeOut(BaseModel):
+class MeOut(StrictOut):
     id: int
     name: str
     email: str
@@ -35,7 +36,7 @@ class MeOut(BaseModel):
     brand_ids: list[int] | None = Field(description="Brands the user may see; null = all (admins)")
 
 
-class UserOut(BaseModel):
+class UserOut(StrictOut):
     id: int
     email: str
     name: str
@@ -44,7 +45,7 @@ class UserOut(BaseModel):
     brand_ids: list[int]
 
 
-class UserCreatedOut(BaseModel):
+class UserCreatedOut(StrictOut):
     id: int
     email: str
     role: str
@@ -57,7 +58,7 @@ class TokenIn(BaseModel):
                                         description="Days until it expires (default CAUCE_API_TOKEN_DAYS, 90)")
 
 
-class NewTokenOut(BaseModel):
+class NewTokenOut(StrictOut):
     id: int
     token: str
     scopes: list[str]
@@ -65,7 +66,7 @@ class NewTokenOut(BaseModel):
     note: str
 
 
-class TokenOut(BaseModel):
+class TokenOut(StrictOut):
     id: int
     user_id: int
     name: str

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
+from cauce.apimodel import StrictOut
 from cauce.app_deps.deps import CurrentPrincipal, DbSession
 from cauce.brands import service as brands
 from cauce.cases import service as cases
@@ -14,14 +14,14 @@ from cauce.cases import service as cases
 router = APIRouter(prefix="/brands", tags=["brands"])
 
 
-class AreaOut(BaseModel):
+class AreaOut(StrictOut):
     id: int
     name: str
     slug: str
     investigation_hours: float | None
 
 
-class BrandOut(BaseModel):
+class BrandOut(StrictOut):
     id: int
     name: str
     slug: str

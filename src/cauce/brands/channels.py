@@ -14,15 +14,16 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
+from pydantic import ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cauce.apimodel import StrictOut
 from cauce.audit.service import SYSTEM, Actor, record, record_changes
 from cauce.brands.models import Brand, ChannelAccount
 from cauce.config import default_data_dir
@@ -134,9 +135,10 @@ def known_fields(kind: str) -> set[str]:
 
 # --- service ----------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ChannelView:
-    """What may be shown about a channel account: credentials only masked."""
+class ChannelView(StrictOut):
+    """A channel account as it may be shown (API, CLI, settings page): credentials only masked."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: int
     brand_id: int
@@ -153,10 +155,7 @@ class ChannelView:
     cursor: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
-        for key in ("last_polled_at", "next_poll_at"):
-            out[key] = out[key].isoformat() if out[key] else None
-        return out
+        return self.model_dump(mode="json")
 
 
 def view(channel: ChannelAccount) -> ChannelView:
@@ -164,9 +163,11 @@ def view(channel: ChannelAccount) -> ChannelView:
         creds = {k: mask(v) for k, v in decrypt_credentials(channel.credentials_encrypted).items()}
     except EncryptionKeyError:
         creds = {"error": "no se pueden descifrar"}
-    return ChannelView(channel.id, channel.brand_id, channel.kind, channel.name, channel.base_url, channel.enabled,
-                       channel.healthy, channel.last_error, channel.last_polled_at, channel.next_poll_at,
-                       dict(channel.settings or {}), creds, dict(channel.cursor or {}))
+    return ChannelView(id=channel.id, brand_id=channel.brand_id, kind=channel.kind, name=channel.name,
+                       base_url=channel.base_url, enabled=channel.enabled, healthy=channel.healthy,
+                       last_error=channel.last_error, last_polled_at=channel.last_polled_at,
+                       next_poll_at=channel.next_poll_at, settings=dict(channel.settings or {}), credentials=creds,
+                       cursor=dict(channel.cursor or {}))
 
 
 def _clean_mapping(value: Mapping[str, Any] | None, what: str) -> dict[str, Any]:

@@ -13,6 +13,8 @@ from cauce.cases import export
 from cauce.cases import service as cases
 from cauce.cases.schemas import (
     AssignIn,
+    CaseDetailOut,
+    CaseDocumentOut,
     CaseMentionOut,
     CaseOut,
     LegalExtensionIn,
@@ -48,13 +50,15 @@ def list_cases(
     return [CaseOut.of(c, now=now) for c in rows]
 
 
-@router.get("/{case_id}")
+@router.get("/{case_id}", response_model=CaseDetailOut)
 def get_case(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     return export.case_document(session, case) | {"summary": CaseOut.of(case, now=utcnow()).model_dump(mode="json")}
 
 
-@router.get("/{case_id}/export", response_model=None)
+@router.get("/{case_id}/export", response_model=CaseDocumentOut, responses={
+    200: {"description": "The case document as JSON, or (format=html) as a printable page",
+          "content": {"text/html": {"schema": {"type": "string"}}}}})
 def export_case(case_id: PathId, session: DbSession, principal: CurrentPrincipal,
                 format: str = Query(default="json", pattern="^(json|html)$")) -> Any:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))

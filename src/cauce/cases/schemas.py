@@ -7,12 +7,22 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from cauce.apimodel import StrictOut
 from cauce.app_deps.openapi import BodyId, CleanStr
 from cauce.cases import lifecycle, sla
 from cauce.cases.models import Case
 
 
-class CaseOut(BaseModel):
+class ClockOut(StrictOut):
+    name: str
+    label: str
+    due: str
+    done_at: str | None
+    state: str = Field(description="ok | warning | breached | met | met_late")
+    seconds_left: int
+
+
+class CaseOut(StrictOut):
     id: int
     brand_id: int
     person_id: int  # the customer the case serves
@@ -37,7 +47,7 @@ class CaseOut(BaseModel):
     opened_at: datetime
     first_response_at: datetime | None
     sla_state: str
-    clocks: list[dict[str, Any]]
+    clocks: list[ClockOut]
     escalated: bool
     supervisor_flagged: bool
 
@@ -53,7 +63,8 @@ class CaseOut(BaseModel):
             area_id=case.area_id, outcome=case.outcome, mention_count=case.mention_count,
             unanswered_count=case.unanswered_count, opened_at=case.opened_at,
             first_response_at=case.first_response_at, sla_state=sla.sla_state(case, now=now),
-            clocks=[c.as_dict() for c in sla.clocks(case, now=now)], escalated=case.escalated,
+            clocks=[ClockOut.model_validate(c.as_dict()) for c in sla.clocks(case, now=now)],
+            escalated=case.escalated,
             supervisor_flagged=case.supervisor_flagged,
         )
 
@@ -85,19 +96,19 @@ class SatisfactionIn(BaseModel):
     channel: str | None = None
 
 
-class NoteOut(BaseModel):
+class NoteOut(StrictOut):
     id: int
     case_id: int
     text: str
     created_at: str
 
 
-class SatisfactionOut(BaseModel):
+class SatisfactionOut(StrictOut):
     id: int
     score: int
 
 
-class CaseMentionOut(BaseModel):
+class CaseMentionOut(StrictOut):
     id: int
     external_id: str
     channel: str
@@ -105,3 +116,102 @@ class CaseMentionOut(BaseModel):
     author: str
     created_at: str
     assessment: dict[str, Any] | None
+    third_party: bool = Field(description="someone else's message in the customer's thread")
+
+
+# --- the case document (GET /cases/{id}, the JSON export) -------------------------------------------
+
+class DocumentCase(StrictOut):
+    id: int
+    brand: str | None
+    title: str
+    status: str
+    status_label: str | None
+    pqr_type: str
+    category: str | None
+    priority: int
+    priority_reasons: list[Any]
+    author_role: str | None
+    flags: list[Any]
+    outcome: str | None
+    opened_at: str | None
+    first_response_at: str | None
+    closed_at: str | None
+    legal_due: str | None
+    legal_extension_notice: str | None
+    resolution_checklist: dict[str, Any] | None
+    customer_confirmed: bool
+    related_case_id: int | None
+
+
+class DocumentHandle(StrictOut):
+    channel: str
+    handle: str
+    followers: int
+
+
+class DocumentPerson(StrictOut):
+    id: int
+    name: str | None
+    handles: list[DocumentHandle]
+
+
+class DocumentMention(StrictOut):
+    id: int
+    channel: str
+    external_id: str
+    url: str | None
+    author: str
+    created_at: str | None
+    text: str
+    private: bool
+    third_party: bool
+    assessment: dict[str, Any] | None
+
+
+class DocumentReply(StrictOut):
+    id: int
+    visibility: str
+    channel: str | None
+    state: str
+    text: str
+    created_at: str | None
+    sent_at: str | None
+    external_id: str | None
+    error: str | None
+
+
+class DocumentNote(StrictOut):
+    id: int
+    author_user_id: int | None
+    created_at: str | None
+    text: str
+
+
+class DocumentAuditEvent(StrictOut):
+    id: int
+    at: str | None
+    actor: str | None
+    actor_type: str
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str | None
+    hash: str | None
+
+
+class CaseDocumentOut(StrictOut):
+    """Everything about a case: the printable/JSON export (`/cases/{id}/export`)."""
+
+    case: DocumentCase
+    clocks: list[ClockOut]
+    person: DocumentPerson
+    mentions: list[DocumentMention]
+    replies: list[DocumentReply]
+    notes: list[DocumentNote]
+    audit: list[DocumentAuditEvent]
+    generated_at: str
+
+
+class CaseDetailOut(CaseDocumentOut):
+    summary: CaseOut

@@ -11,11 +11,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from cauce.apimodel import StrictOut
 from cauce.app_deps.deps import Admin, DbSession
 from cauce.app_deps.openapi import PathId, QueryId
 from cauce.audit.service import Actor
 from cauce.brands import channels
 from cauce.brands import service as brands
+from cauce.brands.channels import ChannelView
 from cauce.brands.models import Brand, ChannelAccount
 from cauce.connectors.base import AuthExpired, ConnectorError, PayloadError, SignatureError
 from cauce.connectors.runtime.polling import PollResult, ingest_items
@@ -44,31 +46,19 @@ class ChannelPatch(BaseModel):
     settings: dict[str, Any] | None = None
 
 
-class ChannelOut(BaseModel):
-    """A channel account as shown to admins: credentials only masked."""
-
-    id: int
-    brand_id: int
-    kind: str
-    name: str
-    base_url: str | None
-    enabled: bool
-    healthy: bool
-    last_error: str | None
-    last_polled_at: str | None
-    next_poll_at: str | None
-    settings: dict[str, Any]
-    credentials: dict[str, str]
-    cursor: dict[str, Any]
+class ChannelTestOut(StrictOut):
+    ok: bool
+    account: str | None = Field(default=None, description="The account the credentials belong to")
+    error: str | None = None
 
 
-@router.get("", response_model=list[ChannelOut])
-def list_channels(session: DbSession, principal: Admin, brand_id: QueryId = None) -> list[dict[str, Any]]:
-    return [channels.view(c).as_dict() for c in channels.list_channels(session, brand_id=brand_id)]
+@router.get("", response_model=list[ChannelView])
+def list_channels(session: DbSession, principal: Admin, brand_id: QueryId = None) -> list[ChannelView]:
+    return [channels.view(c) for c in channels.list_channels(session, brand_id=brand_id)]
 
 
-@router.post("", status_code=201, response_model=ChannelOut)
-def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> dict[str, Any]:
+@router.post("", status_code=201, response_model=ChannelView)
+def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> ChannelView:
     brand = brands.resolve(session, body.brand)
     channel = channels.add_channel(
         session,
@@ -80,16 +70,16 @@ def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> dict[s
         settings=body.settings,
         actor=principal.actor,
     )
-    return channels.view(channel).as_dict()
+    return channels.view(channel)
 
 
-@router.get("/{channel_id}", response_model=ChannelOut)
-def get_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
-    return channels.view(channels.get_channel(session, channel_id)).as_dict()
+@router.get("/{channel_id}", response_model=ChannelView)
+def get_channel(channel_id: PathId, session: DbSession, principal: Admin) -> ChannelView:
+    return channels.view(channels.get_channel(session, channel_id))
 
 
-@router.patch("/{channel_id}", response_model=ChannelOut)
-def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, principal: Admin) -> dict[str, Any]:
+@router.patch("/{channel_id}", response_model=ChannelView)
+def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, principal: Admin) -> ChannelView:
     channel = channels.update_channel(
         session,
         channel_id=channel_id,
@@ -100,18 +90,18 @@ def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, p
         settings=body.settings,
         credentials=body.credentials,
     )
-    return channels.view(channel).as_dict()
+    return channels.view(channel)
 
 
-@router.delete("/{channel_id}", response_model=ChannelOut)
-def disable_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
+@router.delete("/{channel_id}", response_model=ChannelView)
+def disable_channel(channel_id: PathId, session: DbSession, principal: Admin) -> ChannelView:
     """Channels are disabled, not deleted: replies and mentions keep pointing at them."""
     channel = channels.update_channel(session, channel_id=channel_id, actor=principal.actor, enabled=False)
-    return channels.view(channel).as_dict()
+    return channels.view(channel)
 
 
-@router.post("/{channel_id}/test")
-def test_channel(channel_id: PathId, session: DbSession, principal: Admin) -> dict[str, Any]:
+@router.post("/{channel_id}/test", response_model=ChannelTestOut, response_model_exclude_none=True)
+def test_channel(channel_id: PathId, session: DbSession, principal: Admin) -> ChannelTestOut:
     channel = channels.get_channel(session, channel_id)
     try:
         with channels.build_connector(channel.kind, channels.connector_config(session, channel)) as connector:
@@ -119,11 +109,11 @@ def test_channel(channel_id: PathId, session: DbSession, principal: Admin) -> di
     except AuthExpired as exc:
         reason = f"Credenciales vencidas o revocadas: {exc.reason}"
         channels.mark_unhealthy(session, channel, error=reason, actor=principal.actor)
-        return {"ok": False, "error": reason}
+        return ChannelTestOut(ok=False, error=reason)
     except ConnectorError as exc:
-        return {"ok": False, "error": exc.reason}
+        return ChannelTestOut(ok=False, error=exc.reason)
     channels.mark_healthy(session, channel, actor=principal.actor)
-    return {"ok": True, "account": account}
+    return ChannelTestOut(ok=True, account=account)
 
 
 def _background_enabled(app: FastAPI) -> bool:

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cauce.apimodel import StrictOut
+
 
 class CorrectionIn(BaseModel):
     """The fields to correct, by name (see `GET` of a mention's fields in the case view); others stay."""
@@ -27,13 +29,13 @@ class CorrectionIn(BaseModel):
         return {k: v for k, v in self.model_dump(exclude={"reason"}).items() if v is not None}
 
 
-class FieldChangeOut(BaseModel):
+class FieldChangeOut(StrictOut):
     field: str
     old: Any
     new: Any
 
 
-class CorrectionOut(BaseModel):
+class CorrectionOut(StrictOut):
     mention_id: int
     case_id: int | None
     changed: list[FieldChangeOut]
@@ -42,7 +44,7 @@ class CorrectionOut(BaseModel):
     current: dict[str, Any] = Field(description="The mention's triage fields after the correction")
 
 
-class AdapterRunOut(BaseModel):
+class AdapterRunOut(StrictOut):
     version: int
     created_at: datetime
     examples_used: int
@@ -58,7 +60,7 @@ class AdapterRunOut(BaseModel):
     metrics: dict[str, Any]
 
 
-class LearningCurveOut(BaseModel):
+class LearningCurveOut(StrictOut):
     organisation_id: int
     examples: int
     active_version: int | None

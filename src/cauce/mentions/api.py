@@ -25,7 +25,7 @@ def _validation_message(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
 
 
-@router.post("", responses={
+@router.post("", response_model=MentionResultOut | MentionBatchOut, responses={
     200: {"model": MentionResultOut | MentionBatchOut, "description": "A duplicate, or a batch with no errors"},
     201: {"model": MentionResultOut, "description": "The mention was stored"},
     207: {"model": MentionBatchOut, "description": "A batch where some items failed (each has its own result)"},
@@ -67,9 +67,12 @@ def post_mentions(request: Request, session: DbSession, principal: CurrentPrinci
     if single:
         result_one = results[0]
         status = 201 if result_one["status"] == "created" else 200 if result_one["status"] == "duplicate" else 422
-        return JSONResponse(result_one, status)
+        # Built through the model (it forbids undeclared keys): the body is what the schema says.
+        one = MentionResultOut.model_validate(result_one)
+        return JSONResponse(one.model_dump(mode="json", exclude_unset=True), status)
     summary = {s: sum(1 for r in results if r["status"] == s) for s in ("created", "duplicate", "error")}
-    return JSONResponse({"summary": summary, "results": results}, 207 if summary["error"] else 200)
+    batch = MentionBatchOut.model_validate({"summary": summary, "results": results})
+    return JSONResponse(batch.model_dump(mode="json", exclude_unset=True), 207 if summary["error"] else 200)
 
 
 @router.post("/{mention_id}/bring-into-queue", response_model=QueueDecisionOut)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cauce.apimodel import StrictOut
 from cauce.mentions.text import clean_text
 
 MAX_TEXT_CHARS = 100_000
@@ -78,7 +79,7 @@ class MentionIn(BaseModel):
         return dict(self.model_extra or {})
 
 
-class MentionResultOut(BaseModel):
+class MentionResultOut(StrictOut):
     """The outcome for one posted mention (keys that do not apply are left out)."""
 
     index: int | None = None
@@ -94,7 +95,7 @@ class MentionResultOut(BaseModel):
     noise: bool | None = Field(default=None, description="True when stored as irrelevant (no case)")
 
 
-class MentionBatchOut(BaseModel):
+class MentionBatchOut(StrictOut):
     summary: dict[str, int] = Field(description="How many were created, duplicate, error")
     results: list[MentionResultOut]
 
@@ -105,7 +106,7 @@ class QueueDecisionIn(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class QueueDecisionOut(BaseModel):
+class QueueDecisionOut(StrictOut):
     """Where the mention stands after the decision."""
 
     mention_id: int

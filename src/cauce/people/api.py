@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
+from cauce.apimodel import StrictOut
 from cauce.app_deps.deps import CurrentPrincipal, DbSession, Supervisor, scope_of
 from cauce.app_deps.openapi import PathId
 from cauce.auth import policy
@@ -34,14 +35,7 @@ from cauce.people.schemas import (
 router = APIRouter(prefix="/people", tags=["people"])
 
 
-class PersonHandleOut(BaseModel):
-    channel: str
-    handle: str
-    display_name: str | None
-    followers: int
-
-
-class PersonCaseOut(BaseModel):
+class PersonCaseOut(StrictOut):
     id: int
     brand_id: int
     title: str
@@ -51,7 +45,7 @@ class PersonCaseOut(BaseModel):
     opened_at: str
 
 
-class PersonMentionOut(BaseModel):
+class PersonMentionOut(StrictOut):
     id: int
     brand_id: int
     channel: str
@@ -61,7 +55,7 @@ class PersonMentionOut(BaseModel):
     url: str | None
 
 
-class PersonOut(BaseModel):
+class PersonOut(StrictOut):
     id: int
     name: str | None
     labels: list[Any]
@@ -70,7 +64,7 @@ class PersonOut(BaseModel):
     blocked: bool
     first_seen_at: str
     last_seen_at: str
-    handles: list[PersonHandleOut]
+    handles: list[HandleOut]
     cases: list[PersonCaseOut]
     mentions: list[PersonMentionOut]
 
@@ -92,8 +86,7 @@ def get_person(person_id: PathId, session: DbSession, principal: CurrentPrincipa
         "blocked": person.blocked,
         "first_seen_at": person.first_seen_at.isoformat(),
         "last_seen_at": person.last_seen_at.isoformat(),
-        "handles": [{"channel": h.channel, "handle": h.handle, "display_name": h.display_name,
-                     "followers": h.followers} for h in people.handles_of(session, person_id=person.id)],
+        "handles": [_handle_out(h) for h in people.handles_of(session, person_id=person.id)],
         "cases": [{"id": c.id, "brand_id": c.brand_id, "title": c.title, "status": c.status, "pqr_type": c.pqr_type,
                    "outcome": c.outcome, "opened_at": c.opened_at.isoformat()} for c in person_cases],
         "mentions": [{"id": m.id, "brand_id": m.brand_id, "channel": m.channel, "text": m.text,
@@ -190,6 +183,8 @@ def identity_sweep(session: DbSession, principal: Supervisor) -> SweepOut:
 
     Only the organisations of the caller's brands (an admin: all of them)."""
     return SweepOut(**identity.sweep(session, scope=scope_of(principal)).as_dict())
+
+
 
 class ForgetIn(BaseModel):
     # The request being honoured (a ticket number, "solicitud del titular del 2026-05-02"…).

@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy.orm import Session
 
+from cauce.apimodel import StrictOut
 from cauce.audit import service as audit
 from cauce.audit.service import Actor
 from cauce.auth.service import Principal
@@ -90,7 +91,7 @@ def authorise(session: Session, *, principal: Principal, person_id: int) -> None
 
 # --- export -------------------------------------------------------------------------------------
 
-class HandleOut(BaseModel):
+class HandleOut(StrictOut):
     channel: str
     handle: str
     display_name: str | None
@@ -98,7 +99,7 @@ class HandleOut(BaseModel):
     created_at: datetime
 
 
-class PersonOut(BaseModel):
+class PersonOut(StrictOut):
     id: int
     display_name: str | None
     labels: list[Any]
@@ -111,7 +112,7 @@ class PersonOut(BaseModel):
     anonymised_at: datetime | None
 
 
-class MentionOut(BaseModel):
+class MentionOut(StrictOut):
     id: int
     brand_id: int
     channel: str
@@ -129,27 +130,27 @@ class MentionOut(BaseModel):
     case_id: int | None
 
 
-class NoteOut(BaseModel):
+class NoteOut(StrictOut):
     id: int
     text: str
     created_at: datetime
 
 
-class SatisfactionOut(BaseModel):
+class SatisfactionOut(StrictOut):
     score: int
     comment: str | None
     channel: str | None
     created_at: datetime
 
 
-class FollowUpOut(BaseModel):
+class FollowUpOut(StrictOut):
     kind: str
     due_at: datetime
     text: str | None
     done_at: datetime | None
 
 
-class ReplyOut(BaseModel):
+class ReplyOut(StrictOut):
     id: int
     channel: str
     visibility: str
@@ -159,7 +160,7 @@ class ReplyOut(BaseModel):
     sent_at: datetime | None
 
 
-class CaseOut(BaseModel):
+class CaseOut(StrictOut):
     id: int
     brand_id: int
     channel: str
@@ -178,7 +179,7 @@ class CaseOut(BaseModel):
     replies: list[ReplyOut]
 
 
-class ModerationOut(BaseModel):
+class ModerationOut(StrictOut):
     id: int
     brand_id: int
     case_id: int | None
@@ -190,7 +191,7 @@ class ModerationOut(BaseModel):
     created_at: datetime
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(StrictOut):
     id: int
     case_id: int
     mention_id: int
@@ -200,7 +201,7 @@ class EvidenceOut(BaseModel):
     captured_at: datetime
 
 
-class AuditOut(BaseModel):
+class AuditOut(StrictOut):
     id: int
     created_at: datetime
     actor: str | None
@@ -214,7 +215,7 @@ class AuditOut(BaseModel):
     redacted: bool
 
 
-class PersonExport(BaseModel):
+class PersonExport(StrictOut):
     generated_at: datetime
     legal_basis: str = Field(default="Ley 1581 de 2012 (habeas data), art. 8; RGPD art. 15 y 20")
     person: PersonOut
@@ -324,7 +325,7 @@ class Erasure:
 ERASURE_HOOKS: list[Callable[[Session, Erasure], None]] = []
 
 
-class ErasureResult(BaseModel):
+class ErasureResult(StrictOut):
     people: int = 0
     cases: int = 0
     mentions: int = 0
@@ -374,7 +375,7 @@ def forget_person(session: Session, *, person_id: int, actor: Actor, reason: str
 
 # --- retention ----------------------------------------------------------------------------------
 
-class RetentionResult(BaseModel):
+class RetentionResult(StrictOut):
     brands: dict[str, int] = Field(default_factory=dict)  # brand slug → cases anonymised
     cases: int = 0
 

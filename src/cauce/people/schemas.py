@@ -6,8 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from cauce.apimodel import StrictOut
 
-class HandleOut(BaseModel):
+
+class HandleOut(StrictOut):
     id: int
     channel: str
     handle: str
@@ -15,20 +17,20 @@ class HandleOut(BaseModel):
     followers: int
 
 
-class EvidenceOut(BaseModel):
+class EvidenceOut(StrictOut):
     kind: str = Field(description="same_handle | cross_link | same_email | same_phone")
     values: list[str]
     message_ids: list[int] = Field(description="the messages it comes from (only those the caller may see)")
     score: float
 
 
-class PersonBrief(BaseModel):
+class PersonBrief(StrictOut):
     id: int
     name: str | None
     handles: list[HandleOut]
 
 
-class MergeProposalOut(BaseModel):
+class MergeProposalOut(StrictOut):
     id: int
     status: str
     score: float
@@ -43,7 +45,7 @@ class DecisionIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class MergeOut(BaseModel):
+class MergeOut(StrictOut):
     merge_id: int
     survivor_id: int
     merged_id: int
@@ -51,13 +53,13 @@ class MergeOut(BaseModel):
                                                     "contact points that moved")
 
 
-class SplitOut(BaseModel):
+class SplitOut(StrictOut):
     person_id: int = Field(description="the person the handle now belongs to")
     from_person_id: int
     handle_id: int
 
 
-class SweepOut(BaseModel):
+class SweepOut(StrictOut):
     organisations: int
     handles_read: int
     messages_read: int
@@ -66,7 +68,7 @@ class SweepOut(BaseModel):
     updated: int
 
 
-class HistoryCase(BaseModel):
+class HistoryCase(StrictOut):
     id: int
     brand_id: int
     brand: str
@@ -78,7 +80,7 @@ class HistoryCase(BaseModel):
     opened_at: datetime
 
 
-class HistoryMention(BaseModel):
+class HistoryMention(StrictOut):
     id: int
     brand_id: int
     brand: str
@@ -91,7 +93,7 @@ class HistoryMention(BaseModel):
     url: str | None
 
 
-class HistoryAction(BaseModel):
+class HistoryAction(StrictOut):
     id: int
     brand_id: int
     action: str
@@ -100,7 +102,7 @@ class HistoryAction(BaseModel):
     created_at: datetime
 
 
-class PersonHistoryOut(BaseModel):
+class PersonHistoryOut(StrictOut):
     id: int = Field(description="the person asked for, or the one they were merged into")
     name: str | None
     confirmed_role: str | None

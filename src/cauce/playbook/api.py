@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from cauce.apimodel import StrictOut
 from cauce.app_deps.deps import Admin, CurrentPrincipal, DbSession, Supervisor, scope_of
 from cauce.app_deps.openapi import BodyId, PathId, QueryId
 from cauce.auth.service import Principal
@@ -23,6 +24,17 @@ from cauce.playbook import policy as policy_service
 from cauce.playbook.api_crisis import router as crisis_router
 from cauce.playbook.moderation import ModerationRequest, Principalish
 from cauce.playbook.next_actions import next_actions
+from cauce.playbook.schemas import (
+    ChecklistOut,
+    CsatOut,
+    EvidenceSnapshotOut,
+    FollowUpDoneOut,
+    GuidelinesOut,
+    NextActionsOut,
+    PolicyOut,
+    RoleDecisionOut,
+    TrollProposalOut,
+)
 
 router = APIRouter(tags=["playbook"])
 public_router = APIRouter(tags=["guidelines"])
@@ -70,7 +82,7 @@ class CsatIn(BaseModel):
     channel: str | None = Field(default=None, max_length=40)
 
 
-@router.get("/cases/{case_id}/next-actions")
+@router.get("/cases/{case_id}/next-actions", response_model=NextActionsOut)
 def get_next_actions(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = cases.get(session, case_id=case_id, scope=scope_of(principal))
     now = utcnow()
@@ -79,7 +91,7 @@ def get_next_actions(case_id: PathId, session: DbSession, principal: CurrentPrin
             "checklist": resolution.checklist_view(session, case)}
 
 
-@router.post("/cases/{case_id}/checklist")
+@router.post("/cases/{case_id}/checklist", response_model=ChecklistOut)
 def tick_checklist(case_id: PathId, body: ChecklistIn, session: DbSession,
                    principal: CurrentPrincipal) -> dict[str, Any]:
     case = resolution.tick(session, case_id=case_id, item=body.item, state=body.state, note=body.note,
@@ -87,7 +99,7 @@ def tick_checklist(case_id: PathId, body: ChecklistIn, session: DbSession,
     return resolution.checklist_view(session, case)
 
 
-@router.post("/cases/{case_id}/outcome")
+@router.post("/cases/{case_id}/outcome", response_model=ChecklistOut)
 def set_outcome(case_id: PathId, body: OutcomeIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = resolution.set_outcome(session, case_id=case_id, outcome=body.outcome, actor=principal.actor,
                                   scope=scope_of(principal), reason=body.reason)
@@ -101,7 +113,7 @@ def resolve(case_id: PathId, body: OutcomeIn, session: DbSession, principal: Cur
     return CaseOut.of(case, now=utcnow())
 
 
-@router.post("/cases/{case_id}/confirmation")
+@router.post("/cases/{case_id}/confirmation", response_model=ChecklistOut)
 def confirmation(case_id: PathId, body: ConfirmationIn, session: DbSession,
                  principal: CurrentPrincipal) -> dict[str, Any]:
     case = resolution.record_confirmation(session, case_id=case_id, kind=body.kind, note=body.note,
@@ -116,7 +128,7 @@ def close(case_id: PathId, body: CloseIn, session: DbSession, principal: Current
     return CaseOut.of(case, now=utcnow())
 
 
-@router.post("/cases/{case_id}/evidence", status_code=201)
+@router.post("/cases/{case_id}/evidence", status_code=201, response_model=EvidenceSnapshotOut)
 def preserve(case_id: PathId, body: EvidenceIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     snap = evidence.preserve_evidence(session, case_id=case_id, mention_id=body.mention_id,
                                       actor=principal.actor, user_id=principal.user_id, scope=scope_of(principal))
@@ -125,7 +137,7 @@ def preserve(case_id: PathId, body: EvidenceIn, session: DbSession, principal: C
             "posted_at": snap.posted_at.isoformat(), "captured_at": snap.captured_at.isoformat()}
 
 
-@router.post("/cases/{case_id}/csat", status_code=201)
+@router.post("/cases/{case_id}/csat", status_code=201, response_model=CsatOut)
 def csat(case_id: PathId, body: CsatIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     result = resolution.record_csat(session, case_id=case_id, score=body.score, comment=body.comment,
                                     channel=body.channel, actor=principal.actor, scope=scope_of(principal))
@@ -133,7 +145,7 @@ def csat(case_id: PathId, body: CsatIn, session: DbSession, principal: CurrentPr
     return {"id": result.id, "score": result.score, "case_status": case.status}
 
 
-@router.post("/follow-ups/{follow_up_id}/done")
+@router.post("/follow-ups/{follow_up_id}/done", response_model=FollowUpDoneOut)
 def follow_up_done(follow_up_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     item = resolution.complete_follow_up(session, follow_up_id=follow_up_id, actor=principal.actor,
                                          scope=scope_of(principal))
@@ -163,7 +175,7 @@ class DecideIn(BaseModel):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-class ModerationActionOut(BaseModel):
+class ModerationActionOut(StrictOut):
     id: int
     brand_id: int
     person_id: int
@@ -212,13 +224,13 @@ def reverse(action_id: PathId, body: ReasonIn, session: DbSession, principal: Su
                                           scope=scope_of(principal)))
 
 
-@router.get("/moderation/proposals")
+@router.get("/moderation/proposals", response_model=list[TrollProposalOut])
 def proposals(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return [p.__dict__ | {"handles": list(p.handles), "case_ids": list(p.case_ids), "evidence": list(p.evidence)}
             for p in moderation.troll_proposals(session, scope=scope_of(principal))]
 
 
-@router.post("/moderation/proposals/{person_id}/decide")
+@router.post("/moderation/proposals/{person_id}/decide", response_model=RoleDecisionOut)
 def decide(person_id: PathId, body: DecideIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
     _brand_allowed(principal, body.brand_id)
     person = moderation.decide_role(session, person_id=person_id, brand_id=body.brand_id, role=body.role,
@@ -234,27 +246,27 @@ class GuidelinesIn(BaseModel):
     clauses: list[dict[str, Any]] = Field(min_length=1, max_length=100)
 
 
-@router.get("/brands/{brand_id}/guidelines")
+@router.get("/brands/{brand_id}/guidelines", response_model=GuidelinesOut)
 def get_guidelines(brand_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     _brand_allowed(principal, brand_id)
     brands.get(session, brand_id=brand_id)
     return guidelines.current(session, brand_id=brand_id).as_dict()
 
 
-@router.get("/brands/{brand_id}/guidelines/versions")
+@router.get("/brands/{brand_id}/guidelines/versions", response_model=list[GuidelinesOut])
 def guideline_versions(brand_id: PathId, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     _brand_allowed(principal, brand_id)
     return [g.as_dict() for g in guidelines.versions(session, brand_id=brand_id)]
 
 
-@router.put("/brands/{brand_id}/guidelines")
+@router.put("/brands/{brand_id}/guidelines", response_model=GuidelinesOut)
 def put_guidelines(brand_id: PathId, body: GuidelinesIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
     _brand_allowed(principal, brand_id)
     return guidelines.publish(session, brand_id=brand_id, clauses=body.clauses, title=body.title,
                               intro=body.intro, actor=principal.actor, user_id=principal.user_id).as_dict()
 
 
-@router.get("/brands/{brand_id}/playbook")
+@router.get("/brands/{brand_id}/playbook", response_model=PolicyOut)
 def get_policy(brand_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     _brand_allowed(principal, brand_id)
     brands.get(session, brand_id=brand_id)
@@ -262,7 +274,7 @@ def get_policy(brand_id: PathId, session: DbSession, principal: CurrentPrincipal
             "overrides": policy_service.overrides_of(session, brand_id=brand_id)}
 
 
-@router.patch("/brands/{brand_id}/playbook")
+@router.patch("/brands/{brand_id}/playbook", response_model=PolicyOut)
 def patch_policy(brand_id: PathId, body: dict[str, Any], session: DbSession, principal: Admin) -> dict[str, Any]:
     policy = policy_service.update_overrides(session, brand_id=brand_id, changes=body, actor=principal.actor)
     return {"effective": policy.model_dump(), "overrides": policy_service.overrides_of(session, brand_id=brand_id)}

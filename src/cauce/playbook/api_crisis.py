@@ -11,22 +11,31 @@ from pydantic import BaseModel, Field
 from cauce.app_deps.deps import CurrentPrincipal, DbSession, Supervisor
 from cauce.app_deps.openapi import BodyId, PathId, QueryId
 from cauce.playbook import crisis, improvement
+from cauce.playbook.schemas import (
+    CrisisOut,
+    CrisisReportOut,
+    CrisisSweepOut,
+    ImprovementActionOut,
+    ImprovementDoneOut,
+    RootCauseOut,
+    RootCauseStatusOut,
+)
 
 router = APIRouter(tags=["playbook"])
 
 
-@router.get("/crisis")
+@router.get("/crisis", response_model=list[CrisisOut])
 def list_crises(session: DbSession, principal: CurrentPrincipal, live_only: bool = False) -> list[dict[str, Any]]:
     return [crisis.crisis_out(c) for c in crisis.crises_of(session, brand_ids=principal.brand_ids,
                                                             live_only=live_only)]
 
 
-@router.get("/crisis/{crisis_id}/report")
+@router.get("/crisis/{crisis_id}/report", response_model=CrisisReportOut)
 def crisis_report(crisis_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return crisis.crisis_report(session, crisis_id=crisis_id, brand_ids=principal.brand_ids)
 
 
-@router.post("/crisis/sweep")
+@router.post("/crisis/sweep", response_model=CrisisSweepOut)
 def sweep(session: DbSession, principal: Supervisor) -> dict[str, Any]:
     return crisis.crisis_sweep(session, brand_ids=principal.brand_ids).as_dict()
 
@@ -59,14 +68,14 @@ def _allowed(principal: Any, brand_id: int) -> None:
         raise NotFound(f"No existe la marca {brand_id}.")
 
 
-@router.get("/root-causes")
+@router.get("/root-causes", response_model=list[RootCauseOut])
 def list_root_causes(session: DbSession, principal: CurrentPrincipal, brand_id: QueryId = None,
                      status: str | None = None) -> list[dict[str, Any]]:
     return [asdict(v) for v in improvement.views(session, brand_ids=principal.brand_ids, brand_id=brand_id,
                                                  status=status)]
 
 
-@router.post("/root-causes/propose", status_code=201)
+@router.post("/root-causes/propose", status_code=201, response_model=list[RootCauseOut])
 def propose(body: ProposeIn, session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     _allowed(principal, body.brand_id)
     made = improvement.propose(session, brand_id=body.brand_id, actor=principal.actor, category=body.category,
@@ -76,21 +85,21 @@ def propose(body: ProposeIn, session: DbSession, principal: CurrentPrincipal) ->
             if v.id in ids]
 
 
-@router.post("/root-causes/{root_cause_id}/confirm")
+@router.post("/root-causes/{root_cause_id}/confirm", response_model=RootCauseStatusOut)
 def confirm(root_cause_id: PathId, body: ConfirmIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     rc = improvement.confirm(session, root_cause_id=root_cause_id, actor=principal.actor, label=body.label,
                              remove_case_ids=body.remove_case_ids, brand_ids=principal.brand_ids)
     return {"id": rc.id, "status": rc.status, "label": rc.label}
 
 
-@router.post("/root-causes/{root_cause_id}/dismiss")
+@router.post("/root-causes/{root_cause_id}/dismiss", response_model=RootCauseStatusOut)
 def dismiss(root_cause_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     rc = improvement.dismiss(session, root_cause_id=root_cause_id, actor=principal.actor,
                              brand_ids=principal.brand_ids)
     return {"id": rc.id, "status": rc.status}
 
 
-@router.post("/root-causes/{root_cause_id}/actions", status_code=201)
+@router.post("/root-causes/{root_cause_id}/actions", status_code=201, response_model=ImprovementActionOut)
 def add_action(root_cause_id: PathId, body: ActionIn, session: DbSession,
                principal: CurrentPrincipal) -> dict[str, Any]:
     action = improvement.add_action(session, root_cause_id=root_cause_id, title=body.title,
@@ -99,7 +108,7 @@ def add_action(root_cause_id: PathId, body: ActionIn, session: DbSession,
     return {"id": action.id, "status": action.status, "title": action.title}
 
 
-@router.post("/improvement-actions/{action_id}/done")
+@router.post("/improvement-actions/{action_id}/done", response_model=ImprovementDoneOut)
 def complete(action_id: PathId, body: DoneIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     follow_ups = improvement.complete_action(session, action_id=action_id, notice_text=body.notice_text,
                                              actor=principal.actor, brand_ids=principal.brand_ids)

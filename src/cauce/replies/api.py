@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Header
 from pydantic import BaseModel, Field
 
+from cauce.apimodel import StrictOut
 from cauce.app_deps.deps import CurrentPrincipal, DbSession, scope_of
 from cauce.app_deps.openapi import PathId
 from cauce.auth.service import Principal
@@ -46,7 +47,7 @@ class CheckIn(BaseModel):
     channel: str | None = Field(default=None, max_length=40)
 
 
-class ReplyOut(BaseModel):
+class ReplyOut(StrictOut):
     id: int
     case_id: int
     channel: str | None
@@ -64,6 +65,29 @@ class ReplyOut(BaseModel):
     author_user_id: int | None
     created_at: str | None
     sent_at: str | None
+
+
+class FindingOut(StrictOut):
+    rule: str
+    severity: str = Field(description="warn | block")
+    message: str
+    suggestion: str
+
+
+class GuardOut(StrictOut):
+    """The tone guard's verdict on a text: ok, warn (may send) or block (needs an override reason)."""
+
+    verdict: str = Field(description="ok | warn | block")
+    findings: list[FindingOut]
+
+
+class DraftOut(StrictOut):
+    text: str
+    intent: str
+    visibility: str
+    template_id: str
+    warnings: list[str]
+    guard: GuardOut
 
 
 def _case(session: Any, case_id: int, principal: Principal) -> Case:
@@ -98,7 +122,7 @@ def retry(reply_id: PathId, session: DbSession, principal: CurrentPrincipal) -> 
     return replies.reply_out(replies.retry(session, reply_id=reply_id, principal=principal))
 
 
-@router.post("/cases/{case_id}/check-reply")
+@router.post("/cases/{case_id}/check-reply", response_model=GuardOut)
 def check_reply(case_id: PathId, body: CheckIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     case = _case(session, case_id, principal)
     if not body.text.strip():
@@ -108,7 +132,7 @@ def check_reply(case_id: PathId, body: CheckIn, session: DbSession, principal: C
                          agent_first_name=principal.first_name)
 
 
-@router.post("/cases/{case_id}/draft")
+@router.post("/cases/{case_id}/draft", response_model=DraftOut)
 def draft(case_id: PathId, body: DraftIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     result = replies.draft_for_case(session, case_id=case_id, intent=body.intent, principal=principal,
                                     variant=body.variant)

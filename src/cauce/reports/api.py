@@ -11,19 +11,56 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cauce.apimodel import StrictOut
 from cauce.app_deps.deps import ReadSession, Supervisor, scope_of
 from cauce.brands.models import Brand
 from cauce.cases.service import Scope
 from cauce.errors import InvalidInput, NotFound
 from cauce.reports import export
 from cauce.reports.period import Period, parse_period
-from cauce.reports.service import Dashboard, dashboard
+from cauce.reports.service import (
+    CrisisState,
+    Dashboard,
+    LiveSla,
+    Resolution,
+    RootCauseRow,
+    SatisfactionSummary,
+    SuccessStory,
+    TimeRow,
+    Volumes,
+    dashboard,
+)
 from cauce.reports.tables import Table, tables
 
 router = APIRouter(prefix="/reports", tags=["reports"])
+
+
+class DashboardOut(StrictOut):
+    """The supervisor dashboard's numbers for a period (see cauce.reports.service for each part)."""
+
+    period: dict[str, Any] = Field(description="from, to (dates), timezone, brand_id")
+    generated_at: str
+    overall: TimeRow | None
+    by_dimension: dict[str, list[TimeRow]]
+    volumes: Volumes
+    live: LiveSla
+    satisfaction: SatisfactionSummary
+    resolution: Resolution
+    crises: list[CrisisState] | None
+    root_causes: list[RootCauseRow] | None
+    story: SuccessStory | None
+    labels: dict[str, dict[str, str]]
+
+
+class TableOut(StrictOut):
+    key: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -64,20 +101,22 @@ def download(table: Table, period: Period, fmt: str) -> Response:
                                                             "Cache-Control": "no-store"})
 
 
-@router.get("/dashboard")
+@router.get("/dashboard", response_model=DashboardOut)
 def dashboard_json(request: Request, session: ReadSession, principal: Supervisor) -> dict[str, Any]:
     period = period_from(session, request.query_params, scope_of(principal))
     return dashboard(session, period).as_dict()
 
 
-@router.get("/tables/{key}")
+@router.get("/tables/{key}", response_model=TableOut)
 def table_json(key: str, request: Request, session: ReadSession, principal: Supervisor) -> dict[str, Any]:
     period = period_from(session, request.query_params, scope_of(principal))
     table = table_of(dashboard(session, period), key)
     return {"key": table.key, "title": table.title, "headers": table.headers, "rows": table.export_rows()}
 
 
-@router.get("/export/{key}.{fmt}")
+@router.get("/export/{key}.{fmt}", response_class=Response, responses={
+    200: {"description": "The table as a file", "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                                             for media in ("text/csv", FORMATS["xlsx"])}}})
 def table_file(key: str, fmt: str, request: Request, session: ReadSession, principal: Supervisor) -> Response:
     period = period_from(session, request.query_params, scope_of(principal))
     return download(table_of(dashboard(session, period), key), period, fmt)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel
+from cauce.apimodel import StrictOut
 
 
 class SearchKind(StrEnum):
@@ -15,13 +15,13 @@ class SearchKind(StrEnum):
     all = "all"
 
 
-class HandleHit(BaseModel):
+class HandleHit(StrictOut):
     channel: str
     handle: str  # normalised: lower case, no leading @
     display_name: str | None
 
 
-class PersonHit(BaseModel):
+class PersonHit(StrictOut):
     id: int
     name: str | None
     handles: list[HandleHit]
@@ -31,7 +31,7 @@ class PersonHit(BaseModel):
     url: str  # the person's page in the web app
 
 
-class CaseHit(BaseModel):
+class CaseHit(StrictOut):
     id: int
     brand_id: int
     person_id: int
@@ -46,7 +46,7 @@ class CaseHit(BaseModel):
     url: str  # the case's page in the web app
 
 
-class SearchOut(BaseModel):
+class SearchOut(StrictOut):
     query: str
     kind: SearchKind
     people: list[PersonHit]

@@ -10,23 +10,24 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cauce import __version__, logsafety
+from cauce.apimodel import StrictOut
 from cauce.app_deps.openapi import ERROR_RESPONSES
 from cauce.config import Settings, get_settings
-from cauce.db import Database, Outage, database_unreachable, ensure_migrated, ping
+from cauce.db import Database, Outage, database_unreachable, ping
 from cauce.errors import CauceError
+from cauce.web.availability import Availability, AvailabilityMiddleware, unavailable_response
 from cauce.web.limits import BodyLimitMiddleware
 
 log = logging.getLogger(__name__)
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
-class HealthOut(BaseModel):
+class HealthOut(StrictOut):
     status: str
     version: str
 
@@ -53,12 +54,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     settings = settings or get_settings()
     logsafety.install()
     db = db or Database(settings.database_url)
+    availability = Availability()
     if check_migrations:
-        ensure_migrated(db)
+        availability.check_at_start(db)  # an unreachable database: 503s until it answers (web.availability)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks = [asyncio.create_task(_sweep_loop(app, settings.sla_check_seconds))] if run_scheduler else []
+        if not availability.ready:
+            tasks.append(asyncio.create_task(availability.wait_for_database(db)))
         for hook in app.state.startup_hooks:
             tasks.append(asyncio.create_task(hook(app)))
         yield
@@ -71,7 +75,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     app.state.settings = settings
     app.state.run_scheduler = run_scheduler  # background hooks of features honour it too
     app.state.startup_hooks = []
+    app.state.availability = availability
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(AvailabilityMiddleware, availability=availability)
 
     @app.exception_handler(CauceError)
     async def _cauce_error(_: Request, exc: CauceError) -> JSONResponse:
@@ -107,14 +113,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         return JSONResponse(error_body("invalid_input", "Un número está fuera de rango."), status_code=422)
 
     @app.exception_handler(DBAPIError)
-    async def _database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
         if not database_unreachable(exc):
             raise exc  # a real bug: the server's 500 (parameters are hidden, see db.make_engine)
         log.warning("database unreachable during %s %s: %s", request.method, request.url.path,
                     type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__)
-        return JSONResponse(error_body("database_unavailable", "La base de datos no responde; "
-                                       "vuelva a intentarlo en unos segundos."),
-                            status_code=503, headers={"Retry-After": "5"})
+        return unavailable_response(request.url.path)  # JSON under /api, a Spanish page in the web app
 
     @app.get("/healthz", tags=["health"], response_model=HealthOut)
     def healthz() -> dict[str, str]:
@@ -124,10 +128,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     @app.get("/readyz", tags=["health"], responses={503: {"description": "The database is unreachable"}})
     def readyz() -> JSONResponse:
         """Readiness: 200 when the database answers, 503 while it does not."""
-        if ping(db):
+        if availability.ready and ping(db):
             return JSONResponse({"status": "ready", "version": __version__})
         return JSONResponse({"status": "unavailable", "version": __version__,
-                             "error": {"code": "database_unavailable", "message": "La base de datos no responde."}},
+                             "error": {"code": "database_unavailable", "message": availability.message}},
                             status_code=503, headers={"Retry-After": "5"})
 
     from cauce.auth.api import router as auth_router
