@@ -199,6 +199,7 @@ RULES: dict[str, Rule] = {
     "POST /settings/areas/{area_id}": R(ADMIN, OBJECT),
     "POST /settings/brands/{brand_id}/guidelines": R(ADMIN, OBJECT),
     "POST /settings/brands/{brand_id}/playbook": R(ADMIN, OBJECT),
+    "POST /settings/brands/{brand_id}/triage": R(ADMIN, OBJECT, body=lambda t, own: {"homonyms": "Estadio X"}),
     "GET /settings/channels": R(ADMIN, LIST),
     "POST /settings/channels": R(ADMIN, OBJECT, body=lambda t, own: {"brand_id": str(t.brand_id), "kind": "webhook"}),
     "POST /settings/channels/{channel_id}/enabled": R(ADMIN, OBJECT),
