@@ -209,3 +209,18 @@ def test_upgrade_keeps_existing_mentions_relevant(db: Database) -> None:
         brand = brands.resolve(s, "conectel")
         assert brand.triage_settings == {}
     assert T0  # the fixtures' clock
+
+
+@pytest.mark.xfail(strict=False, reason="needs the relevance component")
+def test_the_shipped_model_takes_an_off_topic_post_about_a_homonym_for_noise(db: Database) -> None:
+    from cauce.triage import service as triage
+
+    _brand(db)
+    triage.set_assessor(None)  # the shipped model, not the scripted stand-in
+    with db.session() as s:
+        result = ingest(s, mention(1, handle="@liga_bogotana", text="¡Final de infarto! El Deportivo Conectel le "
+                                   "ganó 2-1 al Atlético Suba con gol en el último minuto ⚽"))
+    assert result.noise and result.case_id is None
+    with db.session() as s:
+        m = s.scalars(select(Mention)).one()
+        assert not m.relevant and m.relevance_reasons

@@ -44,6 +44,10 @@ def marker(letter: str) -> str:
     return f"SECRETO-{letter}"
 
 
+NOISE = {"relevant": False, "relevance": 0.1, "relevance_reasons": ["deporte"], "is_complaint": False,
+         "pqr_type": "otro", "category": None, "author_role": "ninguno"}
+
+
 @dataclass(frozen=True)
 class Target:
     """One brand's objects; a route's path parameters and bodies are filled from these."""
@@ -80,6 +84,7 @@ class Target:
     token_id: int = 0
     page_token_id: int = 0
     any_token_id: int = 0
+    noise_mention_id: int = 0  # stored as noise (no case): brought into the queue, marked noise again
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,10 @@ def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target
         m = s.scalar(select(Mention).where(Mention.case_id == case_id))
         assert m is not None
         mention_id, person_id = m.id, m.person_id
+        noise = ingest(s, mention(f"{letter}-ruido", brand=slug, handle=f"@hincha_{letter.lower()}",
+                                  text=f"Golazo del clásico {marker(letter)}", test_triage=NOISE))
+        assert noise.mention_id is not None and noise.case_id is None
+        noise_mention_id = noise.mention_id
     who = moderation.Principalish(actor=SYSTEM, user_id=None, is_supervisor=True)
     now = utcnow()
     with db.session() as s:
@@ -191,7 +200,8 @@ def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target
         s.flush()
         return Target(letter, brand_id, slug, org_id, person_id, mention_id, case_id, action.id, reply.id,
                       follow_up.id, crisis.id, cause.id, improvement.id, channel.id, area.id, staff.id,
-                      *[0] * 10)  # the identity objects: `_identity_world`
+                      *[0] * 10,  # the identity objects: `_identity_world`
+                      noise_mention_id=noise_mention_id)
 
 
 def seed(db: Database) -> dict[str, Target]:

@@ -208,6 +208,7 @@ RULES: dict[str, Rule] = {
     "POST /settings/areas/{area_id}": R(ADMIN, OBJECT),
     "POST /settings/brands/{brand_id}/guidelines": R(ADMIN, OBJECT),
     "POST /settings/brands/{brand_id}/playbook": R(ADMIN, OBJECT),
+    "POST /settings/brands/{brand_id}/triage": R(ADMIN, OBJECT, body=lambda t, own: {"homonyms": "Estadio X"}),
     "GET /settings/channels": R(ADMIN, LIST),
     "POST /settings/channels": R(ADMIN, OBJECT, body=lambda t, own: {"brand_id": str(t.brand_id), "kind": "webhook"}),
     "POST /settings/channels/{channel_id}/enabled": R(ADMIN, OBJECT),
@@ -259,6 +260,16 @@ RULES: dict[str, Rule] = {
         "person_id": t.page_split_person_id, "handle_id": t.page_handle_id}),
     "POST /moderation/people/{person_id}/role": R(SUPERVISOR, OBJECT, claims_own_brand=True, body=lambda t, own: {
         "brand_id": str(own.brand_id), "role": "ninguno"}),
+    # --- relevance: noise (the mention's brand authorises; another brand's mention is 404) ---
+    "POST /api/v1/mentions/{mention_id}/bring-into-queue": R(USER, OBJECT, body=lambda t, own: {"reason": "Es cliente"},
+                                                             ids=lambda t: {"mention_id": t.noise_mention_id}),
+    "POST /api/v1/mentions/{mention_id}/mark-noise": R(USER, OBJECT, body=lambda t, own: {"reason": "Homónimo"},
+                                                       ids=lambda t: {"mention_id": t.noise_mention_id}),
+    "GET /noise": R(USER, LIST, query=lambda t, own: {"brand_id": t.brand_id, "q": "clásico"}),
+    "POST /noise/{mention_id}/bring-into-queue": R(USER, OBJECT, body=lambda t, own: {"reason": "Es cliente"},
+                                                   ids=lambda t: {"mention_id": t.noise_mention_id}),
+    "POST /noise/{mention_id}/mark": R(USER, OBJECT, body=lambda t, own: {"reason": "Homónimo"},
+                                       ids=lambda t: {"mention_id": t.noise_mention_id}),
 }
 PUBLIC_MOUNTS = {"/static"}  # static files (CSS, JS, icons): public by design
 
@@ -356,7 +367,7 @@ def _fill(path: str, t: Target, rule: Rule) -> str:
         "reply_id": t.reply_id, "follow_up_id": t.follow_up_id, "crisis_id": t.crisis_id,
         "root_cause_id": t.root_cause_id, "channel_id": t.channel_id, "area_id": t.area_id,
         "user_id": t.user_id, "proposal_id": t.proposal_id, "handle_id": t.handle_id, "token_id": t.token_id,
-        "brand_slug": t.brand_slug, "key": "volumen", "fmt": "csv",
+        "brand_slug": t.brand_slug, "key": "volumen", "fmt": "csv", "mention_id": t.mention_id,
         "segment": "generic", "code": "en", "name": "htmx.min.js"}
     return path.format(**values | (rule.ids(t) if rule.ids else {}))
 

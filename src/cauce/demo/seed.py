@@ -59,6 +59,10 @@ def seed_brand(session: Session, spec: DemoBrand) -> int:
     from cauce.connectors.demo_channel import ensure_demo_channel
 
     ensure_demo_channel(session, brand)
+    from cauce.demo.relevance import TRIAGE_SETTINGS
+
+    if spec.slug in TRIAGE_SETTINGS:  # homonyms, exclusions and the brand's own categories
+        brands.update_triage_settings(session, brand_id=brand.id, settings=TRIAGE_SETTINGS[spec.slug], actor=SYSTEM)
     for area in spec.areas:
         cases.create_area(session, brand_id=brand.id, name=area.name, slug=area.slug,
                           investigation_hours=area.investigation_hours,

@@ -35,6 +35,7 @@ from cauce.demo.people import (
     build_population,
     campaign_account,
 )
+from cauce.demo.relevance import CONECTEL_NOISE
 from cauce.mentions.schemas import MAX_TEXT_CHARS, AuthorIn, MentionIn, MetricsIn
 from cauce.mentions.text import clean_text
 
@@ -116,6 +117,7 @@ class _Weighted:
 
 
 _INTENT_PICK = _Weighted([i for i, _ in _INTENTS], [w for _, w in _INTENTS])
+NOISE_MEAN_MINUTES = 3.0  # a noise post about Conectel every ~3 simulated minutes
 _CATEGORY_PICK = _Weighted(tuple(_CATEGORY_WEIGHTS), tuple(_CATEGORY_WEIGHTS.values()))
 _NO_METRICS = MetricsIn()
 
@@ -253,6 +255,9 @@ class _Run:
         # Its own generator: the conversations leave the rest of the stream as it was.
         self.conversation_rng = random.Random(sim.seed * 7919 + 1)
         self.conversations = 0
+        # Noise about Conectel (a homonym, sport, news): its own generator too.
+        self.noise_rng = random.Random(sim.seed * 104729 + 3)
+        self.noise_posts = 0
         self._schedule_processes()
 
     # --- scheduling ---------------------------------------------------------------------------
@@ -269,6 +274,7 @@ class _Run:
         self.at(sim.start + timedelta(minutes=self.rng.uniform(1.0, 3.0)), self._troll)
         if any(b.slug == "conectel" for b in sim.brands):  # the scenarios speak of a telecom's outages
             self.at(sim.start + timedelta(minutes=0.2), self._conversation)
+            self.at(sim.start + timedelta(minutes=0.5), self._noise)
         if sim.crisis and sim.crisis_rate_per_min > 0:
             self.at(sim.crisis_start, self._crisis)
             span = (sim.crisis_end - sim.crisis_start) / 10
@@ -474,6 +480,19 @@ class _Run:
             labels = SimLabels("conversation", line.pqr_type, None, role, "co", detail=f"{conversation.key}:{who}")
             self.at(mention.created_at, functools.partial(_conversation_line, mention=mention, labels=labels))
         return None
+
+    def _noise(self, now: datetime) -> SimEvent:
+        """What a listening stream on the brand's name also catches: not about it, not for it."""
+        self.at(now + timedelta(minutes=self.noise_rng.expovariate(1.0 / NOISE_MEAN_MINUTES)), self._noise)
+        kind, handle, name, followers, text = CONECTEL_NOISE[self.noise_posts % len(CONECTEL_NOISE)]
+        self.noise_posts += 1
+        mid = self.new_id()
+        mention = _trusted_mention(
+            id=mid, created_at=now, channel="twitter", brand="conectel",
+            author=AuthorIn(handle=handle, name=name, followers=followers), text=text, in_reply_to=None,
+            metrics=MetricsIn(likes=self.noise_rng.randint(0, 200), reposts=self.noise_rng.randint(0, 40)),
+            url=_URLS["twitter"].format(handle=handle.lstrip("@"), id=mid), conversation_id=mid, private=False)
+        return SimEvent(now, mention, SimLabels("noise", "otro", None, "ninguno", "co", detail=kind))
 
     def _crisis(self, now: datetime) -> SimEvent:
         sim = self.sim

@@ -30,7 +30,8 @@ router = APIRouter()
 PAGE_SIZE = 50
 MAX_LIVE_IDS = 200
 KEEPALIVE_S = 15.0
-FILTER_KEYS = ("brand_id", "channel", "pqr_type", "category", "author_role", "status", "assignee", "sla_state", "q")
+FILTER_KEYS = ("brand_id", "channel", "pqr_type", "category", "brand_category", "author_role", "status", "assignee",
+               "sla_state", "q")
 
 
 def _int(value: str | None) -> int | None:
@@ -53,12 +54,22 @@ def parse_filters(params: Mapping[str, str], user: WebUser) -> tuple[cases.CaseF
         brand_id=_int(params.get("brand_id")), channel=_choice(params.get("channel"), labels.CHANNELS),
         pqr_type=_choice(params.get("pqr_type"), labels.PQR_TYPES),
         category=_choice(params.get("category"), labels.CATEGORIES),
+        brand_category=_choice(params.get("brand_category"), brand_categories(user)),
         author_role=_choice(params.get("author_role"), labels.ROLES), status=status, open_only=True,
         assigned_user_id=assigned, sla_state=params.get("sla_state") if params.get("sla_state") in
         ("ok", "warning", "breached") else None, text=(params.get("q") or "").strip()[:200] or None,
     )
     shown = {k: params[k] for k in FILTER_KEYS if params.get(k)}
     return filters, shown
+
+
+def brand_categories(user: WebUser) -> dict[str, str]:
+    """The categories the user's brands define (brands.triage_settings), for the inbox filter."""
+    names: dict[str, str] = {}
+    for brand in user.brands:
+        for category in (brand.triage_settings or {}).get("categories") or ():
+            names.setdefault(str(category.get("name")), str(category.get("name")))
+    return dict(sorted(names.items()))
 
 
 _COUNTS: dict[frozenset[int] | None, tuple[float, int]] = {}
@@ -102,6 +113,7 @@ def inbox(request: Request, session: ReadSession, user: Viewer) -> Response:
     people = {u.id: u for u in assignable_users(session, [b.id for b in user.brands])}
     context = _rows_context(request, session, user, case_list[:PAGE_SIZE])
     context.update(filters=shown, page=page, more=more, total_open=total, lifecycle=lifecycle,
+                   brand_category_options=brand_categories(user),
                    assignees=sorted(people.values(), key=lambda u: u.name))
     return render(request, "inbox.html", context)
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from cauce import vocabulary as labels
 from cauce.app_deps.deps import SESSION_COOKIE
 from cauce.auth import service as auth
-from cauce.brands import channels
+from cauce.brands import channels, triage_settings
 from cauce.brands import service as brands
 from cauce.brands.policy import DEFAULT_RESOLUTION_BUSINESS_HOURS, WEEKDAYS, load_policy
 from cauce.cases import calendar
@@ -81,10 +81,11 @@ def _policy_error(exc: ValidationError) -> InvalidInput:
     return InvalidInput(f"Política inválida en {field or 'el formulario'}: {first.get('msg', '')}.")
 
 
-def _page(request: Request, user: WebUser, template: str, section: str, context: dict[str, Any]) -> Response:
+def _page(request: Request, user: WebUser, template: str, section: str, context: dict[str, Any],
+          status_code: int = 200) -> Response:
     context.update(section=section, sections=SECTIONS, saved=request.query_params.get("ok") == "1",
                    labels=labels)
-    return render(request, template, context)
+    return render(request, template, context, status_code=status_code)
 
 
 # --- brands -----------------------------------------------------------------------------------
@@ -104,6 +105,21 @@ def brand_list(request: Request, session: ReadSession, user: Viewer) -> Response
 @router.get("/settings/brands/{brand_id}")
 def brand_page(brand_id: int, request: Request, session: ReadSession, user: Viewer) -> Response:
     _require_admin(user)
+    return _brand_page(request, session, user, brand_id)
+
+
+def _triage_form(raw: dict[str, Any]) -> dict[str, str]:
+    """The stored triage settings as the form shows them (one term per line, categories in YAML)."""
+    settings = triage_settings.load(raw)
+    categories = {c.name: list(c.examples) for c in settings.categories}
+    return {"terms": "\n".join(settings.terms), "exclusion_terms": "\n".join(settings.exclusion_terms),
+            "homonyms": "\n".join(settings.homonyms),
+            "categories": yaml.safe_dump(categories, allow_unicode=True, sort_keys=False, width=100)
+            if categories else ""}
+
+
+def _brand_page(request: Request, session: Any, user: WebUser, brand_id: int, *,
+                triage_form: dict[str, str] | None = None, triage_error: str | None = None) -> Response:
     brand = brands.get(session, brand_id=brand_id)
     policy = load_policy(brand.policy)
     context: dict[str, Any] = {
@@ -111,6 +127,7 @@ def brand_page(brand_id: int, request: Request, session: ReadSession, user: View
         "pqr_types": list(DEFAULT_RESOLUTION_BUSINESS_HOURS), "areas": cases.areas_of(session, brand_id=brand.id),
         "holidays": calendar.next_holidays(brand.country, today=utcnow().date()),
         "guidelines": None, "guidelines_yaml": "", "playbook_yaml": None,
+        "triage_form": triage_form or _triage_form(brand.triage_settings), "triage_error": triage_error,
     }
     try:
         from cauce.playbook import guidelines
@@ -125,7 +142,29 @@ def brand_page(brand_id: int, request: Request, session: ReadSession, user: View
                                                     allow_unicode=True, sort_keys=False, width=100)
         context["playbook_yaml"] = yaml.safe_dump(playbook_policy.overrides_of(session, brand_id=brand.id),
                                                   allow_unicode=True, sort_keys=False, width=100)
-    return _page(request, user, "settings/brand.html", "brands", context)
+    return _page(request, user, "settings/brand.html", "brands", context,
+                 status_code=422 if triage_error else 200)
+
+
+@router.post("/settings/brands/{brand_id}/triage")
+async def save_triage(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    """Relevance terms, exclusion terms, homonyms and the brand's own categories; on an error the
+    page comes back with what was typed and the reason (nothing is saved)."""
+    _require_admin(user)
+    brands.get(session, brand_id=brand_id)  # 404 before reading anything else
+    form = await _form(request)
+    typed = {k: form.get(k, "") for k in ("terms", "exclusion_terms", "homonyms", "categories")}
+    try:
+        settings = {
+            "terms": brands.clean_list(typed["terms"], "Términos de la marca"),
+            "exclusion_terms": brands.clean_list(typed["exclusion_terms"], "Términos de exclusión"),
+            "homonyms": brands.clean_list(typed["homonyms"], "Homónimos"),
+            "categories": triage_settings.categories_from_mapping(_yaml(typed["categories"], "Categorías")),
+        }
+        brands.update_triage_settings(session, brand_id=brand_id, settings=settings, actor=user.principal.actor)
+    except InvalidInput as exc:
+        return _brand_page(request, session, user, brand_id, triage_form=typed, triage_error=exc.message)
+    return _done(f"/settings/brands/{brand_id}")
 
 
 @router.post("/settings/brands/{brand_id}/profile")
