@@ -182,7 +182,7 @@ def test_the_guard_refuses_an_adapter_worse_than_the_shipped_model(world: dict[s
     with db.session() as s:
         run = training.train_organisation(s, organisation_id=world["a"].organisation_id)
         assert run.accepted is False
-        assert run.reason is not None and "complaint.recall" in run.reason
+        assert run.reason is not None and "complaint.f1" in run.reason
         assert training.active_run(s, organisation_id=world["a"].organisation_id) is None
     with db.session() as s:
         mentions_service.ingest_many(s, [mention("h-again", brand="conectel", handle="@nuevo",
@@ -191,8 +191,8 @@ def test_the_guard_refuses_an_adapter_worse_than_the_shipped_model(world: dict[s
     assert "+org-" not in again.assessment["model_version"]  # the refused adapter is never used
     with db.session() as s:
         runs = list(s.scalars(select(AdapterRun)))
-        assert len(runs) == 1 and runs[0].metrics["corpus_test"]["complaint.recall"]["adapted"] < \
-            runs[0].metrics["corpus_test"]["complaint.recall"]["base"]
+        assert len(runs) == 1 and runs[0].metrics["corpus_test"]["complaint.f1"]["adapted"] < \
+            runs[0].metrics["corpus_test"]["complaint.f1"]["base"]
 
 
 def test_the_worker_retrains_when_enough_corrections_are_new(world: dict[str, Any], db: Database) -> None:

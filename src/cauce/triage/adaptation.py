@@ -5,7 +5,7 @@ that sits after the shipped assessor and changes only what those corrections tea
 
 - **near-duplicate overrides**: a mention whose shipped feature vector is within `NEAR_DUPLICATE`
   cosine of a corrected text takes that text's corrected value, field by field;
-- **logistic correction of the complaint score**: `p' = σ(logit(p) + x·w + b)` with the shipped
+- **logistic correction of the complaint score**: `p' = σ(logit(p) + x·w)` with the shipped
   score as a fixed offset and `w` over the shipped features, fitted with a strong L2 penalty, so
   with few corrections it stays close to the shipped model and moves only where they agree.
 
@@ -16,6 +16,7 @@ here (`set_lookup`); without one, or without an adapter, assessments pass throug
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import logging
 import threading
@@ -32,11 +33,15 @@ from cauce.triage.schemas import Assessment
 
 log = logging.getLogger(__name__)
 
-ADAPTED_FIELDS: tuple[str, ...] = ("is_complaint", "pqr_type", "category", "sentiment", "abusive", "threat",
-                                   "legal_risk")
+# Fields with their own consistency rules; any other yes/no field of `Assessment` (abusive, threat,
+# legal_risk, relevant…) that corrections name is learned as a plain near-duplicate override.
+ADAPTED_FIELDS: tuple[str, ...] = ("is_complaint", "pqr_type", "category", "sentiment")
+FLAG_FIELDS: tuple[str, ...] = tuple(sorted(f.name for f in dataclasses.fields(Assessment)
+                                            if f.type in ("bool", bool) and f.name != "is_complaint"))
 COMPLAINT_TYPES = frozenset({"queja", "reclamo"})
 NEAR_DUPLICATE = 0.8  # cosine on the shipped features (word and character n-grams, lexicon signals)
 L2 = 4.0  # penalty on the correction weights (the shipped score is the prior)
+CHAR_NGRAMS = True  # see `features`
 MIN_LOGISTIC = 10  # complaint labels needed before the score itself is corrected
 _EPS = 1e-6
 
@@ -57,22 +62,40 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def _fit_offset_logistic(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray) -> tuple[np.ndarray, float]:
-    """min Σ log(1+exp(-y(o + Xw + b))) + L2/2 |w|²: deterministic L-BFGS from zero."""
-    d = X.shape[1]
+def _fit_offset_logistic(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """min Σ log(1+exp(-y(o + Xw))) + L2/2 |w|²: deterministic L-BFGS from zero.
 
-    def loss(params: np.ndarray) -> tuple[float, np.ndarray]:
-        w, b = params[:d], params[d]
-        margin = y * (offset + X @ w + b)
-        value = float(np.logaddexp(0.0, -margin).sum() + 0.5 * L2 * (w @ w) + 0.5 * 1e-2 * b * b)
-        g = -y * _sigmoid(-margin)
-        grad = np.empty(d + 1)
-        grad[:d] = X.T @ g + L2 * w
-        grad[d] = g.sum() + 1e-2 * b
-        return value, grad
+    No intercept: corrections are mostly one-sided (agents fix false alarms), and a global bias
+    would move every mention; the weights move only the texts that share the corrected ones' features.
+    """
 
-    result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", options={"maxiter": 300})
-    return np.asarray(result.x[:d], dtype=np.float64), float(result.x[d])
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        margin = y * (offset + X @ w)
+        value = float(np.logaddexp(0.0, -margin).sum() + 0.5 * L2 * (w @ w))
+        grad = X.T @ (-y * _sigmoid(-margin)) + L2 * w
+        return value, np.asarray(grad, dtype=np.float64)
+
+    result = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 300})
+    return np.asarray(result.x, dtype=np.float64)
+
+
+def features(featurizer: Any, texts: Sequence[str]) -> sp.csr_matrix:
+    """The shipped featurizer's matrix, reading each text's lexicon signals once (it reads them twice).
+
+    Without the character n-grams (`CHAR_NGRAMS = False`) it is three times faster, but after 1,000
+    corrections the adapter is weaker and misses the guard (benchmarks/triage/ADAPTATION_REPORT.md)."""
+    from cauce.triage.features import SIGNAL_WEIGHT, signal_vector
+    from cauce.triage.signals import text_signals
+
+    signals = [text_signals(text) for text in texts]
+    norm = [sig.norm for sig in signals]
+    blocks = [featurizer.word.transform(norm)]
+    if CHAR_NGRAMS:
+        blocks.append(featurizer.char.transform(norm))
+    if featurizer.use_signals:
+        dense = np.asarray([signal_vector(sig) for sig in signals], dtype=np.float32)
+        blocks.append(sp.csr_matrix(dense * SIGNAL_WEIGHT))
+    return sp.hstack(blocks, format="csr", dtype=np.float32)
 
 
 class Adapter:
@@ -84,21 +107,22 @@ class Adapter:
         self.texts: list[str] = []
         self.memory: sp.csr_matrix | None = None  # l2-normalised shipped features of `texts`
         self.labels: dict[str, list[str | None]] = {}
-        self.columns: np.ndarray = np.zeros(0, dtype=np.int64)
         self.weights: np.ndarray = np.zeros(0)
-        self.bias = 0.0
         self.corrects_score = False
 
     @classmethod
     def fit(cls, featurizer: Any, examples: Sequence[LabelledText], complaint_scores: Callable[[list[str]], Any],
-            *, version: int = 0) -> Adapter:
+            *, version: int = 0, anchors: Sequence[tuple[str, bool]] = ()) -> Adapter:
         """`examples` oldest first (a later correction of the same text and field wins);
-        `complaint_scores(texts)` gives the shipped model's complaint probability of each text."""
+        `complaint_scores(texts)` gives the shipped model's complaint probability of each text;
+        `anchors` (text, is complaint) are labelled messages of the shipped model's own domain (the
+        corpus train split): they enter the score correction's loss, so a feature the corrections
+        share with real complaints ("me", "no", "@") is not pushed down for everyone."""
         adapter = cls(featurizer, version)
         latest: dict[tuple[str, str], str] = {}
         order: dict[str, int] = {}
         for example in examples:
-            if example.field not in ADAPTED_FIELDS:
+            if example.field not in ADAPTED_FIELDS and example.field not in FLAG_FIELDS:
                 continue
             latest[(example.text, example.field)] = example.value
             order.setdefault(example.text, len(order))
@@ -106,24 +130,30 @@ class Adapter:
             return adapter
         adapter.texts = sorted(order, key=order.__getitem__)
         index = {text: i for i, text in enumerate(adapter.texts)}
-        adapter.labels = {f: [None] * len(adapter.texts) for f in ADAPTED_FIELDS}
+        learned = sorted(set(ADAPTED_FIELDS) | {field for _, field in latest})
+        adapter.labels = {f: [None] * len(adapter.texts) for f in learned}
         for (text, field), value in latest.items():
             adapter.labels[field][index[text]] = value
         # A PQR type says whether the text is a complaint too.
         for i, pqr in enumerate(adapter.labels["pqr_type"]):
             if pqr is not None and adapter.labels["is_complaint"][i] is None:
                 adapter.labels["is_complaint"][i] = "true" if pqr in COMPLAINT_TYPES else "false"
-        X = featurizer.transform(adapter.texts).tocsr()
+        X = features(featurizer, adapter.texts)
         adapter.memory = normalize(X, norm="l2", copy=True).tocsr()
         rows = [i for i, v in enumerate(adapter.labels["is_complaint"]) if v is not None]
         if len(rows) >= MIN_LOGISTIC:
+            texts = [adapter.texts[i] for i in rows] + [text for text, _ in anchors]
+            y = np.array([1.0 if adapter.labels["is_complaint"][i] == "true" else -1.0 for i in rows]
+                         + [1.0 if label else -1.0 for _, label in anchors])
+            offset = _logit(np.asarray(complaint_scores(texts), dtype=np.float64))
             Xr = X[rows]
-            columns = np.unique(Xr.indices)
-            y = np.array([1.0 if adapter.labels["is_complaint"][i] == "true" else -1.0 for i in rows])
-            offset = _logit(np.asarray(complaint_scores([adapter.texts[i] for i in rows]), dtype=np.float64))
-            adapter.columns = columns.astype(np.int64)
-            adapter.weights, adapter.bias = _fit_offset_logistic(Xr[:, columns].astype(np.float64).tocsr(), y,
-                                                                 offset)
+            if anchors:
+                Xr = sp.vstack([Xr, features(featurizer, [text for text, _ in anchors])], format="csr")
+            # Only what the corrected texts contain may move; the anchors only hold it in place.
+            columns = np.unique(X[rows].indices)
+            weights = _fit_offset_logistic(Xr[:, columns].astype(np.float64).tocsr(), y, offset)
+            adapter.weights = np.zeros(X.shape[1])
+            adapter.weights[columns] = weights
             adapter.corrects_score = True
         return adapter
 
@@ -134,15 +164,15 @@ class Adapter:
     def apply(self, texts: Sequence[str], assessments: Sequence[Assessment]) -> list[Assessment]:
         if not texts or self.memory is None:
             return list(assessments)
-        X = self.featurizer.transform(list(texts)).tocsr()
+        X = features(self.featurizer, texts)
         sims = (normalize(X, norm="l2", copy=True) @ self.memory.T).toarray()
         corrected: np.ndarray | None = None
         if self.corrects_score:
             base = np.array([a.complaint_score for a in assessments], dtype=np.float64)
-            shift = X[:, self.columns].astype(np.float64) @ self.weights + self.bias
+            shift = X @ self.weights
             corrected = _sigmoid(_logit(base) + shift)
-        near = {field: self._nearest(field, sims) for field in ADAPTED_FIELDS}
-        return [self._one(a, {f: near[f][row] for f in ADAPTED_FIELDS},
+        near = {field: self._nearest(field, sims) for field in self.labels}
+        return [self._one(a, {f: near[f][row] for f in self.labels},
                           None if corrected is None else float(corrected[row]))
                 for row, a in enumerate(assessments)]
 
@@ -174,14 +204,12 @@ class Adapter:
         sentiment = near["sentiment"] or a.sentiment
         if complaint and sentiment == "positivo":
             sentiment = "negativo"
-        flags: dict[str, bool] = {f: (near[f] == "true") if near[f] is not None else bool(getattr(a, f))
-                                  for f in ("abusive", "threat", "legal_risk")}
+        flags: dict[str, bool] = {f: near[f] == "true" for f in FLAG_FIELDS if near.get(f) is not None}
         hits = sum(v is not None for v in near.values())
         extra = dict(a.extra) | {"adapter_version": float(self.version), "adapter_overrides": float(hits),
                                  "shipped_complaint_score": round(a.complaint_score, 4)}
         return replace(a, is_complaint=complaint, complaint_score=round(complaint_score, 4), pqr_type=pqr,
-                       category=category, sentiment=sentiment, abusive=flags["abusive"], threat=flags["threat"],
-                       legal_risk=flags["legal_risk"],
+                       category=category, sentiment=sentiment, **flags,  # type: ignore[arg-type]
                        model_version=f"{a.model_version}+org-v{self.version}", extra=extra)
 
 

@@ -12,7 +12,9 @@ from sqlalchemy import select
 from test_e2e_agent_flow import ingest_mention
 
 from cauce.audit.models import AuditEvent
+from cauce.brands.models import Brand
 from cauce.cases.models import Case
+from cauce.corrections import training
 from cauce.corrections.models import TriageExample
 from cauce.mentions.models import Mention
 from conftest import LiveServer, login, shot
@@ -65,6 +67,17 @@ def test_agent_corrects_the_pqr_type_with_the_keyboard(page: Any, live_server: L
                                                  AuditEvent.entity_id == str(mention_id))) is not None
         fields = set(s.scalars(select(TriageExample.field).where(TriageExample.mention_id == mention_id)))
         assert "pqr_type" in fields
+        organisation_id = s.get(Brand, case.brand_id).organisation_id  # type: ignore[union-attr]
+        run = training.train_organisation(s, organisation_id=organisation_id)
+        assert run.accepted, run.reason
+
+    # The supervisor sees the organisation's learning curve.
+    page.context.clear_cookies()
+    login(page, server, "supervisora@cauce.demo")
+    page.goto(f"{server.url}/reports/learning?brand={server.brand_ids['conectel']}")
+    expect(page.locator("#learning-runs")).to_contain_text(f"v{run.version}")
+    expect(page.locator("#learning-active")).to_contain_text(str(run.version))
+    shot(page, "learning-curve")
 
 
 def test_c_opens_the_correction_of_the_selected_inbox_case(page: Any, live_server: LiveServer) -> None:
