@@ -146,6 +146,7 @@ def install(app: FastAPI) -> None:
         moderation_pages,
         person_pages,
         search_pages,
+        settings_forms,
         settings_pages,
     )
 
@@ -156,7 +157,7 @@ def install(app: FastAPI) -> None:
     install_headers(app)
     _install_error_pages(app)
     for module in (auth_pages, inbox_pages, case_pages, composer_pages, moderation_pages, person_pages,
-                   search_pages, dashboard_pages, settings_pages):
+                   search_pages, dashboard_pages, settings_pages, settings_forms):
         app.include_router(module.router, include_in_schema=False)
     _install_static(app)
     if not vendor_ready():
