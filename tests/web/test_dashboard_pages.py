@@ -120,10 +120,11 @@ def test_csv_export_has_spanish_headers_and_guards_formulas(site: Site) -> None:
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     text = response.content.decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # Spanish reader: Excel-es style
     assert rows[0] == ["Caso", "Título", "Marca", "Estado", "Plazos vencidos", "Vencido hace (min)"]
     assert rows[1][1].startswith("'=HYPERLINK")
-    brands = list(csv.reader(io.StringIO(client.get("/dashboard/export/marcas.csv").content.decode("utf-8-sig"))))
+    brands = list(csv.reader(io.StringIO(client.get("/dashboard/export/marcas.csv?csv=intl").content
+                                         .decode("utf-8-sig"))))
     assert brands[0][:2] == ["Marca", "Casos"] and brands[1][:2] == ["Marca A", "1"]
 
 

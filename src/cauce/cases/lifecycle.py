@@ -19,6 +19,16 @@ STATES: dict[str, str] = {
 }
 
 OPEN_STATES = frozenset({"nuevo", "primera_respuesta", "en_investigacion", "respondido", "seguimiento", "reabierto"})
+# Open states in which the next move is the customer's, once everything they wrote has an answer
+# (an answer given, data asked for, a follow-up scheduled). The queue puts these after the cases
+# that wait for us.
+WAITING_ON_CUSTOMER_STATES = frozenset({"primera_respuesta", "respondido", "seguimiento"})
+
+
+def waiting_on_us(status: str, unanswered_count: int) -> bool:
+    """Whether the team owes the next move: something the customer wrote is unanswered, or the
+    state itself is ours (new, reopened, under investigation)."""
+    return unanswered_count > 0 or status not in WAITING_ON_CUSTOMER_STATES
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "nuevo": frozenset({"primera_respuesta", "descartado"}),

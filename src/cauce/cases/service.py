@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from cauce.audit.service import SYSTEM, Actor, IdOf, record, record_changes
@@ -362,11 +363,14 @@ class CaseFilters:
     text: str | None = None
 
 
-def list_cases(session: Session, *, scope: Scope = ALL_BRANDS, filters: CaseFilters = CaseFilters(),
-               limit: int = 50, offset: int = 0, now: datetime | None = None) -> list[Case]:
-    """Cases in queue order: highest priority first, then oldest."""
-    query = scope.apply(select(Case), Case.brand_id)
-    f = filters
+def waiting_on_us_first() -> ColumnElement[int]:
+    """0 for cases the team owes the next move (lifecycle.waiting_on_us), 1 for those waiting on the customer."""
+    ours = or_(Case.unanswered_count > 0, Case.status.not_in(sorted(lifecycle.WAITING_ON_CUSTOMER_STATES)))
+    return sql_case((ours, 0), else_=1)
+
+
+def _filtered(query: Select[Any], scope: Scope, f: CaseFilters) -> Select[Any]:
+    query = scope.apply(query, Case.brand_id)
     if f.status:
         query = query.where(Case.status == f.status)
     elif f.open_only:
@@ -379,24 +383,41 @@ def list_cases(session: Session, *, scope: Scope = ALL_BRANDS, filters: CaseFilt
             query = query.where(column == value)
     if f.text:
         query = query.where(Case.title.ilike(f"%{f.text}%"))
-    order = (Case.priority.desc(), Case.opened_at.asc(), Case.id.asc())
-    if not f.sla_state:
-        return list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))
-    # SLA state depends on clocks computed in Python; narrow in SQL where possible, then filter.
-    now = now or utcnow()
+    return query
+
+
+def _sla_narrowed(query: Select[Any], f: CaseFilters, now: datetime) -> Select[Any]:
     query = query.where(Case.is_open.is_(True))
     if f.sla_state == "breached":
         query = query.where(or_(*[c < now for c in (Case.first_response_due, Case.next_response_due,
                                                     Case.resolution_due, Case.area_due, Case.legal_due)]))
+    return query
+
+
+def list_cases(session: Session, *, scope: Scope = ALL_BRANDS, filters: CaseFilters = CaseFilters(),
+               limit: int = 50, offset: int = 0, now: datetime | None = None) -> list[Case]:
+    """Cases in queue order: those waiting for us first, then highest priority, then oldest."""
+    f = filters
+    query = _filtered(select(Case), scope, f)
+    order = (waiting_on_us_first(), Case.priority.desc(), Case.opened_at.asc(), Case.id.asc())
+    if not f.sla_state:
+        return list(session.scalars(query.order_by(*order).limit(limit).offset(offset)))
+    # SLA state depends on clocks computed in Python; narrow in SQL where possible, then filter.
+    now = now or utcnow()
+    query = _sla_narrowed(query, f, now)
     matching = [c for c in session.scalars(query.order_by(*order)) if sla.sla_state(c, now=now) == f.sla_state]
     return matching[offset:offset + limit]
 
 
-def count_cases(session: Session, *, scope: Scope = ALL_BRANDS, open_only: bool = True) -> int:
-    query = scope.apply(select(func.count()).select_from(Case), Case.brand_id)
-    if open_only:
-        query = query.where(Case.is_open.is_(True))
-    return session.scalar(query) or 0
+def count_cases(session: Session, *, scope: Scope = ALL_BRANDS, open_only: bool = True,
+                filters: CaseFilters | None = None, now: datetime | None = None) -> int:
+    """How many cases `list_cases` would list with these filters (open ones when none are given)."""
+    f = filters or CaseFilters(open_only=open_only)
+    if not f.sla_state:
+        return session.scalar(_filtered(select(func.count()).select_from(Case), scope, f)) or 0
+    now = now or utcnow()
+    query = _sla_narrowed(_filtered(select(Case), scope, f), f, now)
+    return sum(1 for c in session.scalars(query) if sla.sla_state(c, now=now) == f.sla_state)
 
 
 def _set_status(session: Session, case: Case, target: str, *, actor: Actor, reason: str | None,

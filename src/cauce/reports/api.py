@@ -91,11 +91,11 @@ def table_of(board: Dashboard, key: str) -> Table:
     return found
 
 
-def download(table: Table, period: Period, fmt: str) -> Response:
+def download(table: Table, period: Period, fmt: str, *, csv_style: str = "intl") -> Response:
     if fmt not in FORMATS:
         raise InvalidInput(f"Formato {fmt[:10]!r} no disponible: use csv o xlsx.")
     subtitle = f"{period.first_day.isoformat()} a {period.last_day.isoformat()}"
-    body = export.to_csv(table) if fmt == "csv" else export.to_xlsx(table, subtitle=subtitle)
+    body = export.to_csv(table, style=csv_style) if fmt == "csv" else export.to_xlsx(table, subtitle=subtitle)
     name = f"cauce-{table.key}-{period.first_day.isoformat()}-{period.last_day.isoformat()}.{fmt}"
     return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                             "Cache-Control": "no-store"})
@@ -119,7 +119,8 @@ def table_json(key: str, request: Request, session: ReadSession, principal: Supe
                                                              for media in ("text/csv", FORMATS["xlsx"])}}})
 def table_file(key: str, fmt: str, request: Request, session: ReadSession, principal: Supervisor) -> Response:
     period = period_from(session, request.query_params, scope_of(principal))
-    return download(table_of(dashboard(session, period), key), period, fmt)
+    style = export.csv_style(request.query_params.get("csv"), request.headers.get("accept-language"))
+    return download(table_of(dashboard(session, period), key), period, fmt, csv_style=style)
 
 
 def install(app: FastAPI) -> None:

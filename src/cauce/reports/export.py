@@ -1,5 +1,9 @@
 """CSV and XLSX files of a report table: Spanish headers, plain values, never formulas.
 
+CSV comes in two styles: "es" (`;` between fields and a decimal comma, what a Spanish-locale Excel
+splits and reads as numbers) and "intl" (`,` and a decimal point). The style follows the reader's
+language unless they choose one (`?csv=es|intl`).
+
 Spreadsheet programs run a cell that starts with = + - @ (or a tab/carriage return) as a formula,
 and case titles are customer text: such cells are prefixed with a quote (OWASP "CSV injection").
 """
@@ -34,13 +38,32 @@ def safe_cell(value: Any) -> Any:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def to_csv(table: Table) -> bytes:
-    """UTF-8 with a byte-order mark so Excel opens accents correctly."""
+CSV_STYLES = ("es", "intl")
+
+
+def csv_style(choice: str | None, language: str | None) -> str:
+    """The CSV style asked for (`es` or `intl`), else the one of the reader's language."""
+    if choice in CSV_STYLES:
+        return choice
+    return "es" if (language or "es").lower().startswith("es") else "intl"
+
+
+def _csv_cell(value: Any, style: str) -> Any:
+    cell = safe_cell(value)
+    if style == "es" and isinstance(cell, float):
+        return repr(cell).replace(".", ",")
+    return cell
+
+
+def to_csv(table: Table, *, style: str = "intl") -> bytes:
+    """UTF-8 with a byte-order mark so Excel opens accents correctly; `style` as in CSV_STYLES."""
+    if style not in CSV_STYLES:
+        raise ValueError(f"unknown CSV style {style!r}")
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";" if style == "es" else ",", lineterminator="\r\n")
     writer.writerow([safe_cell(h) for h in table.headers])
     for row in table.export_rows():
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([_csv_cell(v, style) for v in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

@@ -29,6 +29,7 @@ from cauce.db import utcnow
 from cauce.reports.period import Period
 
 DIMENSIONS: dict[str, str] = {"brand": "Marca", "channel": "Canal", "agent": "Agente", "area": "Área"}
+N_COUNTS = 9  # the counts of `_aggregates`, before the percentiles
 CLOCKS = ("first_response", "next_response", "resolution", "area", "legal")
 SPIKE_SIGMAS = 2.0
 TOP_N = 10
@@ -102,6 +103,14 @@ class TimeRow:
     resolution_within_target: float | None
     target_first_response_min: int | None = None
     target_resolution_h: int | None = None
+    # The counts behind the shares: "n de m en meta", and how many are still within their term
+    # (no answer yet, due time not reached) — so 1 answered of 659 received never reads as "100 %".
+    first_response_met: int = 0
+    first_response_measured: int = 0
+    first_response_pending: int = 0
+    resolution_met: int = 0
+    resolution_measured: int = 0
+    resolution_pending: int = 0
 
 
 def _key_column(dimension: str | None) -> Any:
@@ -145,6 +154,8 @@ def _aggregates(session: Session, now: datetime) -> tuple[list[Any], list[Any], 
         func.count().filter(resolved_at <= Case.resolution_due),
         func.count().filter(and_(Case.resolution_due.is_not(None),
                                  or_(resolved_at.is_not(None), Case.resolution_due < now))),
+        func.count().filter(and_(Case.first_response_at.is_(None), Case.first_response_due >= now)),
+        func.count().filter(and_(resolved_at.is_(None), Case.resolution_due >= now)),
     ]
     pcts = [func.percentile_cont(q).within_group(expr) for expr in (first_secs, resolution_secs) for q in (0.5, 0.9)]
     return counts, pcts, (first_secs, resolution_secs)
@@ -152,12 +163,12 @@ def _aggregates(session: Session, now: datetime) -> tuple[list[Any], list[Any], 
 
 def _build(session: Session, dimension: str | None, rows: list[tuple[Any, ...]],
            percentiles: dict[Any, tuple[Any, ...]]) -> list[TimeRow]:
-    """rows: (key, 7 counts); percentiles: key -> (first p50, first p90, resolution p50, resolution p90) seconds."""
+    """rows: (key, N_COUNTS counts); percentiles: key -> (first p50, first p90, resolution p50, resolution p90) s."""
     names = _labels(session, dimension, [row[0] for row in rows])
     targets = _brand_targets(session, [row[0] for row in rows]) if dimension == "brand" else {}
     out = []
     for row in rows:
-        k, total, responded, fr_met, fr_due, resolved, res_met, res_due = row[:8]
+        k, total, responded, fr_met, fr_due, resolved, res_met, res_due, fr_pending, res_pending = row[:1 + N_COUNTS]
         if dimension is None and not total:
             continue
         p = percentiles.get(k, (None, None, None, None))
@@ -166,7 +177,8 @@ def _build(session: Session, dimension: str | None, rows: list[tuple[Any, ...]],
         target = targets.get(k, (None, None))
         out.append(TimeRow(k, names.get(k, str(k)), total, responded, _round(minutes[0]), _round(minutes[1]),
                            _share(fr_met, fr_due), resolved, _round(hours[0]), _round(hours[1]),
-                           _share(res_met, res_due), target[0], target[1]))
+                           _share(res_met, res_due), target[0], target[1], fr_met, fr_due, fr_pending,
+                           res_met, res_due, res_pending))
     return sorted(out, key=lambda r: (-r.cases, r.label))
 
 
@@ -179,7 +191,7 @@ def time_rows(session: Session, period: Period, dimension: str | None, *, now: d
     if _is_postgres(session):
         query = select(key, *counts, *pcts).where(*cohort(period))
         rows = [tuple(r) for r in session.execute(query if dimension is None else query.group_by(key))]
-        percentiles = {row[0]: row[8:12] for row in rows}
+        percentiles = {row[0]: row[1 + N_COUNTS:5 + N_COUNTS] for row in rows}
     else:
         query = select(key, *counts).where(*cohort(period))
         rows = [tuple(r) for r in session.execute(query if dimension is None else query.group_by(key))]
@@ -219,7 +231,7 @@ def time_tables(session: Session, period: Period, *, now: datetime | None = None
             continue
         key = "all" if dimension is None else row[1 + list(DIMENSIONS).index(dimension)]
         split[dimension].append((key, *row[5:]))
-    built = {d: _build(session, d, split.get(d, []), {r[0]: r[8:12] for r in split.get(d, [])})
+    built = {d: _build(session, d, split.get(d, []), {r[0]: r[1 + N_COUNTS:5 + N_COUNTS] for r in split.get(d, [])})
              for d in (None, *DIMENSIONS)}
     overall = built.pop(None)
     return (overall[0] if overall else None), {d: built[d] for d in DIMENSIONS}

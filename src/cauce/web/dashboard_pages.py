@@ -9,11 +9,12 @@ from fastapi.responses import Response
 
 from cauce import vocabulary as labels
 from cauce.errors import Forbidden
+from cauce.reports import export
 from cauce.reports.api import download, period_from, table_of
 from cauce.reports.period import Period
 from cauce.reports.service import Dashboard, dashboard
 from cauce.reports.tables import CRISIS_LABELS, OUTCOME_LABELS, tables
-from cauce.web.rendering import render
+from cauce.web.rendering import language_of, render
 from cauce.web.session import ReadSession, Viewer, WebUser
 
 router = APIRouter()
@@ -78,7 +79,8 @@ def dashboard_page(request: Request, session: ReadSession, user: Viewer) -> Resp
 def dashboard_export(key: str, fmt: str, request: Request, session: ReadSession, user: Viewer) -> Response:
     _require_supervisor(user)
     period = period_from(session, request.query_params, user.scope)
-    return download(table_of(dashboard(session, period), key), period, fmt)
+    style = export.csv_style(request.query_params.get("csv"), language_of(request))
+    return download(table_of(dashboard(session, period), key), period, fmt, csv_style=style)
 
 
 @router.get("/reports/management")

@@ -72,19 +72,20 @@ def brand_categories(user: WebUser) -> dict[str, str]:
     return dict(sorted(names.items()))
 
 
-_COUNTS: dict[frozenset[int] | None, tuple[float, int]] = {}
+_COUNTS: dict[tuple[frozenset[int] | None, cases.CaseFilters], tuple[float, int]] = {}
 COUNT_TTL_S = 10.0
 
 
-def _open_count(session: Any, user: WebUser) -> int:
-    """The open-case count in the header, cached a few seconds per scope: counting 100,000 cases
-    costs more than the whole page otherwise, and the live feed keeps the number current."""
-    key = user.principal.brand_ids
+def _open_count(session: Any, user: WebUser, filters: cases.CaseFilters) -> int:
+    """How many cases the shown filters match (the count in the header), cached a few seconds per
+    scope and filters: counting 100,000 cases costs more than the whole page otherwise, and the
+    live feed keeps the number current."""
+    key = (user.principal.brand_ids, filters)
     cached = _COUNTS.get(key)
     now = time.monotonic()
     if cached is not None and now - cached[0] < COUNT_TTL_S:
         return cached[1]
-    total = cases.count_cases(session, scope=user.scope)
+    total = cases.count_cases(session, scope=user.scope, filters=filters)
     if len(_COUNTS) > 1000:
         _COUNTS.clear()
     _COUNTS[key] = (now, total)
@@ -99,7 +100,7 @@ def _rows_context(request: Request, session: Any, user: WebUser, case_list: list
     rows = inbox_rows(session, case_list, now=utcnow(), viewer_id=user.principal.user_id,
                       board=request.app.state.presence, brands=_brand_map(user))
     return {"rows": rows, "labels": labels, "show_brand": len(user.brands) > 1,
-            "lifecycle_states": lifecycle.STATES}
+            "lifecycle_states": lifecycle.STATES, "waiting_on_us": lifecycle.waiting_on_us}
 
 
 @router.get("/inbox")
@@ -109,7 +110,7 @@ def inbox(request: Request, session: ReadSession, user: Viewer) -> Response:
     case_list = cases.list_cases(session, scope=user.scope, filters=filters, limit=PAGE_SIZE + 1,
                                  offset=(page - 1) * PAGE_SIZE)
     more = len(case_list) > PAGE_SIZE
-    total = _open_count(session, user)
+    total = _open_count(session, user, filters)
     people = {u.id: u for u in assignable_users(session, [b.id for b in user.brands])}
     context = _rows_context(request, session, user, case_list[:PAGE_SIZE])
     context.update(filters=shown, page=page, more=more, total_open=total, lifecycle=lifecycle,

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from cauce.mentions import service as mentions
 from cauce import vocabulary as labels
+from cauce.mentions import service as mentions
 from cauce.web.pages import flash_headers
 from cauce.web.rendering import render
 from cauce.web.session import Editor, ReadSession, Viewer, WriteSession

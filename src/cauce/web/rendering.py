@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_compact_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 
 from cauce.db import utcnow
 from cauce.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translations
@@ -40,16 +41,15 @@ def duration(seconds: float | None) -> str:
     return f"−{text}" if seconds < 0 else text
 
 
-def compact(number: int | None) -> str:
-    """Follower counts as people read them: 950, 12,3 k, 1,2 M."""
-    n = int(number or 0)
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f} M".replace(".", ",")
-    if n >= 10_000:
-        return f"{n / 1000:.0f} k"
-    if n >= 1000:
-        return f"{n / 1000:.1f} k".replace(".", ",")
-    return str(n)
+@pass_context
+def compact(context: Any, number: int | None) -> str:
+    """Follower counts as people read them in the page's language (babel): 870, 12,3 mil, 1,2 M
+    in Spanish; 870, 12.3K, 1.2M in English."""
+    return compact_number(number, context.get("lang") or "es")
+
+
+def compact_number(number: int | None, language: str) -> str:
+    return str(format_compact_decimal(int(number or 0), locale=language, fraction_digits=1))
 
 
 def local(value: datetime | None, tz: str = "America/Bogota", fmt: str = "%d/%m %H:%M") -> str:

@@ -23,7 +23,7 @@ from cauce.brands.policy import DEFAULT_RESOLUTION_BUSINESS_HOURS, WEEKDAYS, loa
 from cauce.cases import calendar
 from cauce.cases import service as cases
 from cauce.db import utcnow
-from cauce.errors import Forbidden, InvalidInput
+from cauce.errors import Conflict, Forbidden, InvalidInput
 from cauce.web.rendering import render
 from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession
 
@@ -81,8 +81,10 @@ def _policy_error(exc: ValidationError) -> InvalidInput:
     return InvalidInput(f"Política inválida en {field or 'el formulario'}: {first.get('msg', '')}.")
 
 
-def _page(request: Request, user: WebUser, template: str, section: str, context: dict[str, Any],
+def _page(request: Request, user: WebUser, template: str, section: str, context: dict[str, Any], *,
           status_code: int = 200) -> Response:
+    context.setdefault("errors", {})
+    context.setdefault("values", {})
     context.update(section=section, sections=SECTIONS, saved=request.query_params.get("ok") == "1",
                    labels=labels)
     return render(request, template, context, status_code=status_code)
@@ -105,7 +107,7 @@ def brand_list(request: Request, session: ReadSession, user: Viewer) -> Response
 @router.get("/settings/brands/{brand_id}")
 def brand_page(brand_id: int, request: Request, session: ReadSession, user: Viewer) -> Response:
     _require_admin(user)
-    return _brand_page(request, session, user, brand_id)
+    return _page(request, user, "settings/brand.html", "brands", brand_context(session, brand_id))
 
 
 def _triage_form(raw: dict[str, Any]) -> dict[str, str]:
@@ -118,8 +120,10 @@ def _triage_form(raw: dict[str, Any]) -> dict[str, str]:
             if categories else ""}
 
 
-def _brand_page(request: Request, session: Any, user: WebUser, brand_id: int, *,
-                triage_form: dict[str, str] | None = None, triage_error: str | None = None) -> Response:
+def brand_context(session: Any, brand_id: int, *, triage_form: dict[str, str] | None = None,
+                  triage_error: str | None = None) -> dict[str, Any]:
+    """Everything the brand page shows (also re-rendered with inline errors by settings_forms and the
+    triage form)."""
     brand = brands.get(session, brand_id=brand_id)
     policy = load_policy(brand.policy)
     context: dict[str, Any] = {
@@ -142,8 +146,11 @@ def _brand_page(request: Request, session: Any, user: WebUser, brand_id: int, *,
                                                     allow_unicode=True, sort_keys=False, width=100)
         context["playbook_yaml"] = yaml.safe_dump(playbook_policy.overrides_of(session, brand_id=brand.id),
                                                   allow_unicode=True, sort_keys=False, width=100)
-    return _page(request, user, "settings/brand.html", "brands", context,
-                 status_code=422 if triage_error else 200)
+        context["playbook"] = playbook_policy.effective_policy(session, brand_id=brand.id).model_dump()
+        from cauce.web.settings_forms import PLAYBOOK_FIELDS
+
+        context["playbook_fields"] = PLAYBOOK_FIELDS
+    return context
 
 
 @router.post("/settings/brands/{brand_id}/triage")
@@ -163,7 +170,8 @@ async def save_triage(brand_id: int, request: Request, session: WriteSession, us
         }
         brands.update_triage_settings(session, brand_id=brand_id, settings=settings, actor=user.principal.actor)
     except InvalidInput as exc:
-        return _brand_page(request, session, user, brand_id, triage_form=typed, triage_error=exc.message)
+        return _page(request, user, "settings/brand.html", "brands",
+                     brand_context(session, brand_id, triage_form=typed, triage_error=exc.message), status_code=422)
     return _done(f"/settings/brands/{brand_id}")
 
 
@@ -244,37 +252,6 @@ async def save_area(area_id: int, request: Request, session: WriteSession, user:
     return _done(f"/settings/brands/{area.brand_id}")
 
 
-@router.post("/settings/brands/{brand_id}/guidelines")
-async def save_guidelines(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
-    _require_admin(user)
-    from cauce.playbook import guidelines
-
-    form = await _form(request)
-    clauses = _yaml(form.get("clauses", ""), "Normas")
-    if not isinstance(clauses, list):
-        raise InvalidInput("Las normas deben ser una lista de cláusulas (id, title, text, actions).")
-    guidelines.publish(session, brand_id=brand_id, clauses=clauses, actor=user.principal.actor,
-                       title=form.get("title") or None, user_id=user.principal.user_id)
-    return _done(f"/settings/brands/{brand_id}")
-
-
-@router.post("/settings/brands/{brand_id}/playbook")
-async def save_playbook(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
-    _require_admin(user)
-    from cauce.playbook import policy as playbook_policy
-
-    form = await _form(request)
-    overrides = _yaml(form.get("overrides", ""), "Política del protocolo")
-    if not isinstance(overrides, dict):
-        raise InvalidInput("La política del protocolo debe ser un objeto (clave: valor).")
-    try:
-        playbook_policy.update_overrides(session, brand_id=brand_id, changes=overrides, actor=user.principal.actor,
-                                         replace=True)
-    except ValidationError as exc:
-        raise _policy_error(exc) from None
-    return _done(f"/settings/brands/{brand_id}")
-
-
 # --- channel accounts ---------------------------------------------------------------------------
 
 def _pairs(text: str, what: str) -> dict[str, str]:
@@ -329,15 +306,18 @@ def _brand_ids(form_items: list[tuple[str, Any]]) -> list[int]:
     return out
 
 
+def _users_context(session: Any) -> dict[str, Any]:
+    users = auth.list_users(session)
+    return {"users": users, "memberships": auth.brands_of_users(session),
+            "brands": brands.list_brands(session), "roles": auth.ROLES,
+            "tokens": auth.list_api_tokens(session), "token_status": auth.token_status,
+            "emails": {u.id: u.email for u in users}}
+
+
 @router.get("/settings/users")
 def user_list(request: Request, session: ReadSession, user: Viewer) -> Response:
     _require_admin(user)
-    users = auth.list_users(session)
-    return _page(request, user, "settings/users.html", "users", {
-        "users": users, "memberships": auth.brands_of_users(session),
-        "brands": brands.list_brands(session), "roles": auth.ROLES,
-        "tokens": auth.list_api_tokens(session), "token_status": auth.token_status,
-        "emails": {u.id: u.email for u in users}})
+    return _page(request, user, "settings/users.html", "users", _users_context(session))
 
 
 @router.post("/settings/users")
@@ -345,9 +325,19 @@ async def create_user(request: Request, session: WriteSession, user: Editor) -> 
     _require_admin(user)
     form = await _form(request)
     raw = await request.form()
-    auth.create_user(session, email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", ""),
-                     password=form.get("password", ""), brand_ids=_brand_ids(list(raw.multi_items())),
-                     actor=user.principal.actor)
+    brand_ids = _brand_ids(list(raw.multi_items()))
+    try:
+        if form.get("role", "") in ("agent", "supervisor") and not brand_ids:
+            raise InvalidInput("Marque al menos una marca: sin marca, un agente o supervisor no ve ningún caso.")
+        auth.create_user(session, email=form.get("email", ""), name=form.get("name", ""), role=form.get("role", ""),
+                         password=form.get("password", ""), brand_ids=brand_ids, actor=user.principal.actor)
+    except (InvalidInput, Conflict) as exc:
+        session.rollback()
+        kept = {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
+        kept["brand_ids"] = brand_ids  # type: ignore[assignment]
+        return _page(request, user, "settings/users.html", "users",
+                     {**_users_context(session), "errors": {"new_user": exc.message}, "values": {"new_user": kept}},
+                     status_code=422)
     return _done("/settings/users")
 
 

@@ -18,7 +18,9 @@
   }
 
   function sortsBefore(a, b) {
-    // Queue order: priority desc, then oldest first, then id.
+    // Queue order: cases waiting for us first, then priority desc, then oldest first, then id.
+    var wa = +a.dataset.waiting, wb = +b.dataset.waiting;
+    if (wa !== wb) return wa < wb;
     var pa = +a.dataset.priority, pb = +b.dataset.priority;
     if (pa !== pb) return pa > pb;
     var oa = +a.dataset.opened, ob = +b.dataset.opened;
