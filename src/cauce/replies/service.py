@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -239,8 +239,20 @@ def reply_out(reply: Reply) -> dict[str, Any]:
     }
 
 
+def _checklist_notes(case: Case) -> dict[str, str]:
+    return {k: str(v["note"]).strip() for k, v in (case.resolution_checklist or {}).items()
+            if isinstance(v, dict) and v.get("state") == "done" and v.get("note")}
+
+
+def _draft_visibility(session: Session, case: Case, requested: str | None) -> Literal["public", "private"] | None:
+    if not requested:
+        return None
+    return "private" if effective_visibility(session, case, parse_visibility(requested)) == "private" else "public"
+
+
 def draft_for_case(session: Session, *, case_id: int, intent: str, principal: Principal,
-                   variant: int | None = None) -> Any:
+                   variant: int | None = None, survey_url: str | None = None,
+                   visibility: str | None = None) -> Any:
     """A playbook draft (`replies.drafts.Draft`) for this case, signed with the agent's first name.
 
     While the brand is in crisis mode and the crisis is about this case's category (or about
@@ -254,9 +266,10 @@ def draft_for_case(session: Session, *, case_id: int, intent: str, principal: Pr
     case = cases.get(session, case_id=case_id, scope=_scope_ids(principal))
     facts = ctx.facts_for(session, case, agent_first_name=principal.first_name)
     area = session.get(Area, case.area_id) if case.area_id else None
-    # §5.2 checklist items the agent already ticked feed the at-fault resolution wording.
-    done = [k for k, v in (case.resolution_checklist or {}).items()
-            if k.startswith("§5.2") and isinstance(v, dict) and v.get("state") == "done"][:20]
+    # What the agent wrote when ticking the §5.2 items feeds the at-fault answer: what went wrong,
+    # and what the customer gets (warranty, compensation). Unknown facts get a generic wording and a warning.
+    notes = _checklist_notes(case)
+    remedy = "; ".join(n for n in (notes.get("§5.2.compensation"), notes.get("§5.2.warranty")) if n) or None
     crisis_facts = None
     if crises.in_crisis_mode(session, brand_id=case.brand_id):
         live = crises.current(session, brand_id=case.brand_id)
@@ -270,8 +283,9 @@ def draft_for_case(session: Session, *, case_id: int, intent: str, principal: Pr
         agent_name=(principal.first_name or "Equipo")[:80], mention_text=facts.mention_text,
         recent_replies=facts.recent_replies_to_others,
         facts=CaseFacts(pqr_type=case.pqr_type, category=case.category, area=area.name[:120] if area else None,
-                        at_fault_items=done),
+                        cause=notes.get("§5.2.what-went-wrong"), remedy=remedy, survey_url=survey_url),
         crisis=crisis_facts,
+        visibility=_draft_visibility(session, case, visibility),
     )
     return draft(context, intent, variant_seed=variant)
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from cauce import vocabulary as labels
 from cauce.cases import service as cases
@@ -22,6 +23,18 @@ Visibility = Annotated[str, Form(pattern="^(public|private)$")]
 MIN_CHECK_CHARS = 3
 
 
+SURVEY_INTENTS = frozenset({"follow_up", "satisfaction_request"})
+
+
+def _survey_url(request: Request, session: Session, case_id: int, intent: str) -> str | None:
+    """The case's open survey link, offered in the follow-up and satisfaction drafts (§9)."""
+    module = features.optional_module("cauce.playbook.survey")
+    if intent not in SURVEY_INTENTS or module is None:
+        return None
+    row = module.open_survey(session, case_id=case_id)
+    return module.url_of(request.app.state.settings.base_url, row) if row is not None else None
+
+
 @router.post("/cases/{case_id}/composer/draft")
 def insert_draft(case_id: int, request: Request, session: ReadSession, user: Asker,
                  draft_intent: Annotated[str, Form()], visibility: Visibility = "public",
@@ -31,7 +44,7 @@ def insert_draft(case_id: int, request: Request, session: ReadSession, user: Ask
         raise InvalidInput("Elija para qué es el borrador.")
     case = cases.get(session, case_id=case_id, scope=user.scope)
     result = features.draft(session, case, intent=intent, visibility=visibility, channel=channel or None,
-                            principal=user.principal)
+                            principal=user.principal, survey_url=_survey_url(request, session, case.id, intent))
     text = getattr(result, "text", None) or (result.get("text") if isinstance(result, dict) else str(result))
     draft_visibility = getattr(result, "visibility", None) or visibility
     return render(request, "_reply_textarea.html", {

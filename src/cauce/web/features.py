@@ -86,14 +86,17 @@ def check_reply(session: Session, case: Case, *, text: str, visibility: str, cha
 
 
 def draft(session: Session, case: Case, *, intent: str, visibility: str, channel: str | None,
-          principal: Principal) -> Any:
+          principal: Principal, survey_url: str | None = None) -> Any:
     """A draft for this case from the drafts helper, with the case's facts and the agent's name."""
     drafts = _need("cauce.replies.drafts", "El generador de borradores")
     service = replies_service()
-    for name in ("draft_for_case", "draft_reply"):
-        builder = getattr(service, name, None)
-        if builder is not None:
-            return builder(session, case_id=case.id, intent=intent, principal=principal)
+    builder = getattr(service, "draft_for_case", None)
+    if builder is not None:
+        return builder(session, case_id=case.id, intent=intent, principal=principal, survey_url=survey_url,
+                       visibility=visibility)
+    builder = getattr(service, "draft_reply", None)
+    if builder is not None:
+        return builder(session, case_id=case.id, intent=intent, principal=principal)
     from cauce.replies import context as ctx
     from cauce.replies.drafts.schemas import CaseFacts as DraftFacts
     from cauce.replies.drafts.schemas import DraftContext

@@ -33,8 +33,10 @@ REGIONS: dict[str, Regional] = {
 }
 
 EN = Regional(("Hi {name},", "Hello {name},"), ("Best,", ""), "via DM")
-SIGNATURES = ("— {agent}", "^{agent}", "{agent}, de {brand}")
-SIGNATURES_EN = ("— {agent}", "^{agent}", "{agent} at {brand}")
+# One signature format per language, so a brand always signs the same way: the agent's first name
+# (people are less hostile with a person, PLAYBOOK §3) and the brand. Brands may set their own.
+SIGNATURES = ("— {agent}, de {brand}",)
+SIGNATURES_EN = ("— {agent}, {brand}",)
 
 
 def regional_for(country: str | None, language: str) -> Regional:

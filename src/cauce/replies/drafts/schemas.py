@@ -30,7 +30,9 @@ class CaseFacts(BaseModel):
     category: str | None = None
     reference: str | None = Field(default=None, max_length=120)  # order / ticket id, private only
     area: str | None = Field(default=None, max_length=120)
-    at_fault_items: list[str] = Field(default_factory=list, max_length=20)  # §5.2 checklist ticks
+    at_fault_items: list[str] = Field(default_factory=list, max_length=20)  # §5.2 what was done to fix it
+    cause: str | None = Field(default=None, max_length=400)  # §5.2 what went wrong, in one clause
+    remedy: str | None = Field(default=None, max_length=400)  # §5.2 what the customer gets (warranty, compensation)
     explanation: str | None = Field(default=None, max_length=600)  # §5.1 scope of the service
     info_url: str | None = Field(default=None, max_length=500)
     prevention: str | None = Field(default=None, max_length=400)
@@ -38,13 +40,15 @@ class CaseFacts(BaseModel):
     private_channel: str | None = Field(default=None, max_length=200)  # "DM", e-mail, phone
     right_channel: str | None = Field(default=None, max_length=200)  # where to go when we are not it
     guideline_url: str | None = Field(default=None, max_length=500)
+    survey_url: str | None = Field(default=None, max_length=500)  # §9 link the customer answers
 
     @field_validator("reference", "area", "private_channel", "right_channel", mode="before")
     @classmethod
     def _short(cls, value: Any) -> Any:
         return _clip(value, 120)
 
-    @field_validator("explanation", "prevention", "improvement", "info_url", "guideline_url", mode="before")
+    @field_validator("explanation", "prevention", "improvement", "info_url", "guideline_url", "survey_url",
+                     "cause", "remedy", mode="before")
     @classmethod
     def _long(cls, value: Any) -> Any:
         return _clip(value, 400)
@@ -93,6 +97,8 @@ class DraftContext(BaseModel):
     template_overrides: dict[str, Any] | None = None
     # Set while the brand's crisis is active (playbook.crisis.in_crisis_mode): crisis templates.
     crisis: CrisisFacts | None = None
+    # Where the message goes when the agent already chose (None: the intent's own visibility).
+    visibility: Visibility | None = None
 
     @field_validator("brand_name", "recipient_name", "recipient_handle", mode="before")
     @classmethod

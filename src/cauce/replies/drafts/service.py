@@ -13,7 +13,7 @@ from cauce.replies.drafts import llm
 from cauce.replies.drafts.fit import Parts, fit
 from cauce.replies.drafts.regional import SIGNATURES, SIGNATURES_EN, Regional, regional_for
 from cauce.replies.drafts.schemas import INTENTS, Draft, DraftContext
-from cauce.replies.drafts.templates import Library, Variant, library_for
+from cauce.replies.drafts.templates import IntentTemplates, Library, Variant, library_for
 from cauce.replies.drafts.topic import extract_topic
 from cauce.replies.drafts.wording import (
     VOSEO_COUNTRIES,
@@ -44,6 +44,8 @@ _DATA_ES = {
 _DEFAULTS_ES = {
     "area": "atención al cliente",
     "items": "revisamos [tu|su] caso completo y corregimos el error",
+    "cause": "cometimos un error al gestionar [tu|su] caso",
+    "remedy": "no [tendrás|tendrá] que pagar nada por esta corrección",
     "scope": "el servicio funcionó dentro de las condiciones contratadas",
     "url": "nuestra página de ayuda",
     "improvement": "revisamos el proceso con el equipo responsable",
@@ -52,6 +54,7 @@ _DEFAULTS_ES = {
 }
 _DEFAULTS_EN = {
     "area": "customer care", "items": "we reviewed your case and corrected the error",
+    "cause": "we made a mistake handling your case", "remedy": "you won't pay anything for this correction",
     "scope": "the service worked within the contracted terms", "url": "our help page",
     "improvement": "we reviewed the process with the team in charge",
     "right_channel": "our support line", "data": "your full name and a contact phone",
@@ -73,7 +76,7 @@ _CRISIS_DEFAULTS_EN = {
     "next_update": ("within two hours", "in two hours", "in the next two hours"),
 }
 # Fact behind each placeholder, to warn the agent when a generic text stood in for it.
-_FACT_OF = {"items": "at_fault_items", "scope": "explanation", "url": "info_url",
+_FACT_OF = {"items": "at_fault_items", "cause": "cause", "remedy": "remedy", "scope": "explanation", "url": "info_url",
             "improvement": "improvement", "right_channel": "right_channel", "prevention": "prevention"}
 
 
@@ -115,6 +118,7 @@ def _values(context: DraftContext, visibility: str, topic: str) -> tuple[_Values
         "scope": f.explanation.rstrip(".") if f.explanation else None, "url": f.info_url,
         "improvement": f.improvement.rstrip(".") if f.improvement else None,
         "right_channel": f.right_channel, "prevention": f.prevention.rstrip(".") if f.prevention else None,
+        "cause": f.cause.rstrip(".") if f.cause else None, "remedy": f.remedy.rstrip(".") if f.remedy else None,
     }
     values = _Values(
         topic=topic, brand=context.brand_name, private=_private_phrase(f.private_channel, regional, context.language),
@@ -124,6 +128,9 @@ def _values(context: DraftContext, visibility: str, topic: str) -> tuple[_Values
         guideline=f" ({f.guideline_url})" if f.guideline_url else "",
     )
     known = {"topic", "brand", "private", "data", "ref", "guideline"}
+    if f.survey_url:
+        values["survey_url"] = f.survey_url
+        known.add("survey_url")
     if context.crisis is not None:
         crisis = context.crisis
         incident = (_INCIDENT_EN if en else _INCIDENT_ES).get(crisis.category or "")
@@ -209,6 +216,8 @@ def template_draft(context: DraftContext, intent: str, *, variant_seed: int | No
     spec = (library.crisis.get(intent) if context.crisis is not None else None) or library.intents.get(intent)
     if spec is None:
         raise InvalidInput(f"Las plantillas de la marca no tienen la intención «{intent}».")
+    if context.visibility == "private" and spec.visibility == "public" and spec.private_variants:
+        spec = IntentTemplates("private", spec.private_variants)
     rng = random.Random(_seed(context, intent, variant_seed))
     regional = regional_for(context.country, context.language)
     topic = extract_topic(context.mention_text, context.facts.category, language=context.language,

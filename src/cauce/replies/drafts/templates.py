@@ -27,6 +27,9 @@ class Variant:
 class IntentTemplates:
     visibility: str
     variants: tuple[Variant, ...]
+    # Wording for when the message goes in the private channel although the intent is public
+    # (the DM that a public «let's continue in private» announced): it must not announce itself.
+    private_variants: tuple[Variant, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,11 @@ def _parse_intents(intents_raw: Mapping[str, Any], *, prefix: str = "") -> dict[
         variants = tuple(_parse_variant(v, intent) for v in spec["variants"])
         if prefix:  # crisis variants always say so in their id (Draft.template_id)
             variants = tuple(v if v.id.startswith(prefix) else Variant(prefix + v.id, v.body) for v in variants)
-        intents[intent] = IntentTemplates(visibility, variants)
+        private_raw = spec.get("private_variants") or []
+        if not isinstance(private_raw, list):
+            raise InvalidInput(f"«private_variants» de «{intent}» debe ser una lista de variantes.")
+        private = tuple(_parse_variant(v, intent) for v in private_raw)
+        intents[intent] = IntentTemplates(visibility, variants, private)
     return intents
 
 

@@ -28,6 +28,9 @@ Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
 _GREETING_NAME = re.compile(r"^(hola|buenas|buen dia|buenos dias|buenas tardes|buenas noches|"
                             r"estimad[oa]|querid[oa]|hi|hello|hey)( \w+)?")
 _NUMBER = re.compile(r"\b\d+\b")
+# A closing signature ("— Laura, de Conectel") is the same on every reply of an agent by design
+# (§3: signed with the agent's first name); what must differ is the body, so it is left out.
+_SIGNATURE = re.compile(r"\s*[—–]\s*[^\n—–.!?]{1,80}\s*$")
 _STOP_WORDS = (
     "a al algo ante antes aqui asi aun bien cada como con contigo cual cuando de del desde donde e el "
     "ella ellos en entre era es esa ese eso esta estamos estan este esto estos fue ha hace hacer han "
@@ -51,7 +54,7 @@ def _strip_other(text: str) -> str:
 
 
 def _strip(text: str, names: Sequence[str]) -> str:
-    folded = _GREETING_NAME.sub(r"\1", words(text))
+    folded = _GREETING_NAME.sub(r"\1", words(_SIGNATURE.sub("", text)))
     tokens = [t for t in folded.split() if not t.startswith("@") and t not in names]
     return _NUMBER.sub("", " ".join(tokens))
 
