@@ -13,6 +13,7 @@ from cauce.audit.models import AuditEvent
 from cauce.audit.service import SYSTEM
 from cauce.brands import channels
 from cauce.brands.models import ChannelAccount
+from cauce.connectors import construction
 from cauce.connectors.demo_channel import DemoConnector
 from cauce.db import Database
 from cauce.errors import Conflict, InvalidInput, NotFound
@@ -28,7 +29,7 @@ def test_credentials_are_encrypted_at_rest_masked_and_never_audited(db: Database
     brand = make_brand(db)
     token = "tok-super-secreto-0123456789f"
     with db.session() as s:
-        ch = channels.add_channel(s, brand=brand, kind="mastodon", name="Mastodon oficial",
+        ch = construction.add_channel(s, brand=brand, kind="mastodon", name="Mastodon oficial",
                                   base_url="https://social.example", credentials={"access_token": token},
                                   settings={"hashtags": ["conectel"]}, actor=SYSTEM)
         cid = ch.id
@@ -42,7 +43,7 @@ def test_credentials_are_encrypted_at_rest_masked_and_never_audited(db: Database
         assert token not in repr(shown)
         audit_text = " ".join(repr((e.after, e.before, e.reason)) for e in s.scalars(select(AuditEvent)))
         assert token not in audit_text and "channel.created" in {e.action for e in s.scalars(select(AuditEvent))}
-        config = channels.connector_config(s, row)
+        config = construction.connector_config(s, row)
         assert config["access_token"] == token and config["base_url"] == "https://social.example"
         assert config["brand"] == "conectel" and "Conectel" in config["brand_terms"]
 
@@ -72,14 +73,14 @@ def test_bad_input_is_refused_with_reasons(db: Database) -> None:
     brand = make_brand(db)
     with db.session() as s:
         with pytest.raises(InvalidInput, match="desconocido"):
-            channels.add_channel(s, brand=brand, kind="myspace", actor=SYSTEM)
+            construction.add_channel(s, brand=brand, kind="myspace", actor=SYSTEM)
         with pytest.raises(InvalidInput, match="http"):
-            channels.add_channel(s, brand=brand, kind="demo", base_url="javascript:alert(1)", actor=SYSTEM)
+            construction.add_channel(s, brand=brand, kind="demo", base_url="javascript:alert(1)", actor=SYSTEM)
         with pytest.raises(InvalidInput, match="access_token"):
-            channels.add_channel(s, brand=brand, kind="mastodon", base_url="https://social.example", actor=SYSTEM)
-        channels.add_channel(s, brand=brand, kind="demo", name="Demo", actor=SYSTEM)
+            construction.add_channel(s, brand=brand, kind="mastodon", base_url="https://social.example", actor=SYSTEM)
+        construction.add_channel(s, brand=brand, kind="demo", name="Demo", actor=SYSTEM)
         with pytest.raises(Conflict):
-            channels.add_channel(s, brand=brand, kind="demo", name="Demo", actor=SYSTEM)
+            construction.add_channel(s, brand=brand, kind="demo", name="Demo", actor=SYSTEM)
         with pytest.raises(NotFound):
             channels.get_channel(s, 999)
 
@@ -88,9 +89,9 @@ def test_get_connector_builds_the_kind_and_health_changes_alert_once(db: Databas
     brand = make_brand(db)
     other = make_brand(db, name="Otra")
     with db.session() as s:
-        ch = channels.add_channel(s, brand=brand, kind="demo", name="Demo", settings={"account_name": "@conectel"},
+        ch = construction.add_channel(s, brand=brand, kind="demo", name="Demo", settings={"account_name": "@conectel"},
                                   actor=SYSTEM)
-        connector = channels.get_connector(s, ch.id)
+        connector = construction.get_connector(s, ch.id)
         assert isinstance(connector, DemoConnector) and connector.test_connection() == "@conectel"
         with pytest.raises(NotFound):
             channels.get_channel(s, ch.id, brand_ids=frozenset({other.id}))
@@ -99,7 +100,7 @@ def test_get_connector_builds_the_kind_and_health_changes_alert_once(db: Databas
         alerts = s.scalars(select(AuditEvent).where(AuditEvent.action == "channel.alert")).all()
         assert len(alerts) == 1 and "renovar" in alerts[0].after["message"]
         assert not ch.healthy and "otra vez" in (ch.last_error or "")
-        channels.update_channel(s, channel_id=ch.id, credentials={"token": "nuevo-token-1234"}, actor=SYSTEM)
+        construction.update_channel(s, channel_id=ch.id, credentials={"token": "nuevo-token-1234"}, actor=SYSTEM)
         assert ch.healthy and ch.last_error is None
         channels.save_cursor(s, ch, {"since_id": "42"})
     with db.session() as s:
@@ -110,9 +111,9 @@ def test_get_connector_builds_the_kind_and_health_changes_alert_once(db: Databas
 def test_channel_for_prefers_the_source_account_and_exact_kind(db: Database) -> None:
     brand = make_brand(db)
     with db.session() as s:
-        catch_all = channels.add_channel(s, brand=brand, kind="demo", name="Todo", settings={"serves": ["*"]},
+        catch_all = construction.add_channel(s, brand=brand, kind="demo", name="Todo", settings={"serves": ["*"]},
                                          actor=SYSTEM)
-        exact = channels.add_channel(s, brand=brand, kind="demo", name="Solo demo", actor=SYSTEM)
+        exact = construction.add_channel(s, brand=brand, kind="demo", name="Solo demo", actor=SYSTEM)
         assert channels.channel_for(s, brand_id=brand.id, network="twitter").id == catch_all.id  # type: ignore[union-attr]
         assert channels.channel_for(s, brand_id=brand.id, network="demo").id == catch_all.id  # type: ignore[union-attr]
         assert channels.channel_for(s, brand_id=brand.id, network="demo",
@@ -122,8 +123,8 @@ def test_channel_for_prefers_the_source_account_and_exact_kind(db: Database) -> 
 
 
 def test_settings_are_stored_with_their_fields_type() -> None:
-    _, settings = channels.split_options("bluesky", {"handle": "marca.bsky.social", "secret": "x",
+    _, settings = construction.split_options("bluesky", {"handle": "marca.bsky.social", "secret": "x",
                                                      "read_dms": "false", "page_limit": "25"})
     assert settings["read_dms"] is False and settings["page_limit"] == 25
     with pytest.raises(InvalidInput, match="read-dms"):
-        channels.split_options("bluesky", {"read_dms": "quizás"})
+        construction.split_options("bluesky", {"read_dms": "quizás"})

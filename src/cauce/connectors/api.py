@@ -19,6 +19,7 @@ from cauce.brands import channels
 from cauce.brands import service as brands
 from cauce.brands.channels import ChannelView
 from cauce.brands.models import Brand, ChannelAccount
+from cauce.connectors import construction
 from cauce.connectors.base import AuthExpired, ConnectorError, PayloadError, SignatureError
 from cauce.connectors.runtime.polling import PollResult, ingest_items
 from cauce.db import Database, utcnow
@@ -60,7 +61,7 @@ def list_channels(session: DbSession, principal: Admin, brand_id: QueryId = None
 @router.post("", status_code=201, response_model=ChannelView)
 def add_channel(body: ChannelIn, session: DbSession, principal: Admin) -> ChannelView:
     brand = brands.resolve(session, body.brand)
-    channel = channels.add_channel(
+    channel = construction.add_channel(
         session,
         brand=brand,
         kind=body.kind,
@@ -80,7 +81,7 @@ def get_channel(channel_id: PathId, session: DbSession, principal: Admin) -> Cha
 
 @router.patch("/{channel_id}", response_model=ChannelView)
 def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, principal: Admin) -> ChannelView:
-    channel = channels.update_channel(
+    channel = construction.update_channel(
         session,
         channel_id=channel_id,
         actor=principal.actor,
@@ -96,7 +97,7 @@ def update_channel(channel_id: PathId, body: ChannelPatch, session: DbSession, p
 @router.delete("/{channel_id}", response_model=ChannelView)
 def disable_channel(channel_id: PathId, session: DbSession, principal: Admin) -> ChannelView:
     """Channels are disabled, not deleted: replies and mentions keep pointing at them."""
-    channel = channels.update_channel(session, channel_id=channel_id, actor=principal.actor, enabled=False)
+    channel = construction.update_channel(session, channel_id=channel_id, actor=principal.actor, enabled=False)
     return channels.view(channel)
 
 
@@ -104,7 +105,7 @@ def disable_channel(channel_id: PathId, session: DbSession, principal: Admin) ->
 def test_channel(channel_id: PathId, session: DbSession, principal: Admin) -> ChannelTestOut:
     channel = channels.get_channel(session, channel_id)
     try:
-        with channels.build_connector(channel.kind, channels.connector_config(session, channel)) as connector:
+        with construction.build_connector(channel.kind, construction.connector_config(session, channel)) as connector:
             account = connector.test_connection()
     except AuthExpired as exc:
         reason = f"Credenciales vencidas o revocadas: {exc.reason}"
@@ -161,7 +162,7 @@ def _webhook_connector(db: Database, segment: str, channel_id: int) -> tuple[Any
             raise NotFound("No existe ese webhook.")
         brand = session.get(Brand, channel.brand_id)
         assert brand is not None
-        return channels.build_connector(kind, channels.connector_config(session, channel)), brand.slug
+        return construction.build_connector(kind, construction.connector_config(session, channel)), brand.slug
 
 
 def _handle_post(db: Database, segment: str, channel_id: int, headers: dict[str, str], raw: bytes) -> JSONResponse:

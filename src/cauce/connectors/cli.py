@@ -61,6 +61,7 @@ def channels_add(
     from cauce.audit.service import SYSTEM
     from cauce.brands import channels
     from cauce.brands import service as brands
+    from cauce.connectors import construction
 
     _check_format(format)
     db = open_database()
@@ -82,8 +83,8 @@ def channels_add(
                 "term": term or [],
                 **extra,
             }
-            credentials, settings = channels.split_options(kind.strip().lower(), options)
-            channel = channels.add_channel(
+            credentials, settings = construction.split_options(kind.strip().lower(), options)
+            channel = construction.add_channel(
                 session,
                 brand=target,
                 kind=kind,
@@ -141,6 +142,7 @@ def channels_test(channel_id: int) -> None:
     """Check a channel's credentials; prints the account name (exit 1 on failure)."""
     from cauce.audit.service import SYSTEM
     from cauce.brands import channels
+    from cauce.connectors import construction
     from cauce.connectors.base import AuthExpired, ConnectorError
 
     db = open_database()
@@ -148,9 +150,9 @@ def channels_test(channel_id: int) -> None:
     def body() -> str:
         with db.read_session() as session:
             channel = channels.get_channel(session, channel_id)
-            kind, config = channel.kind, channels.connector_config(session, channel)
+            kind, config = channel.kind, construction.connector_config(session, channel)
         try:
-            with channels.build_connector(kind, config) as connector:
+            with construction.build_connector(kind, config) as connector:
                 account: str = connector.test_connection()
         except AuthExpired as exc:
             with db.session() as session:

@@ -135,11 +135,12 @@ def ensure_demo_channel(session: Any, brand: Any, *, actor: Any = None) -> Any:
     """
     from cauce.audit.service import SYSTEM
     from cauce.brands import channels
+    from cauce.connectors import construction
 
     for channel in channels.list_channels(session, brand_id=brand.id):
         if channel.kind == "demo":
             return channel
-    return channels.add_channel(
+    return construction.add_channel(
         session,
         brand=brand,
         kind="demo",

@@ -24,6 +24,7 @@ from cauce.audit.service import Actor, record_changes
 from cauce.brands import channels
 from cauce.brands.models import ChannelAccount
 from cauce.cases.models import ModerationAction
+from cauce.connectors import construction
 from cauce.connectors.backoff import Backoff
 from cauce.connectors.base import (
     AuthExpired,
@@ -56,7 +57,7 @@ ConnectorProvider = Callable[[int, str, dict[str, Any]], Connector]
 
 
 def default_provider(channel_id: int, kind: str, config: dict[str, Any]) -> Connector:
-    connector: Connector = channels.build_connector(kind, config)
+    connector: Connector = construction.build_connector(kind, config)
     return connector
 
 
@@ -127,7 +128,7 @@ def _job(session: Session, reply: Reply) -> _Job:
     config: dict[str, Any] | None = None
     if problem is None and channel is not None:
         try:
-            config = channels.connector_config(session, channel)
+            config = construction.connector_config(session, channel)
         except CauceError as exc:
             problem = exc.message
     mention = session.get(Mention, reply.in_reply_to_mention_id) if reply.in_reply_to_mention_id else None
@@ -395,7 +396,7 @@ def _moderation_job(session: Session, ma: ModerationAction) -> _ModerationJob:
     config: dict[str, Any] | None = None
     if problem is None and channel is not None:
         try:
-            config = channels.connector_config(session, channel)
+            config = construction.connector_config(session, channel)
         except CauceError as exc:
             problem = exc.message
     return _ModerationJob(ma.id, ma.action, target, channel.id if channel else None,

@@ -22,6 +22,7 @@ from cauce.brands import service as brands
 from cauce.brands.policy import DEFAULT_RESOLUTION_BUSINESS_HOURS, WEEKDAYS, load_policy
 from cauce.cases import calendar
 from cauce.cases import service as cases
+from cauce.connectors import construction
 from cauce.db import utcnow
 from cauce.errors import Conflict, Forbidden, InvalidInput
 from cauce.web.rendering import render
@@ -281,7 +282,7 @@ async def add_channel(request: Request, session: WriteSession, user: Editor) -> 
     _require_admin(user)
     form = await _form(request)
     brand = brands.get(session, brand_id=_int(form.get("brand_id"), "Marca", low=1, high=2**31))
-    channels.add_channel(session, brand=brand, kind=form.get("kind", ""), name=form.get("name"),
+    construction.add_channel(session, brand=brand, kind=form.get("kind", ""), name=form.get("name"),
                          base_url=form.get("base_url"), credentials=_pairs(form.get("credentials", ""), "Credenciales"),
                          settings=_pairs(form.get("settings", ""), "Configuración"), actor=user.principal.actor)
     return _done("/settings/channels")
@@ -291,7 +292,7 @@ async def add_channel(request: Request, session: WriteSession, user: Editor) -> 
 async def toggle_channel(channel_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
     _require_admin(user)
     form = await _form(request)
-    channels.update_channel(session, channel_id=channel_id, actor=user.principal.actor,
+    construction.update_channel(session, channel_id=channel_id, actor=user.principal.actor,
                             enabled=form.get("enabled") == "1")
     return _done("/settings/channels")
 

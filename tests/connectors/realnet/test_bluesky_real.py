@@ -32,9 +32,9 @@ from sqlalchemy import select
 
 from cauce.audit.service import SYSTEM
 from cauce.auth import service as auth
-from cauce.brands import channels
 from cauce.brands import service as brands
 from cauce.brands.models import ChannelAccount
+from cauce.connectors import construction
 from cauce.connectors.base import Connector
 from cauce.connectors.bluesky import BlueskyConfig, BlueskyConnector
 from cauce.connectors.runtime.polling import poll_channel
@@ -173,9 +173,9 @@ def _desk(db: Database, net: Net, **settings: Any) -> Desk:
     with db.session() as s:
         brand = brands.create_brand(s, name="TelcoNova", actor=SYSTEM, handles=["@telconova.test"],
                                     search_terms=["TelcoNova"])
-        credentials, options = channels.split_options(
+        credentials, options = construction.split_options(
             "bluesky", {"handle": net.brand["handle"], "secret": net.brand["app_password"], **settings})
-        channel = channels.add_channel(s, brand=brand, kind="bluesky", name="Bluesky", base_url=PDS,
+        channel = construction.add_channel(s, brand=brand, kind="bluesky", name="Bluesky", base_url=PDS,
                                        credentials=credentials, settings=options, actor=SYSTEM)
         user = auth.create_user(s, email="laura@telconova.example", name="Laura Gómez", role="agent",
                                 password=PASSWORD, brand_ids=[brand.id], actor=SYSTEM)
@@ -365,7 +365,7 @@ def test_jetstream_mentions_get_the_authors_profile_and_join_the_same_person(net
         _wait(lambda: _port_open(6008), what="the Jetstream-shaped shim")
         with desk.db.session() as s:
             brand = brands.resolve(s, "telconova")
-            stream = channels.add_channel(s, brand=brand, kind="jetstream", name="Jetstream",
+            stream = construction.add_channel(s, brand=brand, kind="jetstream", name="Jetstream",
                                           settings={"jetstream_url": SHIM, "appview_url": APPVIEW,
                                                     "brand_terms": ["TelcoNova"]},
                                           credentials={}, actor=SYSTEM)

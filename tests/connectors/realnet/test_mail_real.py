@@ -29,10 +29,10 @@ from sqlalchemy import select
 
 from cauce.audit.service import SYSTEM
 from cauce.auth import service as auth
-from cauce.brands import channels
 from cauce.brands import service as brands
 from cauce.brands.models import ChannelAccount
 from cauce.cases.models import Case
+from cauce.connectors import construction
 from cauce.connectors.base import AuthExpired, Connector
 from cauce.connectors.mail import EmailConfig, EmailConnector
 from cauce.connectors.runtime.polling import poll_channel
@@ -162,7 +162,7 @@ def desk(tmp_path: Path, net: mailnet.MailNet, monkeypatch: pytest.MonkeyPatch) 
     with db.session() as s:
         brand = brands.create_brand(s, name="MoviPlus", actor=SYSTEM, handles=[SUPPORT.address],
                                     search_terms=["MoviPlus"])
-        channel = channels.add_channel(s, brand=brand, kind="email", name="Soporte", settings=_settings(net),
+        channel = construction.add_channel(s, brand=brand, kind="email", name="Soporte", settings=_settings(net),
                                        credentials={"password": SUPPORT.password}, actor=SYSTEM)
         user = auth.create_user(s, email="laura@moviplus.example", name="Laura Gómez", role="agent",
                                 password=AGENT_PASSWORD, brand_ids=[brand.id], actor=SYSTEM)

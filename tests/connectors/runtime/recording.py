@@ -12,8 +12,8 @@ from cryptography.fernet import Fernet
 from cauce.audit.service import SYSTEM
 from cauce.auth import service as auth
 from cauce.auth.service import Principal
-from cauce.brands import channels
 from cauce.brands.models import Brand
+from cauce.connectors import construction
 from cauce.connectors.base import Connector, ConnectorConfig, FetchResult, SentItem, TransientError
 from cauce.db import Database
 from cauce.mentions import service as mentions
@@ -142,7 +142,7 @@ def build_world(
     brand = make_brand(db, name="Conectel")
     other = make_brand(db, name="Otra Marca")
     with db.session() as s:
-        account = channels.add_channel(
+        account = construction.add_channel(
             s, brand=brand, kind=kind, name="Canal de prueba", settings={"serves": ["*"]}, credentials={}, actor=SYSTEM
         )
         extra: dict[str, Any] = {"test_triage": triage} if triage else {}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from cauce.audit.service import SYSTEM
 from cauce.brands import channels
 from cauce.brands.models import ChannelAccount
+from cauce.connectors import construction
 from cauce.connectors.base import AuthExpired, FetchResult, RateLimited, TransientError
 from cauce.connectors.runtime import polling
 from cauce.connectors.runtime.metrics import refresh_open_metrics
@@ -31,7 +32,8 @@ def _env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def _channel(db: Database, **settings: object) -> int:
     brand = make_brand(db)
     with db.session() as s:
-        return channels.add_channel(s, brand=brand, kind="demo", name="Demo", settings=dict(settings), actor=SYSTEM).id
+        return construction.add_channel(s, brand=brand, kind="demo", name="Demo", settings=dict(settings),
+                                        actor=SYSTEM).id
 
 
 def _row(db: Database, channel_id: int) -> ChannelAccount:
@@ -91,7 +93,7 @@ def test_poll_interval_never_below_the_network_minimum(db: Database) -> None:
     cid = _channel(db, poll_interval_s=1)
     assert polling.interval_for(_row(db, cid)) == polling.MIN_INTERVAL_S["demo"]
     with db.session() as s:
-        channels.update_channel(s, channel_id=cid, settings={"poll_interval_s": 600}, actor=SYSTEM)
+        construction.update_channel(s, channel_id=cid, settings={"poll_interval_s": 600}, actor=SYSTEM)
     assert polling.interval_for(_row(db, cid)) == 600
 
 
@@ -110,7 +112,7 @@ def test_rate_limit_and_errors_back_off_and_expired_tokens_stop_polling(db: Data
     # An unhealthy channel is not polled until an admin fixes it.
     assert polling.poll_due(db, T0 + timedelta(days=1), provider=provider(net)) == []
     with db.session() as s:
-        channels.update_channel(s, channel_id=cid, credentials={"token": "nuevo-1234567"}, actor=SYSTEM)
+        construction.update_channel(s, channel_id=cid, credentials={"token": "nuevo-1234567"}, actor=SYSTEM)
     net.pages.append(page(7, cursor="7"))
     [r] = polling.poll_due(db, T0 + timedelta(days=1), provider=provider(net))
     assert r.ingested == 1 and _row(db, cid).last_error is None
@@ -151,7 +153,7 @@ def test_a_failed_source_is_reported_on_the_channel_which_stays_healthy(db: Data
 def test_polling_a_stream_only_channel_says_the_worker_runs_it(db: Database) -> None:
     brand = make_brand(db, search_terms=["conectel"])
     with db.session() as s:
-        cid = channels.add_channel(s, brand=brand, kind="jetstream", name="Jetstream", settings={},
+        cid = construction.add_channel(s, brand=brand, kind="jetstream", name="Jetstream", settings={},
                                    actor=SYSTEM).id
-    with pytest.raises(channels.StreamOnlyChannel, match="cauce worker"):
+    with pytest.raises(construction.StreamOnlyChannel, match="cauce worker"):
         polling.poll_channel(db, cid)

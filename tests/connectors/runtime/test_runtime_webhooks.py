@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cauce.audit.service import SYSTEM
-from cauce.brands import channels
 from cauce.config import Settings
+from cauce.connectors import construction
 from cauce.connectors.signing import b64_signature, hex_signature
 from cauce.connectors.webhook import sign
 from cauce.db import Database
@@ -31,10 +31,10 @@ def hooks(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestC
     monkeypatch.setenv("CAUCE_BACKGROUND", "0")
     brand = make_brand(db)
     with db.session() as s:
-        generic = channels.add_channel(
+        generic = construction.add_channel(
             s, brand=brand, kind="webhook", name="CRM", credentials={"secret": SECRET}, actor=SYSTEM
         )
-        telegram = channels.add_channel(
+        telegram = construction.add_channel(
             s,
             brand=brand,
             kind="telegram",
@@ -118,7 +118,7 @@ def meta_x(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Test
     monkeypatch.setenv("CAUCE_BACKGROUND", "0")
     brand = make_brand(db)
     with db.session() as s:
-        meta = channels.add_channel(
+        meta = construction.add_channel(
             s,
             brand=brand,
             kind="meta",
@@ -131,7 +131,7 @@ def meta_x(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Test
             },
             actor=SYSTEM,
         )
-        x = channels.add_channel(
+        x = construction.add_channel(
             s,
             brand=brand,
             kind="x",

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from websockets.asyncio.server import serve as ws_serve
 
 from cauce.audit.service import SYSTEM
-from cauce.brands import channels
 from cauce.brands.models import ChannelAccount
+from cauce.connectors import construction
 from cauce.connectors.backoff import Backoff
 from cauce.connectors.runtime.loops import run_forever
 from cauce.connectors.runtime.streams import Streams, streamable_channels
@@ -176,10 +176,10 @@ def test_mastodon_channel_with_stream_setting_is_streamed_into_cases(
     fake, url = mastodon
     brand = make_brand(db)
     with db.session() as s:
-        streamed = channels.add_channel(s, brand=brand, kind="mastodon", name="En vivo", base_url=url,
+        streamed = construction.add_channel(s, brand=brand, kind="mastodon", name="En vivo", base_url=url,
                                         credentials={"access_token": TOKEN}, settings={"stream": True},
                                         actor=SYSTEM).id
-        channels.add_channel(s, brand=brand, kind="mastodon", name="Solo sondeo", base_url=url,
+        construction.add_channel(s, brand=brand, kind="mastodon", name="Solo sondeo", base_url=url,
                              credentials={"access_token": TOKEN}, actor=SYSTEM)
     assert streamable_channels(db) == [streamed]
     ana = account("ana@otra.example", id="501", name="Ana Pérez", followers=1234)
@@ -208,8 +208,9 @@ def test_expired_token_marks_the_channel_unhealthy_and_ends_its_stream(
     _, url = mastodon
     brand = make_brand(db)
     with db.session() as s:
-        cid = channels.add_channel(s, brand=brand, kind="mastodon", base_url=url, credentials={"access_token": TOKEN},
-                                   settings={"stream": True}, actor=SYSTEM).id
+        cid = construction.add_channel(s, brand=brand, kind="mastodon", base_url=url,
+                                       credentials={"access_token": TOKEN}, settings={"stream": True},
+                                       actor=SYSTEM).id
 
     async def refused() -> AsyncIterator[MentionIn]:
         raise AuthExpired("mastodon: el streaming rechazó el token")

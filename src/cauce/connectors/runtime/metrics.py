@@ -12,6 +12,7 @@ from sqlalchemy import select
 from cauce.brands import channels
 from cauce.brands.models import ChannelAccount
 from cauce.cases.models import Case
+from cauce.connectors import construction
 from cauce.connectors.base import ConnectorError
 from cauce.connectors.runtime.polling import ConnectorProvider, default_provider
 from cauce.db import Database, utcnow
@@ -73,7 +74,7 @@ def refresh_open_metrics(
         try:
             with db.read_session() as session:
                 channel = channels.get_channel(session, channel_id)
-                kind, config = channel.kind, channels.connector_config(session, channel)
+                kind, config = channel.kind, construction.connector_config(session, channel)
             with (provider or default_provider)(channel_id, kind, config) as connector:
                 for start in range(0, len(items), BATCH):
                     chunk = items[start : start + BATCH]

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cauce.audit.service import Actor
 from cauce.brands import channels
 from cauce.brands.models import Brand, ChannelAccount
+from cauce.connectors import construction
 from cauce.connectors.backoff import Backoff
 from cauce.connectors.base import (
     AuthExpired,
@@ -58,7 +59,7 @@ ConnectorProvider = Callable[[int, str, dict[str, Any]], Connector]
 
 
 def default_provider(channel_id: int, kind: str, config: dict[str, Any]) -> Connector:
-    connector: Connector = channels.build_connector(kind, config)
+    connector: Connector = construction.build_connector(kind, config)
     return connector
 
 
@@ -134,13 +135,13 @@ def poll_channel(
     with db.read_session() as session:
         account = channels.get_channel(session, channel_id)
         if account.kind in STREAM_ONLY_KINDS:
-            raise channels.StreamOnlyChannel(
+            raise construction.StreamOnlyChannel(
                 f"El canal {channel_id} ({account.kind}) solo transmite en vivo: no se consulta por sondeo; "
                 "lo atiende `cauce worker` (o `cauce serve`), que guarda su cursor.")
         brand = session.get(Brand, account.brand_id)
         assert brand is not None
         kind, cursor, slug = account.kind, dict(account.cursor or {}), brand.slug
-        config = channels.connector_config(session, account)
+        config = construction.connector_config(session, account)
     actor = Actor.connector(f"{kind}:{channel_id}")
     try:
         with (provider or default_provider)(channel_id, kind, config) as connector:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from cauce.audit.service import Actor
 from cauce.brands import channels
 from cauce.brands.models import Brand, ChannelAccount
+from cauce.connectors import construction
 from cauce.connectors.backoff import Backoff
 from cauce.connectors.base import AuthExpired
 from cauce.connectors.jetstream import DEFAULT_URL, PUBLIC_APPVIEW, JetstreamFilter, ProfileLookup, consume
@@ -136,7 +137,7 @@ def _open(db: Database, channel_id: int) -> tuple[_Source, Any, str] | None:
             return None
         if channel.kind == "jetstream":
             return _jetstream_source(channel, brand), None, brand.slug
-        connector = channels.build_connector(channel.kind, channels.connector_config(session, channel))
+        connector = construction.build_connector(channel.kind, construction.connector_config(session, channel))
         return _mastodon_source(connector), connector, brand.slug
 
 
