@@ -199,11 +199,30 @@ def render(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
         lines.append(_row(f"threat set ({after['threat_set']['threats']} threats, "
                           f"{after['threat_set']['non_threats']} idioms/figurative): {key}",
                           _get(before, "threat_set", key), _get(after, "threat_set", key)))
+    review = hand_read()
+    if review:
+        lines.append(_row("threat flags read by hand (`threat_review.tsv`): precision",
+                          review.get("before"), review.get("after")))
     lines += ["", "Threat-set items the shipped model still misses (after): "
               + ("; ".join(f"“{t}”" for t in after["threat_set"]["missed"]) or "none") + ".",
               "", "False alarms on the threat set (after): "
               + ("; ".join(f"“{t}”" for t in after["threat_set"]["false_alarms"]) or "none") + ".", ""]
     return "\n".join(lines)
+
+
+def hand_read(path: Path = HERE / "threat_review.tsv") -> dict[str, str]:
+    """Precision of the threat flag per model from the hand-read review ("3/11 = 0.27")."""
+    if not path.is_file():
+        return {}
+    counts: dict[str, list[int]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        model, _, _, judgement, _ = line.split("\t", 4)
+        hits = counts.setdefault(model, [0, 0])
+        hits[0] += judgement == "threat"
+        hits[1] += 1
+    return {model: f"{tp}/{n} = {tp / n:.2f}" for model, (tp, n) in counts.items()}
 
 
 def _pair(data: dict[str, Any] | None, emotion: str) -> str | None:
