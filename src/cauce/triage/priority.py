@@ -77,9 +77,9 @@ def score(doc: Doc) -> tuple[int, list[str]]:
     if doc.pqr_type == "felicitacion":
         reasons.append("felicitación")
     if not doc.relevant:
-        # Not about this brand: it stays visible but low; a threat keeps its weight (safety first).
-        threat_points = 30 if doc.threat else 0
-        points = threat_points + IRRELEVANT_WEIGHT * (points - threat_points)
+        # Not about this brand: it stays visible but low; a threat is never lowered (safety first).
+        if not doc.threat:
+            points *= IRRELEVANT_WEIGHT
         reasons.insert(0, "no relevante para la marca" + (f" ({doc.relevance_reasons[0]})"
                                                           if doc.relevance_reasons else ""))
     if not reasons:
