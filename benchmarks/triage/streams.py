@@ -199,11 +199,39 @@ def render(before: dict[str, Any] | None, after: dict[str, Any]) -> str:
         lines.append(_row(f"threat set ({after['threat_set']['threats']} threats, "
                           f"{after['threat_set']['non_threats']} idioms/figurative): {key}",
                           _get(before, "threat_set", key), _get(after, "threat_set", key)))
+    review = hand_read()
+    if review:
+        lines.append(_row("threat flags read by hand (`threat_review.tsv`): precision",
+                          review.get("before"), review.get("after")))
     lines += ["", "Threat-set items the shipped model still misses (after): "
               + ("; ".join(f"“{t}”" for t in after["threat_set"]["missed"]) or "none") + ".",
               "", "False alarms on the threat set (after): "
-              + ("; ".join(f"“{t}”" for t in after["threat_set"]["false_alarms"]) or "none") + ".", ""]
+              + ("; ".join(f"“{t}”" for t in after["threat_set"]["false_alarms"]) or "none") + ".", "",
+              "Caveats. The threat set was written and committed before retraining, but the new threat patterns "
+              "of `lexicons.py` were written knowing its kinds (and two of its items paraphrase tweets quoted in "
+              "issue 13: “le doy cuatro tiros”, “ejecutaremos a todos ellos”), so its recall is optimistic; the "
+              "hand-read precision on the real streams is the independent check and is below its 0.6 target. "
+              "The relevance rule for mentions that neither name nor address the brand (text score ≥ "
+              "`relevance_high` and lexicon evidence of a customer relationship) was chosen after seeing the "
+              "first 'after' run of this benchmark (the score alone let 56 % / 43 % through); its thresholds are "
+              "tuned on our corpus only. Without brand context most of these tweets stay relevant by design "
+              "(`relevance_low` keeps 98 % of our customer texts), so the no-brand share is far from 0.05.", ""]
     return "\n".join(lines)
+
+
+def hand_read(path: Path = HERE / "threat_review.tsv") -> dict[str, str]:
+    """Precision of the threat flag per model from the hand-read review ("3/11 = 0.27")."""
+    if not path.is_file():
+        return {}
+    counts: dict[str, list[int]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        model, _, _, judgement, _ = line.split("\t", 4)
+        hits = counts.setdefault(model, [0, 0])
+        hits[0] += judgement == "threat"
+        hits[1] += 1
+    return {model: f"{tp}/{n} = {tp / n:.2f}" for model, (tp, n) in counts.items()}
 
 
 def _pair(data: dict[str, Any] | None, emotion: str) -> str | None:

@@ -115,7 +115,7 @@ def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_hostile_input_is_handled_line_by_line() -> None:
-    huge = line("big", "pésimo servicio " + "a" * 99_000)
+    huge = line("big", "pésimo servicio, llevo dos días sin internet " + "a" * 99_000)
     nested = '{"id": "deep", "x": ' + "[" * 50_000 + "]" * 50_000 + "}"
     html = line("html", "<script>alert('x')</script><b>Pésimo</b> servicio", handle="<img src=x onerror=alert(1)>")
     odd = line("odd", "\u202egracias\u200b por nada 👏👏 \ud83d", handle="zalgo\u0301\u0301\u0301\u0301")

@@ -264,6 +264,11 @@ PRAISE_CUES = PhraseSet.of("felicitacion", [
     r"buenisim[oa]", r"increible", r"lo maximo", r"los mejores", r"la mejor", r"el mejor", r"super bien",
     r"todo perfecto", r"perfecto", r"impecable", r"encantad[oa]", r"feliz", r"satisfech[oa]",
     r"bien hecho", r"que rico", r"riquisim[oa]", r"volvere", r"sin duda", r"un placer",
+    # Joy and praise of anything (a team, a book, a show): positive, whoever it is about.
+    r"felicidad(?:es)?", r"enhorabuena", r"orgullos[oa]s?", r"bravo", r"que (?:lindo|linda|bonito|bonita|belleza|maravilla|alegria|emocion|orgullo)",
+    r"hermos[oa]s?", r"precios[oa]s?", r"maravillos[oa]s?", r"campeon(?:es|as)?", r"te (?:quiero|amo)", r"l[oa]s? (?:quiero|amo)",
+    r"amamos", r"inspirador(?:a)?", r"emocionante", r"alegria", r"ilusion", r"disfrut(?:e|ar|amos|ando|en|a)",
+    r"golazo", r"partidazo", r"crack", r"idol[oa]", r"lo mejor", r"me gusta", r"bendicion(?:es)?",
 ])
 POSITIVE_EMOJI = _chars("positive_emoji", "❤😍🥰🙌💯😊🤩💖💕👍😀😃😁☺🥳✨")
 

@@ -50,6 +50,17 @@ def _positive(head: Any, X: Any) -> np.ndarray:
     return proba[:, classes.index(True)] if True in classes else np.zeros(X.shape[0])
 
 
+def _shared_features(docs: list[Doc]) -> Any:
+    """The batch matrix an earlier component stored, if every doc has its own row of one matrix."""
+    first = docs[0].features
+    if first is None or first[0].shape[0] != len(docs):
+        return None
+    matrix = first[0]
+    if all(d.features is not None and d.features[0] is matrix and d.features[1] == i for i, d in enumerate(docs)):
+        return matrix
+    return None
+
+
 class TrainedClassifier:
     """Complaint, PQR type, category, sentiment, anger and flags from the trained models."""
 
@@ -67,9 +78,11 @@ class TrainedClassifier:
         self._rules(docs)  # fallback values and the lexicon side of every flag
         rule_flags = [(d.abusive, d.threat, d.legal_risk) for d in docs]
         heads, thresholds = self._heads, self.models.thresholds
-        X = self.models.featurizer.transform([d.text for d in docs])
-        for row, doc in enumerate(docs):
-            doc.features = (X, row)
+        X = _shared_features(docs)  # computed by the relevance component from the same featurizer
+        if X is None:
+            X = self.models.featurizer.transform([d.text for d in docs])
+            for row, doc in enumerate(docs):
+                doc.features = (X, row)
 
         if heads.get("complaint") is not None:
             scores = _positive(heads["complaint"], X)

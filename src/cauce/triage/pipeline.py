@@ -1,6 +1,6 @@
 """The default triage pipeline: named, replaceable components run in order on a batch of docs.
 
-    language -> normalise -> classify -> author -> impact -> priority
+    language -> normalise -> relevance -> classify -> author -> impact -> priority
 
 One config (`PipelineConfig`) names the components; `load_default()` builds it from the model
 files shipped in `cauce/triage/models/` and falls back to the lexicon rules when none are there.
@@ -22,6 +22,7 @@ from cauce.triage.doc import Component, Doc
 from cauce.triage.impact import ImpactScorer
 from cauce.triage.language import LanguageDetector, Normaliser
 from cauce.triage.priority import PriorityScorer
+from cauce.triage.relevance import HIGH, LOW, RelevanceScorer
 from cauce.triage.rules import RuleClassifier
 from cauce.triage.schemas import Assessment, History
 
@@ -31,7 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODELS_DIR = Path(__file__).parent / "models"
-DEFAULT_COMPONENTS: tuple[str, ...] = ("language", "normalise", "classify", "author", "impact", "priority")
+DEFAULT_COMPONENTS: tuple[str, ...] = ("language", "normalise", "relevance", "classify", "author", "impact",
+                                        "priority")
 
 
 def _classifier(models_dir: Path) -> Component:
@@ -51,6 +53,22 @@ def _author(models_dir: Path) -> Component:
     return trained_author(loaded[0]) if loaded is not None else AuthorProfiler()
 
 
+def _relevance(models_dir: Path) -> Component:
+    from cauce.triage.model_classifier import load_models
+
+    loaded = load_models(models_dir)
+    return trained_relevance(loaded[0]) if loaded is not None else RelevanceScorer()
+
+
+def trained_relevance(models: TextModels) -> Component:
+    """Relevance with the trained customer-text head when the files have one, else lexicon evidence."""
+    head = models.heads.get("customer")
+    if head is None:
+        return RelevanceScorer()
+    return RelevanceScorer(models.featurizer, head, high=models.thresholds.get("relevance_high", HIGH),
+                           low=models.thresholds.get("relevance_low", LOW))
+
+
 def trained_author(models: TextModels) -> Component:
     """The trained role model when the files have one, else the rules."""
     from cauce.triage.author_model import TrainedAuthorProfiler
@@ -65,6 +83,8 @@ def trained_author(models: TextModels) -> Component:
 COMPONENT_FACTORIES: dict[str, Callable[[Path], Component]] = {
     "language": lambda _: LanguageDetector(),
     "normalise": lambda _: Normaliser(),
+    "relevance": _relevance,
+    "relevance_rules": lambda _: RelevanceScorer(),
     "classify": _classifier,
     "classify_rules": lambda _: RuleClassifier(),
     "author": _author,
@@ -132,7 +152,8 @@ def from_models(models: TextModels, version: str) -> Pipeline:
     """The default pipeline around in-memory models (training and evaluation)."""
     from cauce.triage.model_classifier import TrainedClassifier
 
-    parts: list[Component] = [LanguageDetector(), Normaliser(), TrainedClassifier(models, version),
+    parts: list[Component] = [LanguageDetector(), Normaliser(), trained_relevance(models),
+                              TrainedClassifier(models, version),
                               trained_author(models), ImpactScorer(), PriorityScorer()]
     return Pipeline(components=parts, model_version=version)
 

@@ -14,6 +14,7 @@ _ROLE_REASONS = {
 }
 _FAST_GROWTH = 20.0  # interactions per hour that make a post an emerging crisis
 _BIG_AUDIENCE = 10_000
+IRRELEVANT_WEIGHT = 0.3  # share of its priority an irrelevant mention keeps
 
 
 def format_count(value: int) -> str:
@@ -75,6 +76,12 @@ def score(doc: Doc) -> tuple[int, list[str]]:
         reasons.append(_ROLE_REASONS[doc.author_role])
     if doc.pqr_type == "felicitacion":
         reasons.append("felicitación")
+    if not doc.relevant:
+        # Not about this brand: it stays visible but low; a threat is never lowered (safety first).
+        if not doc.threat:
+            points *= IRRELEVANT_WEIGHT
+        reasons.insert(0, "no relevante para la marca" + (f" ({doc.relevance_reasons[0]})"
+                                                          if doc.relevance_reasons else ""))
     if not reasons:
         reasons.append("sin señales de queja ni de riesgo")
     return max(0, min(100, round(points))), reasons

@@ -33,7 +33,7 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 
 OUTPUT_KEYS = ("id", "language", "is_complaint", "complaint_score", "pqr_type", "category", "sentiment",
                "anger", "abusive", "threat", "legal_risk", "author_role", "role_confidence", "priority",
-               "reasons")
+               "reasons", "relevant", "relevance")
 
 
 def _key(text: str) -> str:
@@ -68,8 +68,10 @@ def result_json(mention_id: str, assessment: Assessment, *, details: bool = Fals
         "abusive": assessment.abusive, "threat": assessment.threat, "legal_risk": assessment.legal_risk,
         "author_role": assessment.author_role, "role_confidence": assessment.role_confidence,
         "priority": assessment.priority, "reasons": list(assessment.reasons),
+        "relevant": assessment.relevant, "relevance": assessment.relevance,
     }
     if details:
+        data["relevance_reasons"] = list(assessment.relevance_reasons)
         data["evidence"] = [e.__dict__ for e in assessment.evidence]
         data["impact"] = None if assessment.impact is None else dict(assessment.impact.__dict__)
         data["model_version"] = assessment.model_version
@@ -163,6 +165,7 @@ class StreamTriage:
             on_own_page=bool(extra.get("on_own_page", mention.channel in OWN_PAGE_CHANNELS)) and not mention.private,
             author_is_verified=bool(extra.get("verified", False)),
             reply_to_other=reply_to_other,
+            addressed_to_brand=parent is not None and parent.author == "" and bool(author),
         )
         if author and not repeat:
             # Only the head of a long post is ever read by triage; keep memory bounded on hostile input.

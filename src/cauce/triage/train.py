@@ -21,6 +21,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from cauce.triage.corpus import Corpus, LabelledAuthor, LabelledMessage, load_corpus
 from cauce.triage.features import TextFeaturizer, feature_code_digest
 from cauce.triage.model_classifier import META_FILE, MODEL_FILE, TextModels
+from cauce.triage.relevance import HIGH
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,15 @@ MODEL_FORMAT = 1
 SEED = 0
 MIN_TRAIN_MESSAGES = 20
 _C = {"complaint": 32.0, "pqr": 32.0, "category": 32.0, "sentiment": 32.0, "anger": 4.0,
-      "abusive": 8.0, "threat": 8.0, "legal_risk": 8.0, "sarcasm": 8.0, "role_message": 4.0}
+      "abusive": 8.0, "threat": 8.0, "legal_risk": 8.0, "sarcasm": 8.0, "role_message": 4.0,
+      "customer": 8.0}
+# Relevance thresholds on out-of-fold customer-text scores: off-domain texts let through when the mention
+# neither names nor addresses the brand, and customer texts kept when there is no brand context.
+MAX_OFFDOMAIN_PASS = 0.01
+# Heads fitted without the off-domain batch: relevance keeps those messages out of cases, and the PQR
+# boundaries (otro vs peticion) are about brand-directed text.
+IN_DOMAIN_HEADS: tuple[str, ...] = ("pqr",)
+MIN_CUSTOMER_KEPT = 0.98
 MIN_TRAIN_AUTHORS = 12
 
 
@@ -50,6 +59,13 @@ def _fit(name: str, X: Any, y: Sequence[Any]) -> Any:
         log.warning("la etiqueta %s tiene una sola clase en el corpus; se usarán las reglas", name)
         return None
     return make_classifier(name, classes).fit(X, list(y))
+
+
+def _fit_rows(name: str, X: Any, messages: Sequence[LabelledMessage], label: Callable[[LabelledMessage], Any],
+              in_domain_heads: tuple[str, ...]) -> Any:
+    """A head fitted on every message, or only on the brand-directed ones (not the off-domain batch)."""
+    rows = [i for i, m in enumerate(messages) if name not in in_domain_heads or not m.offdomain]
+    return _fit(name, X[rows], [label(messages[i]) for i in rows])
 
 
 def tune_threshold(name: str, X: Any, y: Sequence[bool]) -> float:
@@ -74,7 +90,31 @@ def tune_threshold(name: str, X: Any, y: Sequence[bool]) -> float:
     return best
 
 
-def fit_text_models(messages: Sequence[LabelledMessage], *, tune: bool = True) -> TextModels:
+def is_customer_text(message: LabelledMessage) -> bool:
+    """A customer's (or would-be customer's) own words to or about a brand: any PQR type but `otro`."""
+    return message.pqr_type != "otro"
+
+
+def tune_relevance(X: Any, messages: Sequence[LabelledMessage]) -> dict[str, float]:
+    """`relevance_high`: the lowest threshold letting through at most MAX_OFFDOMAIN_PASS of the off-domain
+    messages; `relevance_low`: the highest keeping MIN_CUSTOMER_KEPT of the customer texts (out of fold)."""
+    labels = np.asarray([is_customer_text(m) for m in messages])
+    scores = np.zeros(len(labels))
+    for train_idx, test_idx in StratifiedKFold(5, shuffle=True, random_state=SEED).split(X, labels):
+        model = make_classifier("customer").fit(X[train_idx], labels[train_idx])
+        scores[test_idx] = model.predict_proba(X[test_idx])[:, list(model.classes_).index(True)]
+    offdomain = scores[np.asarray([m.offdomain and not m.relevant for m in messages])]
+    customers = scores[labels]
+    grid = np.round(np.arange(0.01, 1.0, 0.01), 2)
+    high = next((float(t) for t in grid if offdomain.size == 0 or (offdomain >= t).mean() <= MAX_OFFDOMAIN_PASS),
+                0.99)
+    low = max((float(t) for t in grid if (customers >= t).mean() >= MIN_CUSTOMER_KEPT), default=0.01)
+    # The generated off-domain batch is easier than a real stream: the high threshold never goes below HIGH.
+    return {"relevance_high": max(high, HIGH), "relevance_low": min(low, 0.5)}
+
+
+def fit_text_models(messages: Sequence[LabelledMessage], *, tune: bool = True,
+                    in_domain_heads: tuple[str, ...] = IN_DOMAIN_HEADS) -> TextModels:
     if len(messages) < MIN_TRAIN_MESSAGES:
         raise TrainingError(f"hacen falta al menos {MIN_TRAIN_MESSAGES} mensajes de entrenamiento "
                             f"(hay {len(messages)})")
@@ -86,9 +126,10 @@ def fit_text_models(messages: Sequence[LabelledMessage], *, tune: bool = True) -
         vectorizer.stop_words_ = set()  # the pruned vocabulary is not needed to predict (size)
     heads: dict[str, Any] = {
         "complaint": _fit("complaint", X, [m.is_complaint for m in messages]),
-        "pqr": _fit("pqr", X, [m.pqr_type for m in messages]),
-        "sentiment": _fit("sentiment", X, [m.sentiment for m in messages]),
+        "pqr": _fit_rows("pqr", X, messages, lambda m: m.pqr_type, in_domain_heads),
+        "sentiment": _fit_rows("sentiment", X, messages, lambda m: m.sentiment, in_domain_heads),
         "anger": _fit("anger", X, [m.anger for m in messages]),
+        "customer": _fit("customer", X, [is_customer_text(m) for m in messages]),
     }
     complaint_rows = [i for i, m in enumerate(messages) if m.is_complaint and m.category]
     heads["category"] = (_fit("category", X[complaint_rows], [messages[i].category for i in complaint_rows])
@@ -104,6 +145,8 @@ def fit_text_models(messages: Sequence[LabelledMessage], *, tune: bool = True) -
             heads[name] = _fit(name, X, y)
         if heads.get(name) is not None:
             thresholds[name] = tune_threshold(name, X, y) if tune else 0.5
+    if tune and heads["customer"] is not None:
+        thresholds.update(tune_relevance(X, messages))
     return TextModels(featurizer=featurizer, heads=heads, thresholds=thresholds)
 
 
@@ -190,6 +233,9 @@ def train_and_save(corpus_dir: Path, out_dir: Path) -> dict[str, Any]:
     version = f"{MODEL_FORMAT}.{corpus.digest[:10]}.{code[:6]}"
     pipeline = from_models(models, version)
     scores = evaluate(pipeline, test_messages, test_authors) if test_messages else {}
+    # Batches 01-31 alone: comparable with the scores of models trained before the off-domain batch.
+    original = [m for m in test_messages if not m.offdomain]
+    scores_original = evaluate(pipeline, original, test_authors) if original else {}
     out_dir.mkdir(parents=True, exist_ok=True)
     for vectorizer in (models.featurizer.word, models.featurizer.char):
         # A cache key holding a memory address (`id()`): dropping it makes the file byte-identical
@@ -203,7 +249,8 @@ def train_and_save(corpus_dir: Path, out_dir: Path) -> dict[str, Any]:
         "feature_code_sha256": code,
         "sklearn": sklearn.__version__,
         "trained_on": {**_counts(train_messages), "authors": len(train_authors)},
-        "heldout": {**_counts(test_messages), "authors": len(test_authors), "scores": scores},
+        "heldout": {**_counts(test_messages), "authors": len(test_authors), "scores": scores,
+                    "scores_without_offdomain": scores_original},
         "thresholds": models.thresholds,
         "licence": "Apache-2.0; trained only on data/corpus (Cauce's own corpus)",
     }
