@@ -263,6 +263,11 @@ RULES: dict[str, Rule] = {
         "person_id": t.page_reject_person_id, "proposal_id": t.page_reject_proposal_id}),
     "POST /people/{person_id}/handles/{handle_id}/split": R(USER, OBJECT, ids=lambda t: {
         "person_id": t.page_split_person_id, "handle_id": t.page_handle_id}),
+    # --- web: habeas data on the person page (people.privacy: supervisors of all the person's brands) ---
+    "POST /people/{person_id}/export": R(SUPERVISOR, OBJECT),
+    "GET /people/{person_id}/forget": R(SUPERVISOR, OBJECT),
+    "POST /people/{person_id}/forget": R(SUPERVISOR, OBJECT, body=lambda t, own: {"reason": "Solicitud 43"},
+                                         ids=lambda t: {"person_id": t.forget_person_id}),
     "POST /moderation/people/{person_id}/role": R(SUPERVISOR, OBJECT, claims_own_brand=True, body=lambda t, own: {
         "brand_id": str(own.brand_id), "role": "ninguno"}),
     # --- relevance: noise (the mention's brand authorises; another brand's mention is 404) ---

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from cauce import vocabulary as labels
 from cauce.cases import lifecycle
-from cauce.people import identity
+from cauce.errors import InvalidInput
+from cauce.people import identity, privacy
 from cauce.people import service as people
 from cauce.web.pages import flash_headers
 from cauce.web.rendering import render
@@ -20,6 +21,9 @@ from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession
 router = APIRouter()
 
 Reason = Annotated[str, Form(max_length=2000)]
+# Habeas data requests (export, erase): supervisors of every brand the person appears in, and admins
+# (people.privacy.authorise decides; the page only hides the buttons from agents).
+PRIVACY_ROLES = ("admin", "supervisor")
 
 EVIDENCE_LABELS = {
     identity.EvidenceKind.SAME_HANDLE.value: "Mismo usuario en varias redes",
@@ -30,11 +34,12 @@ EVIDENCE_LABELS = {
 
 
 def render_person(request: Request, session: Session, user: WebUser, person_id: int, *,
-                  headers: dict[str, str] | None = None) -> Response:
+                  headers: dict[str, str] | None = None, notice: str | None = None) -> Response:
     found = identity.history(session, person_id=person_id, scope=user.scope)
     context: dict[str, Any] = {
         "h": found, "labels": labels, "lifecycle": lifecycle, "evidence_labels": EVIDENCE_LABELS,
         "proposals": identity.proposals_for(session, person_id=found.person.id, scope=user.scope),
+        "may_handle_privacy": user.principal.role in PRIVACY_ROLES, "notice": notice,
     }
     return render(request, "person.html", context, headers=headers)
 
@@ -73,3 +78,36 @@ def split(person_id: int, handle_id: int, request: Request, session: WriteSessio
                             user_id=user.principal.user_id, scope=user.scope, reason=reason.strip() or None)
     return render_person(request, session, user, person_id,
                          headers=flash_headers(f"Cuenta separada: ahora es la persona #{target.id}."))
+
+
+# --- habeas data (Ley 1581 de 2012) / GDPR: export and erase, through people.privacy ---------------
+
+@router.post("/people/{person_id}/export")
+def export_person(person_id: int, session: WriteSession, user: Editor) -> Response:
+    """Everything held about the person, as a JSON file to hand over (right of access / portability)."""
+    privacy.authorise(session, principal=user.principal, person_id=person_id)
+    document = privacy.export_person(session, person_id=person_id, actor=user.principal.actor)
+    return Response(document.model_dump_json(indent=2), media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="cauce-persona-{person_id}.json"',
+                             "Cache-Control": "no-store"})
+
+
+@router.get("/people/{person_id}/forget")
+def forget_page(person_id: int, request: Request, session: ReadSession, user: Viewer) -> Response:
+    """The confirmation step: what will be erased, and the request being honoured (required)."""
+    privacy.authorise(session, principal=user.principal, person_id=person_id)
+    found = identity.history(session, person_id=person_id, scope=user.scope)
+    return render(request, "person_forget.html", {"h": found, "labels": labels})
+
+
+@router.post("/people/{person_id}/forget")
+def forget(person_id: int, request: Request, session: WriteSession, user: Editor,
+           reason: Annotated[str, Form(max_length=500)] = "") -> Response:
+    privacy.authorise(session, principal=user.principal, person_id=person_id)
+    if len(reason.strip()) < 3:
+        raise InvalidInput("Escriba la solicitud que atiende (por ejemplo, el número del radicado).")
+    result = privacy.forget_person(session, person_id=person_id, actor=user.principal.actor,
+                                   reason=reason.strip())
+    notice = (f"Datos personales eliminados: {result.mentions} mensajes, {result.cases} casos y "
+              f"{result.replies} respuestas anonimizados. El registro de auditoría sigue verificable.")
+    return render_person(request, session, user, person_id, notice=notice)

@@ -198,6 +198,9 @@ async def save_policy(brand_id: int, request: Request, session: WriteSession, us
         "resolution_business_hours": {t: _int(form.get(f"resolution_{t}"), f"Resolución ({t})", low=1, high=2000)
                                       for t in DEFAULT_RESOLUTION_BUSINESS_HOURS},
         "legal_pqrs": form.get("legal_pqrs") == "on",
+        # Habeas data: days a closed case keeps personal data before the retention sweep (empty: no limit).
+        "retention_days": _int(form.get("retention_days"), "Conservación de datos", low=1, high=36_500)
+        if (form.get("retention_days") or "").strip() else None,
     }
     try:
         brands.update_policy(session, brand_id=brand_id, changes=changes, actor=user.principal.actor)
