@@ -97,3 +97,25 @@ def test_the_ruido_page_lists_reasons_and_counts_and_brings_one_in(world: dict[s
     marked = client.post(f"/noise/{ids[2]}/mark", data={"csrf_token": csrf}, follow_redirects=False)
     assert marked.status_code == 303 and marked.headers["location"] == "/noise?ok=1"
     assert "Conectel Ingeniería" in client.get("/noise").text
+
+
+def test_the_brand_category_shows_on_the_case_and_filters_the_inbox(world: dict[str, Any], db: Database) -> None:
+    from cauce.brands import service as brands
+    from cauce.demo.relevance import TRIAGE_SETTINGS
+
+    client, headers = world["client"], world["headers"]
+    with db.session() as s:
+        brand = brands.resolve(s, "conectel")
+        brands.update_triage_settings(s, brand_id=brand.id, settings=TRIAGE_SETTINGS["conectel"], actor=SYSTEM)
+    for n, text in ((10, "El módem tiene la luz roja y se reinicia solo"),
+                    (11, "Me cobraron dos veces la factura del mes")):
+        body = mention(n, handle=f"@c{n}", text=text).model_dump(mode="json")
+        assert client.post("/api/v1/mentions", json=body, headers=headers).status_code == 201
+    listed = client.get("/api/v1/cases", params={"brand_category": "equipos"}, headers=headers).json()
+    assert [c["brand_category"] for c in listed] == ["equipos"]
+    case_id = listed[0]["id"]
+    _login(client)
+    case_page = client.get(f"/cases/{case_id}").text
+    assert re.search(r'class="chip chip-brand-cat"[^>]*>equipos<', case_page)
+    inbox = client.get("/inbox", params={"brand_category": "equipos"}).text
+    assert 'name="brand_category"' in inbox and "luz roja" in inbox and "dos veces la factura" not in inbox

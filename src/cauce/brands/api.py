@@ -30,6 +30,8 @@ class BrandOut(StrictOut):
     voice: str
     handles: list[Any]
     policy: dict[str, Any]
+    # Relevance terms, exclusion terms, homonyms and the brand's own categories (brands.triage_settings).
+    triage_settings: dict[str, Any] = {}
     areas: list[AreaOut]
 
 
@@ -37,7 +39,7 @@ class BrandOut(StrictOut):
 def list_brands(session: DbSession, principal: CurrentPrincipal) -> list[dict[str, Any]]:
     return [
         {"id": b.id, "name": b.name, "slug": b.slug, "country": b.country, "timezone": b.timezone,
-         "voice": b.voice, "handles": b.handles, "policy": b.policy,
+         "voice": b.voice, "handles": b.handles, "policy": b.policy, "triage_settings": b.triage_settings or {},
          "areas": [{"id": a.id, "name": a.name, "slug": a.slug, "investigation_hours": a.investigation_hours}
                    for a in cases.areas_of(session, brand_id=b.id)]}
         for b in brands.list_brands(session, brand_ids=principal.brand_ids)

@@ -3,7 +3,8 @@ simulator posts about them: a homonym, sport in a stadium that carries the brand
 
 All invented. Conectel shares its name with an amateur football club (Deportivo Conectel), an
 electrical contractor in Lima (Conectel Ingeniería) and a line of electrical connectors sold in
-hardware stores; its name is on a stadium (Conectel Arena) and on a football cup (Copa Conectel).
+hardware stores; its name is on a stadium (Conectel Arena) and on a football cup (Copa Conectel); its
+shares trade on the stock exchange (market news is not customer care either).
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ CONECTEL_CATEGORIES: dict[str, list[str]] = {
 TRIAGE_SETTINGS: dict[str, dict[str, Any]] = {
     "conectel": {
         "terms": ["Conectel Hogar", "Conectel Móvil", "Conectel Fibra", "Conectel TV"],
-        "exclusion_terms": ["Conectel Arena", "Copa Conectel"],
+        # Stadium and cup naming rights, and market news: talk about them is not customer care.
+        "exclusion_terms": ["Conectel Arena", "Copa Conectel", "acciones de Conectel"],
         "homonyms": ["Deportivo Conectel", "Conectel Ingeniería", "conectores Conectel"],
         "categories": [{"name": name, "examples": examples} for name, examples in CONECTEL_CATEGORIES.items()],
     },
@@ -71,8 +73,8 @@ CONECTEL_NOISE: tuple[tuple[str, str, str, int, str], ...] = (
     ("sport", "@hincha_azul", "Andrés Hincha", 890,
      "Qué partidazo anoche en el Conectel Arena, el estadio a reventar y Millonarios remontó en el segundo tiempo"),
     ("news", "@NoticiasTIC", "Noticias TIC", 120000,
-     "MinTIC abre la subasta de espectro 5G: participarán cinco operadores, entre ellos Conectel, según el "
-     "cronograma publicado hoy"),
+     "Las acciones de Conectel suben 3 % en la Bolsa de Valores de Colombia tras la subasta de espectro 5G "
+     "que MinTIC abrió hoy"),
     ("homonym", "@empleos_lima", "Empleos Lima", 2300,
      "Conectel Ingeniería S.A.C. busca electricistas con experiencia en tableros industriales en Lima. "
      "Envía tu CV"),

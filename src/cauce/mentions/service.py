@@ -164,11 +164,11 @@ def _addressed(item: MentionIn, brand: BrandContext, *, on_own_page: bool, repli
     return any(tag.rstrip(".").casefold() in own for tag in _TAG.findall(item.text or ""))
 
 
-def brand_context(session: Session, brand: Brand) -> BrandContext:
+def brand_context(session: Session, brand: Brand, *, own: frozenset[str] | None = None) -> BrandContext:
     """What triage knows of the brand to judge relevance: its name, its own accounts (listed handles and
-    channel accounts) and its triage settings (terms, exclusion terms, homonyms)."""
+    channel accounts; `own` when already read) and its triage settings (terms, exclusion terms, homonyms)."""
     settings = brand.triage_settings or {}
-    handles = tuple(sorted(brands.own_handles(session, brand)))
+    handles = tuple(sorted(own if own is not None else brands.own_handles(session, brand)))
     terms = tuple(dict.fromkeys([brand.name, *(str(t) for t in settings.get("terms") or ())]))
     return BrandContext(name=brand.name, handles=handles, terms=terms,
                         exclusion_terms=tuple(str(t) for t in settings.get("exclusion_terms") or ()),
@@ -337,7 +337,8 @@ def _is_own(session: Session, brand_id: int, handle: str, batch: _BatchState, *,
 def _context(session: Session, brand: Brand, batch: _BatchState) -> BrandContext:
     found = batch.contexts.get(brand.id)
     if found is None:
-        found = batch.contexts[brand.id] = brand_context(session, brand)
+        _is_own(session, brand.id, "", batch, brand=brand)  # reads the brand's own handles once per batch
+        found = batch.contexts[brand.id] = brand_context(session, brand, own=batch.own_handles[brand.id])
     return found
 
 
