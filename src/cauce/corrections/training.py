@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from cauce.corrections import service
 from cauce.corrections.models import AdapterRun, TriageExample
-from cauce.errors import InvalidInput
+from cauce.errors import CauceError, InvalidInput
 from cauce.triage.adaptation import COMPLAINT_TYPES, Adapter, LabelledText
 from cauce.triage.schemas import Assessment, History
 
@@ -245,13 +245,15 @@ def active_run(session: Session, *, organisation_id: int) -> AdapterRun | None:
 
 def due(session: Session, *, min_new: int = MIN_NEW_EXAMPLES) -> list[int]:
     """Organisations with enough corrections since their last run (or none yet on this shipped model)."""
+    organisations = list(session.scalars(select(TriageExample.organisation_id).distinct()
+                                         .order_by(TriageExample.organisation_id)))
+    if not organisations:
+        return []  # without corrections the worker never loads the models
     try:
         version = shipped()[2]
     except InvalidInput:
         return []
     out: list[int] = []
-    organisations = session.scalars(select(TriageExample.organisation_id).distinct()
-                                    .order_by(TriageExample.organisation_id))
     for organisation_id in organisations:
         last = session.scalar(select(AdapterRun).where(AdapterRun.organisation_id == organisation_id)
                               .order_by(AdapterRun.version.desc()).limit(1))
@@ -265,6 +267,12 @@ def retrain_due(session: Session) -> dict[str, Any]:
     """The worker's pass: train every organisation that is due; returns {organisation id: outcome}."""
     out: dict[str, Any] = {}
     for organisation_id in due(session):
-        run = train_organisation(session, organisation_id=organisation_id, trigger="worker")
+        try:
+            with session.begin_nested():
+                run = train_organisation(session, organisation_id=organisation_id, trigger="worker")
+        except CauceError as exc:  # e.g. no corpus to guard with: say so, keep sweeping
+            log.warning("adapter of organisation %s not trained: %s", organisation_id, exc.message)
+            out[str(organisation_id)] = {"error": exc.message}
+            continue
         out[str(organisation_id)] = {"version": run.version, "accepted": run.accepted}
     return out

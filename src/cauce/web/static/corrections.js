@@ -50,6 +50,14 @@
       .catch(function () { flash("No se pudo abrir la corrección de este mensaje."); });
   }
 
+  // Saved without changes (no reload): close the dialog.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail && evt.detail.elt;
+    if (!form || form.id !== "correction-form" || !evt.detail.successful) return;
+    var dialog = document.getElementById("correction-dialog");
+    if (dialog && dialog.open) dialog.close();
+  });
+
   document.addEventListener("keydown", function (evt) {
     var dialog = document.getElementById("correction-dialog");
     if (dialog && dialog.open) {
