@@ -8,7 +8,7 @@ import re
 from cauce.corrections.fields import FIELDS
 from cauce.web.corrections_pages import CHOICE_LABELS
 from cauce.web.i18n import source_messages, translations
-from cauce.web.labels import CHANNELS
+from cauce.vocabulary import CHANNELS
 
 
 def test_every_correction_string_has_an_english_translation() -> None:
