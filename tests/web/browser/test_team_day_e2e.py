@@ -115,7 +115,7 @@ def test_an_admins_day(page: Any, live_server: LiveServer) -> None:
     expect(page.locator("#err-guidelines")).to_contain_text("texto")
     expect(page.locator("textarea[name='clause_0_text']")).to_have_value("corto")
     expect(page.get_by_label("Título", exact=True)).to_have_value("Normas de Tienda Sol")
-    page.locator("#err-guidelines").scroll_into_view_if_needed()
+    expect(page.locator("#err-guidelines")).to_be_in_viewport()
     shot(page, "admin-guidelines-error")
     check_a11y(page, "guidelines with an error")
     page.locator("textarea[name='clause_0_text']").fill(original)
@@ -133,6 +133,7 @@ def test_an_admins_day(page: Any, live_server: LiveServer) -> None:
     form.get_by_label("Tienda Sol").check()
     form.get_by_role("button", name="Crear usuario").click()
     expect(page.locator("#err-new_user")).to_contain_text("Ya existe un usuario")
+    expect(page.locator("#err-new_user")).to_be_in_viewport()  # the page opens on the refused form
     form = page.locator("form[action='/settings/users']")
     expect(form.get_by_label("Nombre", exact=True)).to_have_value("Camilo Torres")
     expect(form.get_by_label("Tienda Sol")).to_be_checked()
