@@ -12,7 +12,8 @@ ROLES = {"cliente": "Cliente", "hostil": "Hostil", "troll": "Troll (propuesto)",
 FLAGS = {"abusive": "Insultos", "threat": "Amenaza", "legal_risk": "Riesgo legal"}
 CHANNELS = {"twitter": "X / Twitter", "facebook": "Facebook", "instagram": "Instagram", "mastodon": "Mastodon",
             "bluesky": "Bluesky", "youtube": "YouTube", "tiktok": "TikTok", "telegram": "Telegram",
-            "rss": "Web / blogs", "web": "Web", "email": "Correo", "whatsapp": "WhatsApp", "demo": "Demo"}
+            "rss": "Web / blogs", "blog": "Blog", "web": "Web", "email": "Correo", "whatsapp": "WhatsApp",
+            "demo": "Demo"}
 SLA_STATES = {"ok": "A tiempo", "warning": "Por vencer", "breached": "Vencido", "met": "Cumplido",
               "met_late": "Cumplido tarde"}
 REPLY_STATES = {"queued": "En cola", "sending": "Enviando", "sent": "Enviada", "failed": "Falló",

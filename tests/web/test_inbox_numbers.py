@@ -114,3 +114,15 @@ def test_followers_read_as_followers_in_the_page_language(inbox: Inbox) -> None:
     assert "12,3\xa0mil seguidores" in page
     inbox.client.cookies.set("cauce_lang", "en")
     assert "12.3K followers" in inbox.client.get("/inbox").text
+
+
+def test_a_claimed_row_keeps_its_queue_place_marker(inbox: Inbox) -> None:
+    """The row htmx swaps in after 'Tomar caso' carries the same order data as the page's rows."""
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', inbox.client.get("/inbox").text)
+    assert csrf
+    answered = inbox.ids["answered"]
+    row = inbox.client.post(f"/cases/{answered}/claim?from=inbox", headers={"X-CSRF-Token": csrf.group(1),
+                                                                          "HX-Request": "true"})
+    assert row.status_code == 200, row.text
+    assert f'id="case-{answered}"' in row.text and 'data-waiting="1"' in row.text
+    assert "Esperando al cliente" in row.text and "Laura" in row.text

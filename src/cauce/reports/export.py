@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -32,6 +33,8 @@ def safe_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "sí" if value else "no"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")  # the wall time of the report's zone
     if isinstance(value, int | float):
         return value
     text = _ILLEGAL_XML.sub("", str(value))[:MAX_CELL_CHARS]
@@ -81,6 +84,9 @@ def to_xlsx(table: Table, *, subtitle: str = "") -> bytes:
         cell.font = Font(bold=True)
     for r, row in enumerate(table.export_rows(), start=start + 1):
         for col, value in enumerate(row, start=1):
+            if isinstance(value, datetime):  # a real date cell, in the report's wall time
+                sheet.cell(row=r, column=col, value=value.replace(tzinfo=None)).number_format = "yyyy-mm-dd hh:mm"
+                continue
             cell = sheet.cell(row=r, column=col, value=safe_cell(value))
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # text, even if it looks like a formula to openpyxl

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from cauce import vocabulary as labels
 from cauce.cases import lifecycle
@@ -60,6 +62,13 @@ def _time_table(key: str, title: str, first: str, rows: list[TimeRow], with_targ
     return Table(key, title, headers, body, (5, 9))
 
 
+def _local(iso: str | None, d: Dashboard) -> datetime | None:
+    """A timestamp of the dashboard in its report's time zone (pages format it with babel, exports as dates)."""
+    if not iso:
+        return None
+    return datetime.fromisoformat(iso).astimezone(ZoneInfo(d.period.get("timezone") or "UTC"))
+
+
 def tables(d: Dashboard) -> dict[str, Table]:
     """Every table of the dashboard, by the key used in export URLs."""
     out: dict[str, Table] = {}
@@ -99,6 +108,6 @@ def tables(d: Dashboard) -> dict[str, Table]:
     if d.crises is not None:
         out["crisis"] = Table("crisis", "Estado de crisis por marca",
                               ["Marca", "Estado", "Crisis en curso", "Desde", "Crisis en el periodo"],
-                              [[c.brand, CRISIS_LABELS.get(c.status, c.status), c.title or "", c.since or "",
+                              [[c.brand, CRISIS_LABELS.get(c.status, c.status), c.title or "", _local(c.since, d),
                                 c.crises_in_period] for c in d.crises])
     return out

@@ -100,7 +100,7 @@ def _rows_context(request: Request, session: Any, user: WebUser, case_list: list
     rows = inbox_rows(session, case_list, now=utcnow(), viewer_id=user.principal.user_id,
                       board=request.app.state.presence, brands=_brand_map(user))
     return {"rows": rows, "labels": labels, "show_brand": len(user.brands) > 1,
-            "lifecycle_states": lifecycle.STATES, "waiting_on_us": lifecycle.waiting_on_us}
+            "lifecycle_states": lifecycle.STATES}
 
 
 @router.get("/inbox")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from babel.numbers import format_compact_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -18,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 
 from cauce.db import utcnow
 from cauce.web.i18n import LANG_COOKIE, LANGUAGES, pick_language, translations
+from cauce.web.reasons import reason_filter
 from cauce.web.vendor import vendor_ready
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -50,6 +52,12 @@ def compact(context: Any, number: int | None) -> str:
 
 def compact_number(number: int | None, language: str) -> str:
     return str(format_compact_decimal(int(number or 0), locale=language, fraction_digits=1))
+
+
+@pass_context
+def when(context: Any, value: datetime) -> str:
+    """A date and time in the page's language (babel), in the value's own time zone: «3 dic 2026, 08:25»."""
+    return str(format_datetime(value, "d MMM y, HH:mm", tzinfo=value.tzinfo, locale=context.get("lang") or "es"))
 
 
 def local(value: datetime | None, tz: str = "America/Bogota", fmt: str = "%d/%m %H:%M") -> str:
@@ -96,6 +104,8 @@ def safe_url(value: str | None) -> str | None:
 
 env = Environment(loader=FileSystemLoader(TEMPLATE_DIR), autoescape=select_autoescape(default=True),
                   trim_blocks=True, lstrip_blocks=True)
+env.tests["datetime"] = lambda v: isinstance(v, datetime)
+env.filters.update(reason=reason_filter, when=when)
 env.filters.update(duration=duration, compact=compact, local=local, iso=iso, first_line=first_line, safe_url=safe_url,
                    tojson_attr=lambda v: json.dumps(v, ensure_ascii=False))
 

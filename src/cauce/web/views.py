@@ -42,6 +42,11 @@ class InboxRow:
     def angry(self) -> bool:
         return self.anger >= ANGER_CHIP_AT
 
+    @property
+    def waiting_on_us(self) -> bool:
+        """Whether the team owes the next move (else the case waits on the customer)."""
+        return lifecycle.waiting_on_us(self.case.status, self.case.unanswered_count)
+
 
 def _latest_mentions(session: Session, case_ids: Sequence[int]) -> dict[int, Mention]:
     if not case_ids:

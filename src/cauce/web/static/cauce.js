@@ -119,3 +119,19 @@
     }
   });
 })();
+
+// A form refused by the server comes back with its message beside it: bring it into view and put the
+// keyboard in the first field of that form, so the admin sees what to fix without scrolling.
+(function () {
+  "use strict";
+  function reveal() {
+    var error = document.querySelector(".form-error");
+    if (!error) return;
+    error.scrollIntoView({ block: "center" });
+    var section = error.closest("section") || error.parentElement;
+    var field = section && section.querySelector("form input:not([type=hidden]), form textarea, form select");
+    if (field) field.focus({ preventScroll: true });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", reveal);
+  else reveal();
+})();
