@@ -50,9 +50,21 @@ def render_case(request: Request, session: Session, user: WebUser, case_id: int,
         "drafts_ready": features.optional_module("cauce.replies.drafts") is not None
         and hasattr(features.optional_module("cauce.replies.drafts"), "draft"),
         "intents": labels.INTENTS, "idempotency_key": uuid.uuid4().hex,
+        "survey": _survey_panel(request, session, case.id, now=now),
+        "legal_ready": features.optional_module("cauce.playbook.evidence") is not None,
     }
     headers = flash_headers(message, level) if message else None
     return render(request, "case.html", context, headers=headers)
+
+
+def _survey_panel(request: Request, session: Session, case_id: int, *, now: Any) -> dict[str, Any] | None:
+    """The case's open survey link (what the agent sends the customer), or None when there is none."""
+    module = features.optional_module("cauce.playbook.survey")
+    if module is None:
+        return None
+    row = module.open_survey(session, case_id=case_id, now=now)
+    base_url = request.app.state.settings.base_url
+    return {"url": module.url_of(base_url, row) if row else None, "expires_at": row.expires_at if row else None}
 
 
 @router.get("/cases/{case_id}")
@@ -180,3 +192,31 @@ def satisfaction(case_id: int, request: Request, session: WriteSession, user: Ed
         cases.record_satisfaction(session, case_id=case_id, score=score, comment=comment.strip() or None,
                                   channel=None, actor=user.principal.actor, scope=user.scope)
     return render_case(request, session, user, case_id, message="Satisfacción registrada.")
+
+
+@router.post("/cases/{case_id}/survey")
+def create_survey(case_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    """A survey link the customer answers without logging in (§9); the open one if it exists."""
+    module = features.optional_module("cauce.playbook.survey")
+    if module is None:
+        raise features.FeatureMissing("La encuesta de satisfacción aún no está instalada en este servidor.")
+    module.create_survey(session, case_id=case_id, actor=user.principal.actor, user_id=user.principal.user_id,
+                         scope=user.scope)
+    return render_case(request, session, user, case_id,
+                       message="Enlace de encuesta listo: cópielo en la respuesta o use el borrador de seguimiento.")
+
+
+@router.post("/cases/{case_id}/legal")
+def legal_handover(case_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    """«Preservar evidencia y pasar a legal» (§8): one click preserves the flagged messages and routes the case."""
+    module = features.optional_module("cauce.playbook.evidence")
+    if module is None:
+        raise features.FeatureMissing("La preservación de evidencia aún no está instalada en este servidor.")
+    done = module.preserve_and_hand_to_legal(session, case_id=case_id, actor=user.principal.actor,
+                                             user_id=user.principal.user_id, scope=user.scope)
+    if done.area is None:
+        return render_case(request, session, user, case_id, level="error",
+                           message="Evidencia preservada, pero la marca no tiene un área legal: "
+                                   "créela para entregar el caso.")
+    return render_case(request, session, user, case_id,
+                       message=f"Evidencia preservada ({len(done.snapshots)}) y caso entregado a {done.area.name}.")

@@ -145,6 +145,7 @@ def install(app: FastAPI) -> None:
         moderation_pages,
         person_pages,
         search_pages,
+        survey_pages,
     )
 
     app.state.broadcaster = CaseBroadcaster(app.state.db)
@@ -154,7 +155,7 @@ def install(app: FastAPI) -> None:
     install_headers(app)
     _install_error_pages(app)
     for module in (auth_pages, inbox_pages, case_pages, composer_pages, moderation_pages, person_pages,
-                   search_pages):
+                   search_pages, survey_pages):
         app.include_router(module.router, include_in_schema=False)
     _install_static(app)
     if not vendor_ready():
