@@ -157,6 +157,8 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/moderation/actions": R(USER, LIST, query=lambda t, own: {"brand_id": own.brand_id,
                                                                     "person_id": t.person_id}),
     "POST /api/v1/moderation/actions/{action_id}/appeal": R(USER, OBJECT, body=lambda t, own: {"reason": "No insulté"}),
+    "POST /api/v1/moderation/actions/{action_id}/reject-appeal": R(SUPERVISOR, OBJECT,
+                                                                 body=lambda t, own: {"reason": "Se mantiene"}),
     "POST /api/v1/moderation/actions/{action_id}/reverse": R(SUPERVISOR, OBJECT,
                                                              body=lambda t, own: {"reason": "Fue un error"}),
     "GET /api/v1/moderation/proposals": R(USER, LIST),
@@ -246,6 +248,11 @@ RULES: dict[str, Rule] = {
     "POST /moderation/actions": R(USER, OBJECT, claims_own_brand=True, body=lambda t, own: {
         "brand_id": str(own.brand_id), "person_id": str(t.person_id), "action": "warn", "clause_id": "respeto"}),
     "POST /moderation/actions/{action_id}/appeal": R(USER, OBJECT, body=lambda t, own: {"reason": "No insulté"}),
+    "POST /moderation/actions/{action_id}/reject-appeal": R(SUPERVISOR, OBJECT,
+                                                          body=lambda t, own: {"reason": "Se mantiene"}),
+    "POST /cases/{case_id}/mentions/{mention_id}/moderate": R(USER, OBJECT, ids=lambda t: {"mention_id": t.mention_id},
+                                                              body=lambda t, own: {"action": "warn",
+                                                                                   "clause_id": "respeto"}),
     "POST /moderation/actions/{action_id}/reverse": R(SUPERVISOR, OBJECT, body=lambda t, own: {"reason": "Fue error"}),
     # --- web: person page (contact history, identity resolution) ---
     "GET /people/{person_id}": R(USER, OBJECT),

@@ -240,6 +240,13 @@ def appeal(action_id: PathId, body: ReasonIn, session: DbSession, principal: Cur
                                          scope=scope_of(principal)))
 
 
+@router.post("/moderation/actions/{action_id}/reject-appeal", response_model=ModerationActionOut)
+def reject_appeal(action_id: PathId, body: ReasonIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
+    """Keep an appealed action, with the reason (supervisors)."""
+    return _action_out(moderation.reject_appeal(session, action_id=action_id, reason=body.reason,
+                                                who=_who(principal), scope=scope_of(principal)))
+
+
 @router.post("/moderation/actions/{action_id}/reverse", response_model=ModerationActionOut)
 def reverse(action_id: PathId, body: ReasonIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
     return _action_out(moderation.reverse(session, action_id=action_id, reason=body.reason, who=_who(principal),

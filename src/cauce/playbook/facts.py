@@ -122,7 +122,7 @@ def load(session: Session, case: Case) -> CaseFacts:
     # One round trip for the per-person and per-case scalars (this runs for every case on screen).
     last_warning = (select(func.max(ModerationAction.created_at)).where(
         ModerationAction.person_id == case.person_id, ModerationAction.brand_id == case.brand_id,
-        ModerationAction.action == "warn", ModerationAction.status.in_(("applied", "appealed")))
+        ModerationAction.action == "warn", ModerationAction.status.in_(("applied", "appealed", "upheld")))
         .scalar_subquery())
     evidence_count = (select(func.count()).select_from(EvidenceSnapshot)
                       .where(EvidenceSnapshot.case_id == case.id).scalar_subquery())
@@ -183,7 +183,7 @@ def load_many(session: Session, cases: Sequence[Case]) -> list[CaseFacts]:
     warnings = {(p, b): _aware(at) for p, b, at in session.execute(
         select(ModerationAction.person_id, ModerationAction.brand_id, func.max(ModerationAction.created_at))
         .where(ModerationAction.person_id.in_(person_ids), ModerationAction.action == "warn",
-               ModerationAction.status.in_(("applied", "appealed")))
+               ModerationAction.status.in_(("applied", "appealed", "upheld")))
         .group_by(ModerationAction.person_id, ModerationAction.brand_id))}
     evidence: dict[int, int] = {}
     for case_id, n in session.execute(select(EvidenceSnapshot.case_id, func.count())
