@@ -7,11 +7,13 @@ import uuid
 from datetime import timedelta
 
 from playbook_helpers import AGENT, case_of, ingest, reply, setup_brand
+from sqlalchemy import select
 
 from cauce.audit.service import SYSTEM, events_for_case
 from cauce.auth import service as auth
 from cauce.auth.models import User
 from cauce.cases import service as cases
+from cauce.cases.models import FollowUp
 from cauce.db import Database
 from cauce.playbook import resolution
 from cauce.replies import service as replies
@@ -89,3 +91,19 @@ def test_a_draft_of_the_other_branch_or_an_unrelated_intent_ticks_nothing(db: Da
             replies.mark_delivered(s, row, external_id=f"dm-{reply_id}", url=None, at=T0 + timedelta(hours=3),
                                    actor=OUTBOX)
     assert case_of(db, case_id).resolution_checklist == {}
+
+
+def test_a_delivered_follow_up_message_completes_the_scheduled_follow_up(db: Database) -> None:
+    case_id, user_id = _case_with_branch(db, "at_fault")
+    with db.session() as s:
+        resolution.resolve_case(s, case_id=case_id, outcome="at_fault", actor=AGENT, now=T0 + timedelta(hours=3))
+    reply_id = _queued(db, case_id, user_id, intent="follow_up", visibility="private")
+    with db.session() as s:
+        row = s.get(Reply, reply_id)
+        assert row is not None
+        replies.mark_delivered(s, row, external_id="dm-f", url=None, at=T0 + timedelta(days=8), actor=OUTBOX)
+    with db.read_session() as s:
+        done = {f.kind: f.done_at for f in s.scalars(select(FollowUp).where(FollowUp.case_id == case_id))}
+        events = [(e.action, e.actor_id) for e in events_for_case(s, case_id) if e.action == "playbook.follow_up_done"]
+    assert done["follow_up"] is not None and done["satisfaction_survey"] is None  # the survey waits for its answer
+    assert events == [("playbook.follow_up_done", str(user_id))]

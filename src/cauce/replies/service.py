@@ -18,7 +18,7 @@ from cauce.auth.models import User
 from cauce.auth.service import Principal
 from cauce.brands import channels
 from cauce.cases import service as cases
-from cauce.cases.models import Area, Case
+from cauce.cases.models import Area, Case, FollowUp
 from cauce.db import utcnow
 from cauce.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cauce.mentions import service as mentions
@@ -174,6 +174,15 @@ def _author(session: Session, reply: Reply) -> Actor | None:
     return Actor.user(user.id, user.name) if user is not None else None
 
 
+def _complete_follow_ups(session: Session, case: Case, reply: Reply, *, at: datetime, author: Actor) -> None:
+    """§9: the follow-up message reached the customer, so the scheduled follow-up is done (by its author)."""
+    for item in session.scalars(select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.kind == "follow_up",
+                                                       FollowUp.done_at.is_(None))):
+        record_changes(session, item, {"done_at": at}, actor=author, action="playbook.follow_up_done",
+                       entity_type="follow_up", case_id=case.id, brand_id=case.brand_id,
+                       reason=f"Respuesta #{reply.id} enviada")
+
+
 def _tick_checklist(session: Session, case: Case, reply: Reply, *, at: datetime) -> None:
     """The §5 items a resolution draft covers are done once that reply reached the customer.
 
@@ -182,11 +191,13 @@ def _tick_checklist(session: Session, case: Case, reply: Reply, *, at: datetime)
     """
     from cauce.replies.drafts.schemas import CHECKLIST_COVERED
 
+    author = _author(session, reply)
+    if reply.intent == "follow_up" and author is not None:
+        _complete_follow_ups(session, case, reply, at=at, author=author)
     covered = CHECKLIST_COVERED.get(reply.intent or "", {}).get(case.outcome or "", ())
     checklist = dict(case.resolution_checklist or {})
     items = [i for i in covered if i not in checklist
              and not (i.endswith("-private") and reply.visibility != "private")]
-    author = _author(session, reply)
     if not items or author is None:
         return
     for item in items:

@@ -154,4 +154,5 @@ def test_an_agents_day_and_the_customers_survey(page: Any, browser: Any, live_se
     page.reload()
     expect(page.locator("[data-csat-score]")).to_have_text("4/5")
     assert page.locator(".action:has-text('Encuesta de satisfacción')").count() == 0  # the step is done
+    assert page.locator(".action:has-text('Seguimiento')").count() == 0  # the sent follow-up closed its step
     assert not page.js_errors, page.js_errors
