@@ -23,7 +23,8 @@ MODERATION_ACTIONS = {"warn": "Advertir", "hide": "Ocultar", "block": "Bloquear"
                       "label_troll": "Etiquetar como troll", "unhide": "Mostrar de nuevo",
                       "unmute": "Quitar silencio", "ban": "Expulsar"}
 MODERATION_STATUS = {"proposed": "Propuesta", "applied": "Aplicada", "appealed": "Apelada",
-                     "reversed": "Revertida", "refused": "Rechazada"}
+                     "reversed": "Revertida", "refused": "Rechazada",
+                     "upheld": "Apelación rechazada"}
 INTENTS = {
     "first_reply": "Primera respuesta pública",
     "request_data_private": "Pedir datos por privado",

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 from cauce.corrections.fields import FIELDS
+from cauce.vocabulary import CHANNELS
 from cauce.web.corrections_pages import CHOICE_LABELS
 from cauce.web.i18n import source_messages, translations
-from cauce.vocabulary import CHANNELS
 
 
 def test_every_correction_string_has_an_english_translation() -> None:

@@ -47,10 +47,11 @@ def _branches(variant: Variant) -> list[tuple[int, ...]]:
 
 
 def _context(language: str, voice: str, facts: CaseFacts, *, crisis: bool) -> DraftContext:
-    return DraftContext(brand_name="Conectel", language=language, voice=voice, country="CO", channel="email",
-                        recipient_name="Ana Ruiz", recipient_handle="@anar", agent_name="Laura Gómez",
-                        mention_text="me cobraron dos veces la factura", facts=facts,
-                        crisis=CrisisFacts(category="cobro") if crisis else None)
+    return DraftContext.model_validate({
+        "brand_name": "Conectel", "language": language, "voice": voice, "country": "CO", "channel": "email",
+        "recipient_name": "Ana Ruiz", "recipient_handle": "@anar", "agent_name": "Laura Gómez",
+        "mention_text": "me cobraron dos veces la factura", "facts": facts,
+        "crisis": CrisisFacts(category="cobro") if crisis else None})
 
 
 def _every_rendering(language: str) -> list[tuple[str, str]]:
@@ -137,6 +138,6 @@ def test_the_at_fault_answer_says_what_happened_what_was_done_and_what_the_custo
 def test_the_survey_link_is_offered_in_the_follow_up_and_satisfaction_drafts() -> None:
     for language, intent, seed in product(LANGUAGES, ("follow_up", "satisfaction_request"), range(6)):
         ctx = _context(language, "usted", FULL, crisis=False)
-        assert FULL.survey_url in draft(ctx, intent, variant_seed=seed, use_llm=False).text
+        assert FULL.survey_url and FULL.survey_url in draft(ctx, intent, variant_seed=seed, use_llm=False).text
         without = _context(language, "usted", FULL.model_copy(update={"survey_url": None}), crisis=False)
         assert "encuesta" not in draft(without, intent, variant_seed=seed, use_llm=False).text

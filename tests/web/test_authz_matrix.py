@@ -62,7 +62,7 @@ class Rule:
     # that brand, so a foreign object is 404 for everyone, admins included.
     claims_own_brand: bool = False
     # Path ids other than the target's defaults (a destructive call on an object of its own).
-    ids: Callable[[Target], dict[str, int]] | None = None
+    ids: Callable[[Target], dict[str, int | str]] | None = None
 
 
 def R(access: str, scope: str = NONE, **kw: Any) -> Rule:
@@ -158,12 +158,16 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/cases/{case_id}/close": R(USER, OBJECT, body=lambda t, own: {}),
     "POST /api/v1/cases/{case_id}/evidence": R(USER, OBJECT, body=lambda t, own: {"mention_id": t.mention_id}),
     "POST /api/v1/cases/{case_id}/csat": R(USER, OBJECT, body=lambda t, own: {"score": 4}),
+    "POST /api/v1/cases/{case_id}/survey": R(USER, OBJECT),
+    "POST /api/v1/cases/{case_id}/legal-handover": R(USER, OBJECT),
     "POST /api/v1/follow-ups/{follow_up_id}/done": R(USER, OBJECT),
     "POST /api/v1/moderation/actions": R(USER, OBJECT, claims_own_brand=True, body=lambda t, own: {
         "brand_id": own.brand_id, "person_id": t.person_id, "action": "warn", "clause_id": "respeto"}),
     "GET /api/v1/moderation/actions": R(USER, LIST, query=lambda t, own: {"brand_id": own.brand_id,
                                                                     "person_id": t.person_id}),
     "POST /api/v1/moderation/actions/{action_id}/appeal": R(USER, OBJECT, body=lambda t, own: {"reason": "No insulté"}),
+    "POST /api/v1/moderation/actions/{action_id}/reject-appeal": R(SUPERVISOR, OBJECT,
+                                                                 body=lambda t, own: {"reason": "Se mantiene"}),
     "POST /api/v1/moderation/actions/{action_id}/reverse": R(SUPERVISOR, OBJECT,
                                                              body=lambda t, own: {"reason": "Fue un error"}),
     "GET /api/v1/moderation/proposals": R(USER, LIST),
@@ -237,6 +241,11 @@ RULES: dict[str, Rule] = {
     "GET /cases/{case_id}/presence": R(USER, OBJECT),
     "POST /cases/{case_id}/presence": R(USER, OBJECT, body=lambda t, own: {"mode": "viewing"}),
     "POST /cases/{case_id}/claim": R(USER, OBJECT),
+    "POST /cases/{case_id}/survey": R(USER, OBJECT),
+    "POST /cases/{case_id}/legal": R(USER, OBJECT),
+    # The customer's survey: public by design, the unguessable token in the link is the credential.
+    "GET /encuesta/{token}": R(PUBLIC, ids=lambda t: {"token": "x" * 32}),
+    "POST /encuesta/{token}": R(PUBLIC, ids=lambda t: {"token": "x" * 32}, body=lambda t, own: {"score": "5"}),
     "POST /cases/{case_id}/assign": R(USER, OBJECT, body=lambda t, own: {"area_id": str(t.area_id)}),
     "POST /cases/{case_id}/transition": R(USER, OBJECT, body=lambda t, own: {"to": "en_gestion"}),
     "POST /cases/{case_id}/notes": R(USER, OBJECT, body=lambda t, own: {"text": "Llamar mañana"}),
@@ -254,6 +263,11 @@ RULES: dict[str, Rule] = {
     "POST /moderation/actions": R(USER, OBJECT, claims_own_brand=True, body=lambda t, own: {
         "brand_id": str(own.brand_id), "person_id": str(t.person_id), "action": "warn", "clause_id": "respeto"}),
     "POST /moderation/actions/{action_id}/appeal": R(USER, OBJECT, body=lambda t, own: {"reason": "No insulté"}),
+    "POST /moderation/actions/{action_id}/reject-appeal": R(SUPERVISOR, OBJECT,
+                                                          body=lambda t, own: {"reason": "Se mantiene"}),
+    "POST /cases/{case_id}/mentions/{mention_id}/moderate": R(USER, OBJECT, ids=lambda t: {"mention_id": t.mention_id},
+                                                              body=lambda t, own: {"action": "warn",
+                                                                                   "clause_id": "respeto"}),
     "POST /moderation/actions/{action_id}/reverse": R(SUPERVISOR, OBJECT, body=lambda t, own: {"reason": "Fue error"}),
     # --- web: person page (contact history, identity resolution) ---
     "GET /people/{person_id}": R(USER, OBJECT),

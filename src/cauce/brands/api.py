@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from pydantic import Field
 
 from cauce.apimodel import StrictOut
 from cauce.app_deps.deps import CurrentPrincipal, DbSession
@@ -31,7 +32,7 @@ class BrandOut(StrictOut):
     handles: list[Any]
     policy: dict[str, Any]
     # Relevance terms, exclusion terms, homonyms and the brand's own categories (brands.triage_settings).
-    triage_settings: dict[str, Any] = {}
+    triage_settings: dict[str, Any] = Field(default_factory=dict)
     areas: list[AreaOut]
 
 

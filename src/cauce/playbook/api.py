@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
@@ -19,7 +19,7 @@ from cauce.cases.models import ModerationAction
 from cauce.cases.schemas import CaseOut
 from cauce.db import utcnow
 from cauce.errors import NotFound
-from cauce.playbook import evidence, guidelines, moderation, resolution
+from cauce.playbook import evidence, guidelines, moderation, resolution, survey
 from cauce.playbook import policy as policy_service
 from cauce.playbook.api_crisis import router as crisis_router
 from cauce.playbook.moderation import ModerationRequest, Principalish
@@ -145,6 +145,40 @@ def csat(case_id: PathId, body: CsatIn, session: DbSession, principal: CurrentPr
     return {"id": result.id, "score": result.score, "case_status": case.status}
 
 
+class LegalHandoverOut(StrictOut):
+    case_id: int
+    evidence_ids: list[int]
+    area_id: int | None
+    area_name: str | None
+
+
+@router.post("/cases/{case_id}/legal-handover", response_model=LegalHandoverOut)
+def legal_handover(case_id: PathId, session: DbSession, principal: CurrentPrincipal) -> LegalHandoverOut:
+    """«Preservar evidencia y pasar a legal» (§8): snapshots of the flagged messages, the case to legal."""
+    done = evidence.preserve_and_hand_to_legal(session, case_id=case_id, actor=principal.actor,
+                                               user_id=principal.user_id, scope=scope_of(principal))
+    area = done.area
+    return LegalHandoverOut(case_id=case_id, evidence_ids=[e.id for e in done.snapshots],
+                            area_id=area.id if area else None, area_name=area.name if area else None)
+
+
+class SurveyOut(StrictOut):
+    id: int
+    case_id: int
+    url: str
+    status: str
+    expires_at: str
+
+
+@router.post("/cases/{case_id}/survey", status_code=201, response_model=SurveyOut)
+def create_survey(case_id: PathId, request: Request, session: DbSession, principal: CurrentPrincipal) -> SurveyOut:
+    """The case's satisfaction survey link (§9): the customer answers it once, without logging in."""
+    row = survey.create_survey(session, case_id=case_id, actor=principal.actor, user_id=principal.user_id,
+                               scope=scope_of(principal))
+    return SurveyOut(id=row.id, case_id=row.case_id, url=survey.url_of(request.app.state.settings.base_url, row),
+                     status=row.status, expires_at=row.expires_at.isoformat())
+
+
 @router.post("/follow-ups/{follow_up_id}/done", response_model=FollowUpDoneOut)
 def follow_up_done(follow_up_id: PathId, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     item = resolution.complete_follow_up(session, follow_up_id=follow_up_id, actor=principal.actor,
@@ -216,6 +250,13 @@ def list_actions(session: DbSession, principal: CurrentPrincipal, brand_id: Quer
 def appeal(action_id: PathId, body: ReasonIn, session: DbSession, principal: CurrentPrincipal) -> dict[str, Any]:
     return _action_out(moderation.appeal(session, action_id=action_id, reason=body.reason, who=_who(principal),
                                          scope=scope_of(principal)))
+
+
+@router.post("/moderation/actions/{action_id}/reject-appeal", response_model=ModerationActionOut)
+def reject_appeal(action_id: PathId, body: ReasonIn, session: DbSession, principal: Supervisor) -> dict[str, Any]:
+    """Keep an appealed action, with the reason (supervisors)."""
+    return _action_out(moderation.reject_appeal(session, action_id=action_id, reason=body.reason,
+                                                who=_who(principal), scope=scope_of(principal)))
 
 
 @router.post("/moderation/actions/{action_id}/reverse", response_model=ModerationActionOut)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,9 @@ from cauce.cases import service as cases
 from cauce.cases.models import Area
 from cauce.cases.service import ALL_BRANDS, Scope
 from cauce.db import utcnow
+from cauce.errors import InvalidInput
 from cauce.mentions import service as mentions
+from cauce.mentions.models import Mention
 from cauce.playbook.models import EvidenceSnapshot
 
 LEGAL_SLUGS = ("legal", "juridica", "juridico")
@@ -85,6 +88,38 @@ def preserve_evidence(session: Session, *, case_id: int, mention_id: int, actor:
                        text="Evidencia preservada. La marca no tiene un área legal configurada: "
                             "cree una (slug «legal») para entregar el caso.")
     return snapshot
+
+
+@dataclass(frozen=True)
+class LegalHandover:
+    snapshots: list[EvidenceSnapshot]
+    area: Area | None  # None: the brand has no legal area (a note says so on the case)
+
+
+def preserve_and_hand_to_legal(session: Session, *, case_id: int, actor: Actor, user_id: int | None = None,
+                               scope: Scope = ALL_BRANDS, now: datetime | None = None) -> LegalHandover:
+    """The «Preservar evidencia y pasar a legal» step in one action (§8): a snapshot of every message of
+    the customer that carries a threat or a legal risk (the latest one when none is flagged), then the
+    case goes to the brand's legal area."""
+    now = now or utcnow()
+    case = cases.get(session, case_id=case_id, scope=scope)
+    own = select(Mention.id).where(Mention.case_id == case.id, Mention.third_party.is_(False))
+    ids = list(session.scalars(own.where(or_(Mention.threat.is_(True), Mention.legal_risk.is_(True)))
+                               .order_by(Mention.created_at, Mention.id)))
+    if not ids:
+        latest = session.scalar(own.order_by(Mention.created_at.desc(), Mention.id.desc()).limit(1))
+        ids = [latest] if latest is not None else []
+    if not ids:
+        raise InvalidInput("El caso no tiene mensajes del cliente que preservar.")
+    kept = {e.mention_id for e in evidence_of(session, case_id=case.id)}
+    snapshots = [preserve_evidence(session, case_id=case.id, mention_id=mid, actor=actor, user_id=user_id, scope=scope,
+                                   now=now) for mid in ids if mid not in kept]
+    if not snapshots:  # already preserved: only make sure legal has it
+        area = legal_area(session, case.brand_id)
+        if area is not None and case.area_id != area.id:
+            cases.assign(session, case_id=case.id, area_id=area.id, actor=actor, scope=scope,
+                         reason="Evidencia ya preservada: pasa a legal (PLAYBOOK §8).")
+    return LegalHandover(snapshots, legal_area(session, case.brand_id))
 
 
 def evidence_of(session: Session, *, case_id: int) -> list[EvidenceSnapshot]:

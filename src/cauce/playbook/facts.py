@@ -36,6 +36,7 @@ class MentionFact:
     author_role: str | None
     role_confidence: float
     hidden: bool
+    followers: int = 0  # the author's audience when the message came (reach, §2 and §8)
 
 
 @dataclass(frozen=True)
@@ -104,10 +105,12 @@ def load(session: Session, case: Case) -> CaseFacts:
     mentions = tuple(
         MentionFact(r.id, r.created_at, r.private, r.abusive, r.threat, r.legal_risk,
                     float((r.assessment or {}).get("anger", 0.0) or 0.0), r.author_role,
-                    float((r.assessment or {}).get("role_confidence", 0.0) or 0.0), r.hidden)
+                    float((r.assessment or {}).get("role_confidence", 0.0) or 0.0), r.hidden,
+                    int(r.author_followers or 0))
         for r in session.execute(
             select(Mention.id, Mention.created_at, Mention.private, Mention.abusive, Mention.threat,
-                   Mention.legal_risk, Mention.assessment, Mention.author_role, Mention.hidden)
+                   Mention.legal_risk, Mention.assessment, Mention.author_role, Mention.hidden,
+                   Mention.author_followers)
             .where(Mention.case_id == case.id, Mention.third_party.is_(False)).order_by(Mention.created_at)
         )
     )
@@ -119,7 +122,7 @@ def load(session: Session, case: Case) -> CaseFacts:
     # One round trip for the per-person and per-case scalars (this runs for every case on screen).
     last_warning = (select(func.max(ModerationAction.created_at)).where(
         ModerationAction.person_id == case.person_id, ModerationAction.brand_id == case.brand_id,
-        ModerationAction.action == "warn", ModerationAction.status.in_(("applied", "appealed")))
+        ModerationAction.action == "warn", ModerationAction.status.in_(("applied", "appealed", "upheld")))
         .scalar_subquery())
     evidence_count = (select(func.count()).select_from(EvidenceSnapshot)
                       .where(EvidenceSnapshot.case_id == case.id).scalar_subquery())
@@ -154,13 +157,14 @@ def load_many(session: Session, cases: Sequence[Case]) -> list[CaseFacts]:
     mentions: dict[int, list[MentionFact]] = defaultdict(list)
     for r in session.execute(
             select(Mention.case_id, Mention.id, Mention.created_at, Mention.private, Mention.abusive,
-                   Mention.threat, Mention.legal_risk, Mention.assessment, Mention.author_role, Mention.hidden)
+                   Mention.threat, Mention.legal_risk, Mention.assessment, Mention.author_role, Mention.hidden,
+                   Mention.author_followers)
             .where(Mention.case_id.in_(ids), Mention.third_party.is_(False)).order_by(Mention.created_at)):
         assessment = r.assessment or {}
         mentions[r.case_id].append(MentionFact(
             r.id, r.created_at, r.private, r.abusive, r.threat, r.legal_risk,
             float(assessment.get("anger", 0.0) or 0.0), r.author_role,
-            float(assessment.get("role_confidence", 0.0) or 0.0), r.hidden))
+            float(assessment.get("role_confidence", 0.0) or 0.0), r.hidden, int(r.author_followers or 0)))
     replies: dict[int, list[ReplyFact]] = defaultdict(list)
     for r in session.execute(select(Reply.case_id, Reply.visibility, Reply.state, Reply.intent, Reply.created_at)
                              .where(Reply.case_id.in_(ids)).order_by(Reply.created_at)):
@@ -179,7 +183,7 @@ def load_many(session: Session, cases: Sequence[Case]) -> list[CaseFacts]:
     warnings = {(p, b): _aware(at) for p, b, at in session.execute(
         select(ModerationAction.person_id, ModerationAction.brand_id, func.max(ModerationAction.created_at))
         .where(ModerationAction.person_id.in_(person_ids), ModerationAction.action == "warn",
-               ModerationAction.status.in_(("applied", "appealed")))
+               ModerationAction.status.in_(("applied", "appealed", "upheld")))
         .group_by(ModerationAction.person_id, ModerationAction.brand_id))}
     evidence: dict[int, int] = {}
     for case_id, n in session.execute(select(EvidenceSnapshot.case_id, func.count())

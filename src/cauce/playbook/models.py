@@ -129,3 +129,21 @@ class ImprovementAction(Base):
     notice_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None]
+
+
+class SatisfactionSurvey(Base):
+    """A survey link sent to the customer (§9): answered once, without logging in, until it expires."""
+
+    __tablename__ = "satisfaction_surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    # Unguessable capability in the link (secrets.token_urlsafe); whoever holds it may answer once.
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | answered | superseded
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    satisfaction_id: Mapped[int | None] = mapped_column(ForeignKey("satisfaction_results.id"))
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

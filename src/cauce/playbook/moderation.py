@@ -31,6 +31,8 @@ from cauce.playbook.policy import effective_policy
 from cauce.triage import service as triage
 
 NETWORK_ACTIONS = frozenset({"hide", "block", "mute"})
+# Statuses of an action that stands: applied, under appeal, or kept after its appeal was rejected.
+STANDING = ("applied", "appealed", "upheld")
 REMOVING_ACTIONS = frozenset({"hide", "block", "mute"})  # silence or remove the person/message
 STRIKE_ACTIONS = frozenset({"warn", "hide", "block", "mute"})
 # A network action reversed after it was carried out is undone on the network by its opposite.
@@ -110,7 +112,7 @@ def _context(session: Session, req: ModerationRequest, case: Case | None, mentio
 def _has_warning(session: Session, brand_id: int, person_id: int) -> bool:
     return session.scalar(select(ModerationAction.id).where(
         ModerationAction.brand_id == brand_id, ModerationAction.person_id == person_id,
-        ModerationAction.action == "warn", ModerationAction.status.in_(("applied", "appealed"))).limit(1)) is not None
+        ModerationAction.action == "warn", ModerationAction.status.in_(STANDING)).limit(1)) is not None
 
 
 def violations(session: Session, req: ModerationRequest, ctx: _Context, who: Principalish) -> list[Violation]:
@@ -231,6 +233,24 @@ def appeal(session: Session, *, action_id: int, reason: str, who: Principalish,
     record_changes(session, row, {"status": "appealed"}, actor=who.actor, action="moderation.appealed",
                    entity_type="moderation_action", case_id=row.case_id, brand_id=row.brand_id,
                    reason=reason.strip())
+    return row
+
+
+def reject_appeal(session: Session, *, action_id: int, reason: str, who: Principalish,
+                  scope: Scope = ALL_BRANDS, now: datetime | None = None) -> ModerationAction:
+    """A supervisor keeps an appealed action (status «upheld»), saying why; audited, final."""
+    if not who.is_supervisor:
+        raise Forbidden("Decidir una apelación requiere rol de supervisor.")
+    row = get(session, action_id=action_id, scope=scope)
+    if row.status != "appealed":
+        raise InvalidTransition(f"Solo se rechaza una apelación pendiente; esta acción está «{row.status}».")
+    if len(reason.strip()) < 5:
+        raise InvalidInput("Explique por qué se rechaza la apelación (se le comunica a quien apeló).")
+    decision = {"decision": "rejected", "reason": reason.strip()[:2000], "by": who.actor.label,
+                "at": (now or utcnow()).isoformat()}
+    record_changes(session, row, {"status": "upheld", "evidence": {**(row.evidence or {}), "appeal": decision}},
+                   actor=who.actor, action="moderation.appeal_rejected", entity_type="moderation_action",
+                   case_id=row.case_id, brand_id=row.brand_id, reason=reason.strip())
     return row
 
 

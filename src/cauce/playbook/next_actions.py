@@ -30,6 +30,11 @@ CHECKLIST: dict[str, tuple[str, ...]] = {
 }
 OPTIONAL_ITEMS = frozenset({"§5.2.warranty", "§5.2.compensation"})
 MANUAL_ITEMS = frozenset({"§6.hostile-offline-contact"})
+# A legal accusation from an account this large spreads (evidence.reach_of calls it «alto»).
+WIDE_REACH_FOLLOWERS = 10_000
+LEGAL_AREAS = ("legal", "juridica", "juridico")
+LEGAL_RISK_ONLY = ("Amenaza de demanda o de acudir a un ente de consumo, sin amenazas ni gran alcance: se atiende "
+                   "como cliente (§3–§5). Preserve la evidencia y pase a legal solo si el caso lo requiere.")
 BRANCH_INTENT = {"at_fault": "resolution_at_fault", "not_at_fault": "resolution_not_at_fault"}
 
 
@@ -175,9 +180,16 @@ def derive(facts: CaseFacts, policy: PlaybookPolicy, *, now: datetime) -> list[A
             if any(m.abusive and m.created_at > warned for m in facts.mentions) and role != "troll":
                 b.add("§8.block-if-continues", due=now, visibility="moderation", done=False)
     if flags & {"threat", "legal_risk"}:
-        b.add("§8.defamation-threat-evidence", visibility="internal", blocking=True,
-              due=case.opened_at + timedelta(minutes=t.evidence_minutes),
-              done=facts.evidence_count > 0 and facts.area_slug in ("legal", "juridica"))
+        # §8 «Defamation and threats: measure their reach, … preserve evidence, and hand over to legal
+        # when needed». A threat (harm, intimidation) or a legal accusation spreading to a wide public
+        # needs it now; a customer who says «los voy a demandar» is still a customer (a threat to sue
+        # is not a threat, PLAYBOOK labels): the step is offered, without a clock, and never blocks.
+        urgent = "threat" in flags or any(
+            m.legal_risk and not m.private and m.followers >= WIDE_REACH_FOLLOWERS for m in facts.mentions)
+        b.add("§8.defamation-threat-evidence", visibility="internal", blocking=urgent,
+              due=case.opened_at + timedelta(minutes=t.evidence_minutes) if urgent else None,
+              done=facts.evidence_count > 0 and facts.area_slug in LEGAL_AREAS,
+              detail=None if urgent else LEGAL_RISK_ONLY)
 
     # §9 — follow up, measure satisfaction, reopen on a low score.
     if complaint and case.outcome is not None and case.status in RESOLVED_STATES:

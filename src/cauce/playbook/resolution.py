@@ -19,6 +19,7 @@ from cauce.cases.models import Case, FollowUp, Satisfaction
 from cauce.cases.service import ALL_BRANDS, Scope
 from cauce.db import utcnow
 from cauce.errors import InvalidInput, InvalidTransition, NotFound
+from cauce.playbook import survey
 from cauce.playbook.next_actions import CHECKLIST, MANUAL_ITEMS, OPTIONAL_ITEMS
 from cauce.playbook.policy import effective_policy
 
@@ -164,6 +165,8 @@ def schedule_after_resolution(session: Session, *, case: Case, actor: Actor, now
     base = case.resolved_at or now
     out: list[FollowUp] = []
     if "satisfaction_survey" not in kinds:
+        # The link the customer answers (offered in the satisfaction and follow-up drafts).
+        survey.create_survey(session, case_id=case.id, actor=actor, now=now)
         out.append(cases.schedule_follow_up(
             session, case_id=case.id, kind="satisfaction_survey",
             due_at=base + timedelta(hours=times.satisfaction_survey_hours), actor=actor,

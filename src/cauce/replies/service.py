@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cauce.audit.service import Actor, record, record_changes
+from cauce.auth.models import User
 from cauce.auth.service import Principal
 from cauce.brands import channels
 from cauce.cases import service as cases
-from cauce.cases.models import Area, Case
+from cauce.cases.models import Area, Case, FollowUp
 from cauce.db import utcnow
 from cauce.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cauce.mentions import service as mentions
@@ -165,6 +166,46 @@ def _count_as_response(session: Session, reply: Reply, *, at: datetime, actor: A
     assert case is not None
     cases.record_response(session, case=case, at=at, public=reply.visibility == "public", actor=actor)
     mentions.mark_answered(session, case_id=case.id)
+    _tick_checklist(session, case, reply, at=at)
+
+
+def _author(session: Session, reply: Reply) -> Actor | None:
+    user = session.get(User, reply.author_user_id) if reply.author_user_id else None
+    return Actor.user(user.id, user.name) if user is not None else None
+
+
+def _complete_follow_ups(session: Session, case: Case, reply: Reply, *, at: datetime, author: Actor) -> None:
+    """§9: the follow-up message reached the customer, so the scheduled follow-up is done (by its author)."""
+    for item in session.scalars(select(FollowUp).where(FollowUp.case_id == case.id, FollowUp.kind == "follow_up",
+                                                       FollowUp.done_at.is_(None))):
+        record_changes(session, item, {"done_at": at}, actor=author, action="playbook.follow_up_done",
+                       entity_type="follow_up", case_id=case.id, brand_id=case.brand_id,
+                       reason=f"Respuesta #{reply.id} enviada")
+
+
+def _tick_checklist(session: Session, case: Case, reply: Reply, *, at: datetime) -> None:
+    """The §5 items a resolution draft covers are done once that reply reached the customer.
+
+    Ticked in the name of the agent who wrote the reply (the outbox only carried it), and only the
+    items of the case's branch that are still pending; a ticked item is never overwritten.
+    """
+    from cauce.replies.drafts.schemas import CHECKLIST_COVERED
+
+    author = _author(session, reply)
+    if reply.intent == "follow_up" and author is not None:
+        _complete_follow_ups(session, case, reply, at=at, author=author)
+    covered = CHECKLIST_COVERED.get(reply.intent or "", {}).get(case.outcome or "", ())
+    checklist = dict(case.resolution_checklist or {})
+    items = [i for i in covered if i not in checklist
+             and not (i.endswith("-private") and reply.visibility != "private")]
+    if not items or author is None:
+        return
+    for item in items:
+        checklist[item] = {"state": "done", "note": None, "by": author.label, "at": at.isoformat(),
+                           "reply_id": reply.id}
+    record_changes(session, case, {"resolution_checklist": checklist}, actor=author,
+                   action="playbook.checklist_ticked", entity_type="case", case_id=case.id, brand_id=case.brand_id,
+                   reason=f"{', '.join(items)}: done (respuesta #{reply.id} enviada)")
 
 
 def mark_failed(session: Session, reply: Reply, *, reason: str, actor: Actor) -> None:
@@ -175,7 +216,7 @@ def mark_failed(session: Session, reply: Reply, *, reason: str, actor: Actor) ->
 
 def record_external_reply(session: Session, *, case_id: int, text: str, visibility: str, principal: Principal,
                           channel: str | None = None, external_url: str | None = None,
-                          at: datetime | None = None) -> Reply:
+                          at: datetime | None = None, intent: str | None = None) -> Reply:
     """The agent answered outside Cauce (phone, the network's own app): log it as the response."""
     now = utcnow()
     at = at or now
@@ -187,7 +228,8 @@ def record_external_reply(session: Session, *, case_id: int, text: str, visibili
     target = ctx.latest_inbound(session, case)
     reply = Reply(case_id=case.id, in_reply_to_mention_id=target.id if target else None,
                   channel=(channel or case.channel).strip().lower()[:40], channel_account_id=None,
-                  visibility=visibility, author_user_id=principal.user_id, text=text, intent=None, state="recorded",
+                  visibility=visibility, author_user_id=principal.user_id, text=text,
+                  intent=(intent or "").strip()[:40] or None, state="recorded",
                   idempotency_key=f"x:{uuid.uuid4().hex}", external_url=(external_url or None), attempts=0,
                   guard={}, created_at=now, sent_at=at)
     session.add(reply)

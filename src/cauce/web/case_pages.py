@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from cauce import vocabulary as labels
+from cauce.auth import policy
 from cauce.cases import lifecycle
 from cauce.cases import service as cases
 from cauce.db import utcnow
@@ -51,9 +52,34 @@ def render_case(request: Request, session: Session, user: WebUser, case_id: int,
         "drafts_ready": features.optional_module("cauce.replies.drafts") is not None
         and hasattr(features.optional_module("cauce.replies.drafts"), "draft"),
         "intents": labels.INTENTS, "idempotency_key": uuid.uuid4().hex,
+        "survey": _survey_panel(request, session, case.id, now=now),
+        "legal_ready": features.optional_module("cauce.playbook.evidence") is not None,
+        "message_clauses": _message_clauses(session, case.brand_id),
     }
     headers = flash_headers(message, level) if message else None
     return render(request, "case.html", context, headers=headers)
+
+
+MESSAGE_ACTIONS = ("hide", "warn")  # what one message in the thread can get (the person: /moderation)
+
+
+def _message_clauses(session: Session, brand_id: int) -> list[Any]:
+    """The brand's published clauses that justify hiding or warning about a single message."""
+    guides = features.guidelines()
+    if guides is None or features.moderation() is None:
+        return []
+    return [c for c in guides.current(session, brand_id=brand_id).clauses
+            if any(a in c.actions for a in MESSAGE_ACTIONS)]
+
+
+def _survey_panel(request: Request, session: Session, case_id: int, *, now: Any) -> dict[str, Any] | None:
+    """The case's open survey link (what the agent sends the customer), or None when there is none."""
+    module = features.optional_module("cauce.playbook.survey")
+    if module is None:
+        return None
+    row = module.open_survey(session, case_id=case_id, now=now)
+    base_url = request.app.state.settings.base_url
+    return {"url": module.url_of(base_url, row) if row else None, "expires_at": row.expires_at if row else None}
 
 
 @router.get("/cases/{case_id}")
@@ -181,3 +207,54 @@ def satisfaction(case_id: int, request: Request, session: WriteSession, user: Ed
         cases.record_satisfaction(session, case_id=case_id, score=score, comment=comment.strip() or None,
                                   channel=None, actor=user.principal.actor, scope=user.scope)
     return render_case(request, session, user, case_id, message="Satisfacción registrada.")
+
+
+@router.post("/cases/{case_id}/survey")
+def create_survey(case_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    """A survey link the customer answers without logging in (§9); the open one if it exists."""
+    module = features.optional_module("cauce.playbook.survey")
+    if module is None:
+        raise features.FeatureMissing("La encuesta de satisfacción aún no está instalada en este servidor.")
+    module.create_survey(session, case_id=case_id, actor=user.principal.actor, user_id=user.principal.user_id,
+                         scope=user.scope)
+    return render_case(request, session, user, case_id,
+                       message="Enlace de encuesta listo: cópielo en la respuesta o use el borrador de seguimiento.")
+
+
+@router.post("/cases/{case_id}/legal")
+def legal_handover(case_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+    """«Preservar evidencia y pasar a legal» (§8): one click preserves the flagged messages and routes the case."""
+    module = features.optional_module("cauce.playbook.evidence")
+    if module is None:
+        raise features.FeatureMissing("La preservación de evidencia aún no está instalada en este servidor.")
+    done = module.preserve_and_hand_to_legal(session, case_id=case_id, actor=user.principal.actor,
+                                             user_id=user.principal.user_id, scope=user.scope)
+    if done.area is None:
+        return render_case(request, session, user, case_id, level="error",
+                           message="Evidencia preservada, pero la marca no tiene un área legal: "
+                                   "créela para entregar el caso.")
+    return render_case(request, session, user, case_id,
+                       message=f"Evidencia preservada ({len(done.snapshots)}) y caso entregado a {done.area.name}.")
+
+
+@router.post("/cases/{case_id}/mentions/{mention_id}/moderate")
+def moderate_message(case_id: int, mention_id: int, request: Request, session: WriteSession, user: Editor,
+                     action: Annotated[str, Form()], clause_id: Annotated[str, Form(max_length=100)],
+                     reason: Annotated[str, Form(max_length=2000)] = "",
+                     override_reason: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """Hide (or warn about) one message of the thread under a published clause, from the case page."""
+    module = features.moderation()
+    if module is None:
+        raise features.FeatureMissing("La moderación del protocolo aún no está instalada en este servidor.")
+    if action not in MESSAGE_ACTIONS:
+        raise InvalidInput("Para un mensaje elija «Ocultar mensaje» o «Advertencia».")
+    case = cases.get(session, case_id=case_id, scope=user.scope)
+    mention = policy.mention_in_scope(session, mention_id=mention_id, scope=user.scope, case_id=case.id)
+    row = module.moderate(session, module.ModerationRequest(
+        brand_id=case.brand_id, person_id=mention.person_id, action=action, clause_id=clause_id,
+        case_id=case.id if mention.person_id == case.person_id else None, mention_id=mention.id,
+        reason=reason.strip() or None, override_reason=override_reason.strip() or None),
+        who=module.Principalish(actor=user.principal.actor, user_id=user.principal.user_id,
+                                is_supervisor=user.is_supervisor), scope=user.scope)
+    label = module.ACTION_LABELS.get(row.action, row.action)
+    return render_case(request, session, user, case_id, message=f"{label}: aplicada según la norma «{row.rule}».")

@@ -73,7 +73,7 @@ def send(case_id: int, request: Request, session: WriteSession, user: Editor, te
     service = features.replies_service()
     if sent_elsewhere:
         service.record_external_reply(session, case_id=case_id, text=text, visibility=visibility,
-                                      principal=user.principal, channel=channel or None)
+                                      principal=user.principal, channel=channel or None, intent=intent or None)
         message = "Respuesta registrada (enviada fuera de Cauce)."
     else:
         reply = service.create_reply(session, case_id=case_id, text=text, visibility=visibility,

@@ -103,13 +103,12 @@ def draft(session: Session, case: Case, *, intent: str, visibility: str, channel
 
     facts = ctx.facts_for(session, case, visibility=visibility, channel=channel,
                           agent_first_name=principal.first_name)
-    items = [k for k, v in (case.resolution_checklist or {}).items()
-             if k.startswith("§5.2") and isinstance(v, dict) and v.get("state") == "done"]
     context = DraftContext(
         brand_name=facts.brand_name, voice="usted" if facts.brand_voice == "usted" else "tu",
         country=facts.brand_country, channel=facts.channel, recipient_name=facts.recipient_name,
         recipient_handle=facts.recipient_handle, agent_name=principal.first_name or principal.name,
         mention_text=facts.mention_text, recent_replies=facts.recent_replies_to_others,
-        facts=DraftFacts(pqr_type=case.pqr_type, category=case.category, at_fault_items=items),
+        # Checklist ids are not wording: the at-fault facts come from the replies service's own builder.
+        facts=DraftFacts(pqr_type=case.pqr_type, category=case.category, survey_url=survey_url),
     )
     return drafts.draft(context, intent)

@@ -135,6 +135,15 @@ def reverse(action_id: int, request: Request, session: WriteSession, user: Edito
                  headers=flash_headers("Acción revertida."))
 
 
+@router.post("/moderation/actions/{action_id}/reject-appeal")
+def reject_appeal(action_id: int, request: Request, session: WriteSession, user: Editor,
+                  reason: Reason = "") -> Response:
+    module = _require_module()
+    row = module.reject_appeal(session, action_id=action_id, reason=reason, who=_who(user), scope=user.scope)
+    return _page(request, session, user, person_id=row.person_id, case_id=None, brand_id=row.brand_id,
+                 headers=flash_headers("Apelación rechazada: la acción se mantiene y el motivo queda registrado."))
+
+
 @router.post("/moderation/people/{person_id}/role")
 def decide_role(person_id: int, request: Request, session: WriteSession, user: Editor,
                 brand_id: Annotated[int, Form()], role: Annotated[str, Form()], reason: Reason = "") -> Response:

@@ -21,6 +21,17 @@ def _clip(value: Any, limit: int) -> Any:
     return value[:limit].strip() if isinstance(value, str) else value
 
 
+# The PLAYBOOK §5 checklist items that a sent resolution draft covers, per intent and per branch of
+# the case (its outcome). Items ending in "-private" count only when the reply went privately.
+CHECKLIST_COVERED: dict[str, dict[str, tuple[str, ...]]] = {
+    "resolution_at_fault": {"at_fault": ("§5.2.strong-apology", "§5.2.what-went-wrong")},
+    "resolution_not_at_fault": {"not_at_fault": ("§5.1.result-private", "§5.1.explain-scope",
+                                                 "§5.1.link-published-info")},
+    "rejection_with_explanation": {"not_at_fault": ("§5.1.result-private", "§5.1.explain-scope",
+                                                    "§5.1.link-published-info")},
+}
+
+
 class CaseFacts(BaseModel):
     """What the case file knows; every field is optional and templates fall back gracefully."""
 
