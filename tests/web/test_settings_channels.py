@@ -17,8 +17,9 @@ from cauce.auth import service as auth
 from cauce.brands import channels
 from cauce.brands.models import ChannelAccount
 from cauce.config import Settings
-from cauce.connectors.runtime.polling import due_channels
+from cauce.connectors.runtime.polling import due_channels, poll_channel
 from cauce.db import Database, utcnow
+from cauce.errors import NotFound
 from cauce.web.app import create_app
 from connectors.fakes.fake_mail import PASSWORD as MAIL_PASSWORD
 from connectors.fakes.fake_mail import USER as MAIL_USER
@@ -158,6 +159,8 @@ def test_pause_resume_and_soft_delete(site: Site, mail: dict[str, Any]) -> None:
     page = client.get("/settings/channels").text
     assert f'id="status-{channel.id}"' not in page
     assert channel.id not in due_channels(site.db, now=utcnow())
+    with pytest.raises(NotFound):  # not even by hand (`cauce channels poll`)
+        poll_channel(site.db, channel.id)
     [kept] = _channels(site.db)  # the row, its cursor and its audit trail stay
     assert kept.cursor == {"uidvalidity": 42, "last_uid": 7} and not kept.enabled and channels.is_deleted(kept)
     assert client.post(f"/settings/channels/{channel.id}/enabled",
