@@ -9,7 +9,7 @@ import pytest
 from cauce.connectors.backoff import Backoff
 from cauce.connectors.base import AuthExpired, NotSupported, PayloadError, PermanentError, RateLimited, TransientError
 from cauce.connectors.mastodon import MastodonConfig, MastodonConnector
-from connectors.fakes.fake_mastodon import TOKEN, FakeMastodon, account
+from connectors.fakes.fake_mastodon import TOKEN, FakeMastodon, account, rate_limited
 from connectors.fakes.serving import serve
 
 ANA = account("ana@otra.example", id="501", name="Ana Pérez", followers=1234)
@@ -150,7 +150,11 @@ def test_metrics_and_connection(fake: FakeMastodon, fake_and_url: tuple[FakeMast
 
 def test_http_errors_are_typed(fake: FakeMastodon, fake_and_url: tuple[FakeMastodon, str]) -> None:
     with connector(fake_and_url[1]) as conn:
-        fake.fail_next.append((429, {"Retry-After": "17"}, {"error": "Too many requests"}))
+        fake.fail_next.append(rate_limited(90))  # Mastodon's own 429: only X-RateLimit-Reset, an ISO instant
+        with pytest.raises(RateLimited) as limited:
+            conn.fetch({})
+        assert limited.value.retry_after_s is not None and 80 <= limited.value.retry_after_s <= 91
+        fake.fail_next.append((429, {"Retry-After": "17"}, {"error": "Too many requests"}))  # a proxy's 429
         with pytest.raises(RateLimited) as limited:
             conn.fetch({})
         assert limited.value.retry_after_s == 17

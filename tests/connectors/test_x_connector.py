@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -10,7 +9,7 @@ import pytest
 from cauce.connectors.base import AuthExpired, NotSupported, PayloadError, PermanentError, RateLimited, SignatureError
 from cauce.connectors.signing import b64_signature
 from cauce.connectors.x import XConfig, XConnector
-from connectors.fakes.fake_x import ME, TOKEN, FakeX
+from connectors.fakes.fake_x import ME, TOKEN, FakeX, too_many_requests
 from connectors.fakes.serving import serve
 
 SECRET = "consumer-secret"
@@ -133,7 +132,7 @@ def test_reply_dm_hide_mute_block(fake_x: tuple[FakeX, str]) -> None:
 def test_errors(fake_x: tuple[FakeX, str]) -> None:
     fake, url = fake_x
     with make(url) as conn:
-        fake.fail_next.append((429, {"x-rate-limit-reset": str(int(time.time()) + 90)}, {"title": "Too Many Requests"}))
+        fake.fail_next.append(too_many_requests(90))
         with pytest.raises(RateLimited) as limited:
             conn.fetch({})
         assert 85 <= limited.value.retry_after_s <= 91

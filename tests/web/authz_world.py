@@ -82,6 +82,7 @@ class Target:
     page_handle_id: int
     # API tokens of the brand's staff user: revoking one is its owner's act or an admin's.
     token_id: int = 0
+    delete_channel_id: int = 0  # a channel of its own for the (soft) delete
     page_token_id: int = 0
     any_token_id: int = 0
     noise_mention_id: int = 0  # stored as noise (no case): brought into the queue, marked noise again
@@ -178,7 +179,8 @@ def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target
             brand_id=brand_id, person_id=person_id, action="warn", clause_id="respeto", case_id=case_id,
             reason=f"Advertencia {marker(letter)}"), who=who)
         channel = ChannelAccount(brand_id=brand_id, kind="webhook", name=f"Canal {marker(letter)}")
-        s.add(channel)
+        doomed = ChannelAccount(brand_id=brand_id, kind="webhook", name=f"Canal a borrar {marker(letter)}")
+        s.add_all([channel, doomed])
         s.flush()
         reply = Reply(case_id=case_id, channel="twitter", visibility="public", text=f"Respuesta {marker(letter)}",
                       state="failed", idempotency_key=f"seed-{letter}", error="caído")
@@ -198,10 +200,11 @@ def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target
         staff = auth.create_user(s, email=f"staff-{letter.lower()}@marca.co", name=f"Staff {letter}",
                                  role="agent", password=PASSWORD, brand_ids=[brand_id], actor=SYSTEM)
         s.flush()
-        return Target(letter, brand_id, slug, org_id, person_id, mention_id, case_id, action.id, reply.id,
-                      follow_up.id, crisis.id, cause.id, improvement.id, channel.id, area.id, staff.id,
-                      *[0] * 10,  # the identity objects: `_identity_world`
-                      noise_mention_id=noise_mention_id)
+        target = Target(letter, brand_id, slug, org_id, person_id, mention_id, case_id, action.id, reply.id,
+                        follow_up.id, crisis.id, cause.id, improvement.id, channel.id, area.id, staff.id,
+                        *[0] * 10,  # the identity objects: `_identity_world`
+                        noise_mention_id=noise_mention_id)
+        return replace(target, delete_channel_id=doomed.id)
 
 
 def seed(db: Database) -> dict[str, Target]:

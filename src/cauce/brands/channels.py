@@ -172,13 +172,33 @@ def store_channel(session: Session, *, brand: Brand, kind: str, name: str, base_
 
 
 def list_channels(session: Session, *, brand_ids: frozenset[int] | None = None,
-                  brand_id: int | None = None) -> list[ChannelAccount]:
+                  brand_id: int | None = None, include_deleted: bool = False) -> list[ChannelAccount]:
     query = select(ChannelAccount).order_by(ChannelAccount.id)
     if brand_ids is not None:
         query = query.where(ChannelAccount.brand_id.in_(brand_ids))
     if brand_id is not None:
         query = query.where(ChannelAccount.brand_id == brand_id)
-    return list(session.scalars(query))
+    return [c for c in session.scalars(query) if include_deleted or not is_deleted(c)]
+
+
+# A deleted channel keeps its row (its mentions, replies, cursor and audit trail point at it), stays
+# disabled (never polled nor answered through) and leaves the lists; its name is freed for a new one.
+DELETED_KEY = "deleted_at"
+
+
+def is_deleted(channel: ChannelAccount) -> bool:
+    return bool((channel.settings or {}).get(DELETED_KEY))
+
+
+def delete_channel(session: Session, *, channel_id: int, actor: Actor, now: datetime) -> ChannelAccount:
+    channel = get_channel(session, channel_id)
+    if is_deleted(channel):
+        raise NotFound(f"No existe el canal {channel_id}.")
+    suffix = f" (eliminado #{channel.id})"
+    record_changes(session, channel, {"enabled": False, "name": channel.name[:200 - len(suffix)] + suffix,
+                                      "settings": {**(channel.settings or {}), DELETED_KEY: now.isoformat()}},
+                   actor=actor, action="channel.deleted", entity_type="channel", brand_id=channel.brand_id)
+    return channel
 
 
 def get_channel(session: Session, channel_id: int, *, brand_ids: frozenset[int] | None = None) -> ChannelAccount:
@@ -197,6 +217,8 @@ def update_channel(session: Session, *, channel_id: int, actor: Actor, name: str
     """Change a channel; new credentials are checked by `validate` (the connectors feature's, see
     `cauce.connectors.construction.update_channel`) before they are stored."""
     channel = get_channel(session, channel_id)
+    if is_deleted(channel):
+        raise Conflict(f"El canal {channel_id} fue eliminado; agregue uno nuevo.")
     changes: dict[str, Any] = {}
     if name is not None and name.strip():
         changes["name"] = name.strip()[:200]

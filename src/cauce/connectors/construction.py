@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -255,3 +256,53 @@ def _typed(kind: str, name: str, annotation: Any, value: Any) -> Any:
         problem = exc.errors()[0]["msg"] if exc.errors() else "valor inválido"
         raise InvalidInput(f"El canal {kind}: «{name.replace('_', '-')}» tiene un valor inválido "
                            f"({str(value)[:60]!r}: {problem}).") from None
+
+
+# --- what each kind needs, and a real connection test ------------------------------------------
+
+_COMMON_FIELDS = frozenset({"brand", "brand_terms", "timeout_s"})
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    secret: bool
+    required: bool
+    default: str | None
+
+
+def needs(kind: str) -> list[Field]:
+    """The fields a kind's connector reads (the brand's own are filled in by Cauce): required first."""
+    if kind in STREAM_ONLY_KINDS:
+        return [Field("jetstream_url", False, False, None), Field("appview_url", False, False, None)]
+    config_class = getattr(connector_class(kind), "config_class", None)
+    fields = dict(getattr(config_class, "model_fields", {}) or {})
+    out = []
+    for name, info in fields.items():
+        if name in _COMMON_FIELDS:
+            continue
+        default = None if info.is_required() or info.default is None else info.get_default(call_default_factory=True)
+        shown = None if default in (None, [], {}, "") else str(default).lower() if isinstance(default, bool) \
+            else str(default)
+        out.append(Field(name, _is_secret(info.annotation), info.is_required(), shown))
+    return sorted(out, key=lambda f: (not f.required, f.name))
+
+
+def connection_problem(brand: Brand, kind: str, *, base_url: str | None, settings: Mapping[str, Any],
+                       credentials: Mapping[str, Any]) -> str | None:
+    """Connect with these settings as the worker would: None when it works, else what failed."""
+    from cauce.connectors.base import AuthExpired, ConnectorError
+
+    if kind in STREAM_ONLY_KINDS:
+        return None  # a live stream has no request to try; the worker reports it on the channel
+    config = config_for(brand, kind, base_url=base_url, settings=settings, credentials=credentials)
+    try:
+        with build_connector(kind, config) as connector:
+            connector.test_connection()
+    except AuthExpired as exc:
+        return f"Credenciales rechazadas: {exc.reason}"
+    except ConnectorError as exc:
+        return exc.reason
+    except InvalidInput as exc:
+        return exc.message
+    return None

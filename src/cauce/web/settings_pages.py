@@ -13,18 +13,22 @@ import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from cauce import vocabulary as labels
 from cauce.app_deps.deps import SESSION_COOKIE
+from cauce.app_deps.openapi import PathId
+from cauce.audit.service import record_changes
 from cauce.auth import service as auth
 from cauce.brands import channels, triage_settings
 from cauce.brands import service as brands
+from cauce.brands.models import ChannelAccount
 from cauce.brands.policy import DEFAULT_RESOLUTION_BUSINESS_HOURS, WEEKDAYS, load_policy
 from cauce.cases import calendar
 from cauce.cases import service as cases
 from cauce.connectors import construction
 from cauce.db import utcnow
-from cauce.errors import Conflict, Forbidden, InvalidInput
+from cauce.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cauce.web.rendering import render
 from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession
 
@@ -271,32 +275,151 @@ def _pairs(text: str, what: str) -> dict[str, str]:
     return out
 
 
+def _channel_status(view: channels.ChannelView) -> str:
+    """What the list says: "Funciona" only for an enabled, healthy channel with no error to show."""
+    if not view.enabled:
+        return "paused"
+    if not view.healthy:
+        return "failing"
+    return "warning" if view.last_error else "ok"
+
+
+def _lines(values: dict[str, Any]) -> str:
+    return "\n".join(f"{k} = {'true' if v is True else 'false' if v is False else v}" for k, v in values.items()
+                     if k != channels.DELETED_KEY)
+
+
+def _channel_page(request: Request, session: Session, user: WebUser, *, form: dict[str, str] | None = None,
+                  error: str | None = None, editing: ChannelAccount | None = None) -> Response:
+    brand_names = {b.id: b.name for b in brands.list_brands(session)}
+    views = [channels.view(c) for c in channels.list_channels(session)]
+    kinds = {k: construction.needs(k) for k in CHANNEL_KINDS}
+    context: dict[str, Any] = {"channels": views, "brand_names": brand_names, "kinds": kinds, "form": form or {},
+                               "error": error, "statuses": {v.id: _channel_status(v) for v in views},
+                               "editing": channels.view(editing) if editing is not None else None}
+    template = "settings/channel_edit.html" if editing is not None else "settings/channels.html"
+    return _page(request, user, template, "channels", context) if error is None else \
+        _error_page(request, user, template, context)
+
+
+def _error_page(request: Request, user: WebUser, template: str, context: dict[str, Any]) -> Response:
+    context.update(section="channels", sections=SECTIONS, saved=False, labels=labels)
+    return render(request, template, context, status_code=422)
+
+
 @router.get("/settings/channels")
 def channel_list(request: Request, session: ReadSession, user: Viewer) -> Response:
     _require_admin(user)
-    brand_names = {b.id: b.name for b in brands.list_brands(session)}
-    views = [channels.view(c) for c in channels.list_channels(session)]
-    return _page(request, user, "settings/channels.html", "channels",
-                 {"channels": views, "brand_names": brand_names, "kinds": CHANNEL_KINDS})
+    return _channel_page(request, session, user)
+
+
+def _typed_settings(kind: str, text: str) -> dict[str, Any]:
+    """«clave = valor» lines stored with their field's type (`read_dms = false` is the boolean false)."""
+    pairs = _pairs(text, "Configuración")
+    if not pairs or kind in construction.STREAM_ONLY_KINDS:
+        return dict(pairs)
+    credentials, settings = construction.split_options(kind, pairs)
+    return {**settings, **credentials}
 
 
 @router.post("/settings/channels")
 async def add_channel(request: Request, session: WriteSession, user: Editor) -> Response:
+    """Add a channel after a real connection test; a failing test keeps what was typed and saves
+    nothing, unless «guardar aunque falle» is ticked (then the channel is stored as failing)."""
     _require_admin(user)
     form = await _form(request)
-    brand = brands.get(session, brand_id=_int(form.get("brand_id"), "Marca", low=1, high=2**31))
-    construction.add_channel(session, brand=brand, kind=form.get("kind", ""), name=form.get("name"),
-                         base_url=form.get("base_url"), credentials=_pairs(form.get("credentials", ""), "Credenciales"),
-                         settings=_pairs(form.get("settings", ""), "Configuración"), actor=user.principal.actor)
+    try:
+        brand = brands.get(session, brand_id=_int(form.get("brand_id"), "Marca", low=1, high=2**31))
+        kind = form.get("kind", "").strip().lower()
+        credentials = _pairs(form.get("credentials", ""), "Credenciales")
+        settings = _typed_settings(kind, form.get("settings", ""))
+        base_url = form.get("base_url", "").strip() or None
+        if kind not in CHANNEL_KINDS:
+            raise InvalidInput("Elija el tipo de canal.")
+        construction.validate(brand, kind, base_url, settings, credentials)
+        problem = construction.connection_problem(brand, kind, base_url=base_url, settings=settings,
+                                                  credentials=credentials)
+        if problem is not None and form.get("save_anyway") != "1":
+            return _channel_page(request, session, user, form=form,
+                                 error=f"La prueba de conexión falló: {problem}. No se guardó el canal.")
+        channel = construction.add_channel(session, brand=brand, kind=kind, name=form.get("name"), base_url=base_url,
+                                           credentials=credentials, settings=settings, actor=user.principal.actor)
+    except (InvalidInput, Conflict, NotFound) as exc:
+        return _channel_page(request, session, user, form=form, error=exc.message)
+    if problem is not None:
+        channels.mark_unhealthy(session, channel, error=problem, actor=user.principal.actor, alert=False)
+    return _done("/settings/channels")
+
+
+@router.get("/settings/channels/{channel_id}/edit")
+def channel_edit(channel_id: PathId, request: Request, session: ReadSession, user: Viewer) -> Response:
+    _require_admin(user)
+    channel = _live_channel(session, channel_id)
+    form = {"name": channel.name, "base_url": channel.base_url or "", "settings": _lines(channel.settings or {})}
+    return _channel_page(request, session, user, form=form, editing=channel)
+
+
+def _live_channel(session: Session, channel_id: int) -> ChannelAccount:
+    channel = channels.get_channel(session, channel_id)
+    if channels.is_deleted(channel):
+        raise NotFound(f"No existe el canal {channel_id}.")
+    return channel
+
+
+@router.post("/settings/channels/{channel_id}")
+async def channel_save(channel_id: PathId, request: Request, session: WriteSession, user: Editor) -> Response:
+    """Save an edited channel: settings typed here replace the stored ones; credentials left blank
+    are kept. The new configuration is tested first; a failure keeps the typed input."""
+    _require_admin(user)
+    channel = _live_channel(session, channel_id)
+    form = await _form(request)
+    try:
+        brand = brands.get(session, brand_id=channel.brand_id)
+        typed = _pairs(form.get("credentials", ""), "Credenciales")
+        credentials = {**channels.decrypt_credentials(channel.credentials_encrypted), **typed}
+        settings = _typed_settings(channel.kind, form.get("settings", ""))
+        base_url = form.get("base_url", "").strip() or None
+        construction.validate(brand, channel.kind, base_url, settings, credentials)
+        problem = construction.connection_problem(brand, channel.kind, base_url=base_url, settings=settings,
+                                                  credentials=credentials)
+        if problem is not None and form.get("save_anyway") != "1":
+            return _channel_page(request, session, user, form=form, editing=channel,
+                                 error=f"La prueba de conexión falló: {problem}. No se guardaron los cambios.")
+        name = form.get("name", "").strip()
+        if name != channel.name and name:
+            construction.update_channel(session, channel_id=channel.id, actor=user.principal.actor, name=name)
+        record_changes(session, channel, {"base_url": base_url, "settings": settings}, actor=user.principal.actor,
+                       action="channel.updated", entity_type="channel", brand_id=channel.brand_id)
+        if typed:
+            construction.update_channel(session, channel_id=channel.id, actor=user.principal.actor,
+                                        credentials=typed)
+    except (InvalidInput, Conflict, NotFound) as exc:
+        return _channel_page(request, session, user, form=form, editing=channel, error=exc.message)
+    if problem is None:
+        channels.mark_healthy(session, channel, actor=user.principal.actor)
+    else:
+        channels.mark_unhealthy(session, channel, error=problem, actor=user.principal.actor, alert=False)
     return _done("/settings/channels")
 
 
 @router.post("/settings/channels/{channel_id}/enabled")
-async def toggle_channel(channel_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
+async def toggle_channel(channel_id: PathId, request: Request, session: WriteSession, user: Editor) -> Response:
+    """Pause (stop polling and answering through it) or resume a channel."""
     _require_admin(user)
+    _live_channel(session, channel_id)
     form = await _form(request)
     construction.update_channel(session, channel_id=channel_id, actor=user.principal.actor,
-                            enabled=form.get("enabled") == "1")
+                                enabled=form.get("enabled") == "1")
+    return _done("/settings/channels")
+
+
+@router.post("/settings/channels/{channel_id}/delete")
+async def delete_channel(channel_id: PathId, request: Request, session: WriteSession, user: Editor) -> Response:
+    """Soft delete: mentions, replies, cursor and audit trail stay; the channel is never polled again."""
+    _require_admin(user)
+    _live_channel(session, channel_id)
+    await _form(request)
+    channels.delete_channel(session, channel_id=channel_id, actor=user.principal.actor, now=utcnow())
     return _done("/settings/channels")
 
 

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.applications import Starlette
@@ -15,6 +16,15 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 TOKEN = "fake-mastodon-token"
+
+
+def rate_limited(seconds: float, *, limit: int = 300) -> tuple[int, dict[str, str], Any]:
+    """A 429 the way Mastodon answers it (rack-attack's throttled responder, docs "Rate limits"): no
+    Retry-After; X-RateLimit-Reset is an ISO 8601 instant; the body is {"error": "Too many requests"}."""
+    reset = datetime.now(UTC) + timedelta(seconds=seconds)
+    return 429, {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
+                 "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")}, \
+        {"error": "Too many requests"}
 HOST = "social.example"
 
 

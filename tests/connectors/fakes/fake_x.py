@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,14 @@ from starlette.routing import Route
 
 TOKEN = "x-user-token"
 ME = "2244994945"
+
+
+def too_many_requests(seconds: int, *, limit: int = 450) -> tuple[int, dict[str, str], Any]:
+    """A 429 as X API v2 documents it: x-rate-limit-* headers (reset in epoch seconds) and an RFC 7807
+    problem body; no Retry-After."""
+    reset = int(time.time()) + seconds
+    return 429, {"x-rate-limit-limit": str(limit), "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}, \
+        {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
 
 
 @dataclass

@@ -349,7 +349,7 @@ def test_an_outbox_killed_between_send_and_acknowledgement_never_sends_twice(
 
 def test_a_first_reply_on_a_fresh_mailbox_creates_the_sent_folder(net: mailnet.MailNet) -> None:
     """Dovecot has no "Sent" until someone creates it: APPEND answers NO [TRYCREATE]."""
-    connector = _connector(net, VENTAS, sent_mailbox="Enviados", copy_to_self=False)
+    connector = _connector(net, VENTAS, sent_mailbox="Enviados")
     assert connector.find_existing_reply("x@cliente.example", "nueva-clave") is None
     sent = connector.send_private(recipient=MARIA.address, text="Hola María, le escribe Ventas.",
                                   idempotency_key="nueva-clave")

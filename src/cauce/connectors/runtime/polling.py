@@ -30,7 +30,7 @@ from cauce.connectors.base import (
     TransientError,
 )
 from cauce.db import Database, utcnow
-from cauce.errors import CauceError
+from cauce.errors import CauceError, NotFound
 from cauce.mentions import service as mentions
 from cauce.mentions.schemas import MentionIn
 
@@ -134,6 +134,8 @@ def poll_channel(
     result = PollResult(channel_id)
     with db.read_session() as session:
         account = channels.get_channel(session, channel_id)
+        if channels.is_deleted(account):  # kept for its history, never polled again
+            raise NotFound(f"No existe el canal {channel_id}.")
         if account.kind in STREAM_ONLY_KINDS:
             raise construction.StreamOnlyChannel(
                 f"El canal {channel_id} ({account.kind}) solo transmite en vivo: no se consulta por sondeo; "

@@ -27,6 +27,16 @@
         out.textContent = (english() ? "Connected: " : "Conectado: ") + String(body.account || "");
       } else {
         out.classList.add("test-failed");
+        // Never leave a green "Funciona" next to a failed test.
+        const status = document.getElementById("status-" + id);
+        if (status && status.getAttribute("data-status") === "ok") {
+          status.setAttribute("data-status", "failing");
+          status.innerHTML = "";
+          const chip = document.createElement("span");
+          chip.className = "chip chip-threat";
+          chip.textContent = english() ? "Failing" : "Con fallas";
+          status.appendChild(chip);
+        }
         const message = body.error && typeof body.error === "object" ? body.error.message : body.error;
         out.textContent = (english() ? "Failed: " : "Falló: ") + String(message || response.status);
       }
