@@ -12,7 +12,7 @@ from alembic import op
 import cauce.db
 
 revision: str = "0013"
-down_revision: str | None = "0006"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
