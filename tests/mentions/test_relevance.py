@@ -211,7 +211,6 @@ def test_upgrade_keeps_existing_mentions_relevant(db: Database) -> None:
     assert T0  # the fixtures' clock
 
 
-@pytest.mark.xfail(strict=False, reason="needs the relevance component")
 def test_the_shipped_model_takes_an_off_topic_post_about_a_homonym_for_noise(db: Database) -> None:
     from cauce.triage import service as triage
 

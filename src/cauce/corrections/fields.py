@@ -85,7 +85,19 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
+def _relevance_changed(session: Session, mention: Mention, old: Any, new: Any, actor: Actor) -> None:
+    """Relevant now: the mention enters the queue as ingest would have routed it; noise now: it leaves
+    the queue (its case is discarded when it holds only this mention, else a 409 names the case)."""
+    from cauce.mentions import service as mentions
+
+    if new and not old:
+        mentions.bring_into_queue(session, mention_id=mention.id, actor=actor, reason="corrección de triaje")
+    elif old and not new:
+        mentions.mark_as_noise(session, mention_id=mention.id, actor=actor, reason="corrección de triaje")
+
+
 FIELDS: dict[str, Field] = {f.name: f for f in (
+    Field("relevant", "Relevante para la marca", Kind.FLAG, column="relevant", after=_relevance_changed),
     Field("is_complaint", "Queja o reclamo", Kind.FLAG, column="is_complaint"),
     Field("pqr_type", "Tipo de PQR", Kind.CHOICE, PQR_TYPES, column="pqr_type"),
     Field("category", "Categoría", Kind.CHOICE, CATEGORIES, column="category"),

@@ -15,6 +15,7 @@ class CorrectionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    relevant: bool | None = Field(default=None, description="About or addressed to this brand (false: noise)")
     is_complaint: bool | None = None
     pqr_type: str | None = Field(default=None, max_length=20)
     category: str | None = Field(default=None, max_length=20)
