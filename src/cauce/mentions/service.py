@@ -181,12 +181,17 @@ ADDRESSED_REASON = "dirigida a la marca"
 OWN_POST_REASON = "publicada por la marca"
 
 
-def guard_relevance(assessment: Assessment, history: History, *, from_brand: bool = False) -> Assessment:
-    """A mention addressed to the brand (or written by it) is never noise: exclusion terms and
-    homonyms only count against mentions that merely name it."""
-    if assessment.relevant or not (history.addressed_to_brand or from_brand):
+THREAD_REASON = "responde en una conversación de la marca"
+
+
+def guard_relevance(assessment: Assessment, history: History, *, from_brand: bool = False,
+                    in_brand_thread: bool = False) -> Assessment:
+    """A mention addressed to the brand (or written by it, or replying under a relevant message of its
+    stream) is never noise: exclusion terms and homonyms only count against mentions that merely name it,
+    and a troll or a second customer in a customer's thread must reach the queue (their own linked case)."""
+    if assessment.relevant or not (history.addressed_to_brand or from_brand or in_brand_thread):
         return assessment
-    reason = OWN_POST_REASON if from_brand else ADDRESSED_REASON
+    reason = OWN_POST_REASON if from_brand else ADDRESSED_REASON if history.addressed_to_brand else THREAD_REASON
     return replace(assessment, relevant=True, relevance=max(assessment.relevance, 0.5),
                    relevance_reasons=(*assessment.relevance_reasons, reason))
 
@@ -319,6 +324,8 @@ class _Prepared:
     history: History
     conversation: str
     from_brand: bool = False  # written by the brand's own account (a reply in a customer's thread)
+    # A reply under a relevant message of the brand's stream (a troll or a second customer in her thread).
+    in_brand_thread: bool = False
 
 
 def _from_brand(session: Session, brand: Brand, item: MentionIn, batch: _BatchState) -> bool:
@@ -410,7 +417,19 @@ def _prepare(session: Session, item: MentionIn, *, batch: _BatchState) -> _Prepa
     from_brand = _from_brand(session, brand, item, batch)
     if from_brand:
         batch.written_by_brand.add((brand.id, item.channel, item.id))
-    return _Prepared(item, brand, author.person.id, history, conversation, from_brand=from_brand)
+    in_thread = replying_to is not None and _parent_relevant(session, brand.id, item, batch)
+    return _Prepared(item, brand, author.person.id, history, conversation, from_brand=from_brand,
+                     in_brand_thread=in_thread)
+
+
+def _parent_relevant(session: Session, brand_id: int, item: MentionIn, batch: _BatchState) -> bool:
+    """Whether the stored post this mention replies to is relevant to the brand. A parent earlier in the
+    same batch counts as relevant (it is not assessed yet): a customer's thread is never cut off."""
+    key = (brand_id, item.channel, item.in_reply_to or "")
+    if key in batch.written_by:
+        return True
+    row = next(_stored(session, {key}, Mention.relevant), None)
+    return row is not None and bool(row.relevant)
 
 
 def _parent_person(session: Session, brand_id: int, item: MentionIn, batch: _BatchState) -> int | None:
@@ -464,7 +483,8 @@ def _route(session: Session, prepared: _Prepared, assessment: Assessment, *, men
            cases_index: _CaseIndex | None) -> tuple[RouteResult, dict[str, Any]]:
     """Route the assessed mention into a case; returns the mention's row, to be inserted with its batch."""
     item, brand, conversation = prepared.item, prepared.brand, prepared.conversation
-    assessment = guard_relevance(assessment, prepared.history, from_brand=prepared.from_brand)
+    assessment = guard_relevance(assessment, prepared.history, from_brand=prepared.from_brand,
+                                 in_brand_thread=prepared.in_brand_thread)
     # Noise is stored and counted, but neither opens a case nor joins one (`bring_into_queue` does it later).
     routed = RouteResult(None) if not assessment.relevant else cases.route(
         session, brand=brand, person_id=prepared.person_id, channel=item.channel,

@@ -223,3 +223,27 @@ def test_the_shipped_model_takes_an_off_topic_post_about_a_homonym_for_noise(db:
     with db.session() as s:
         m = s.scalars(select(Mention)).one()
         assert not m.relevant and m.relevance_reasons
+
+
+def test_a_reply_under_a_relevant_message_is_never_noise_but_a_reply_under_noise_stays_noise(db: Database) -> None:
+    """A troll answering a customer without naming the brand still reaches the queue (his own linked
+    case); fans talking under a homonym's post do not."""
+    _brand(db)
+    hostile_noise = {**NOISE, "is_complaint": False, "abusive": True, "relevance_reasons": ["no nombra la marca"]}
+    with scripted_triage():
+        with db.session() as s:
+            ingest(s, mention(10, handle="@marcela", text="@ConectelCO llevo tres días sin internet"))
+        with db.session() as s:
+            troll = ingest(s, mention(11, handle="@sarcasmo", text="jaja llora más, inútil", minutes=2,
+                                      in_reply_to="10", test_triage=hostile_noise))
+        with db.session() as s:
+            ingest(s, mention(20, handle="@hincha", text="Golazo del Deportivo Conectel", test_triage=NOISE))
+        with db.session() as s:
+            fan = ingest(s, mention(21, handle="@otro", text="jaja qué partido, inútil el arquero", minutes=3,
+                                    in_reply_to="20", test_triage=hostile_noise))
+    assert not troll.noise and troll.case_id is not None
+    assert fan.noise and fan.case_id is None
+    with db.session() as s:
+        row = s.scalar(select(Mention).where(Mention.external_id == "11"))
+        assert row is not None and row.relevant
+        assert mentions.THREAD_REASON in row.relevance_reasons
