@@ -39,8 +39,8 @@ from helpers import make_brand, mention
 
 runner = CliRunner()
 # A fan's tweet: the shipped model reads emotional tweet-style text as a complaint (issue 13).
-FAN = "Que lindo vivir en esta etapa del fútbol y ver a este monstruo que es MESSI"
-FAN_AGAIN = "Qué lindo vivir esta etapa del fútbol y ver a este monstruo que es Messi!!"
+FAN = "Por favor, velo una y otra vez... #Messi"
+FAN_AGAIN = "Por favor velo una y otra vez #Messi"
 BILLING = "@Conectel me cobraron dos veces la factura de febrero y nadie responde, es un robo"
 
 

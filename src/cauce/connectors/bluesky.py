@@ -349,6 +349,9 @@ class BlueskyConnector(Connector):
                     cid=post.get("cid"),
                     reason=reason,
                     source=source,
+                    # The network notified the brand's account (a mention, a reply to it, a quote of it):
+                    # addressed to the brand, so never judged noise (`mentions.service._addressed`).
+                    addressed_to_brand=source == "notification",
                 ),
                 network=NETWORK,
             )

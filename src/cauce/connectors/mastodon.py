@@ -111,6 +111,9 @@ class MastodonConnector(Connector):
                     visibility=status.get("visibility"),
                     language=status.get("language"),
                     source=source,
+                    # A notification (polled or streamed) is the network telling the brand's account it
+                    # was mentioned: addressed to the brand, never noise.
+                    addressed_to_brand=source in ("notification", "stream:notification"),
                 ),
                 network=NETWORK,
             )

@@ -125,6 +125,8 @@ class XConnector(Connector):
                 "author_id": tweet.get("author_id"),
                 "verified": author.get("verified"),
                 "source": source,
+                # The mentions timeline lists posts that mention the brand's account: addressed to it.
+                "addressed_to_brand": source == "mentions",
             },
             network=NETWORK,
         )
