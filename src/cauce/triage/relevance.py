@@ -113,10 +113,12 @@ def judge(doc: Doc, text_score: float, *, high: float = HIGH, low: float = LOW) 
         if excluded and not clearly_customer:
             return False, 0.2, [f"término excluido: «{excluded[0]}»"]
         return True, max(NAMED, text_score), [f"nombra la marca: «{outside[0]}»"]
-    # Unnamed and unaddressed: only an explicit customer relationship ("mi factura", "me cobraron", "soy
-    # cliente") counts. A polite request ("por favor", "quiero que", "necesito") is how fans, voters and
-    # TV viewers write too: on HatEval/EmoEvent it let 23 of 3,256 tweets in, none about a brand.
-    if text_score >= high and doc.sig.customer_evidence > 0:
+    # Unnamed and unaddressed: an explicit customer relationship ("mi factura", "me cobraron", "soy
+    # cliente") or a complaint about a product/service topic ("sin internet") counts; a polite request
+    # alone ("por favor", "quiero que", "necesito") is how fans, voters and TV viewers write too: on
+    # HatEval/EmoEvent it let 23 of 3,256 tweets in, none about a brand.
+    sig = doc.sig
+    if text_score >= high and (sig.customer_evidence > 0 or (sig.complaint > 0 and any(sig.categories))):
         return True, text_score, [f"no nombra la marca, pero es la experiencia de un cliente ({text_score:.2f})"]
     return False, text_score, [f"no nombra ni se dirige a {brand.name}"]
 
