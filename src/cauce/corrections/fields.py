@@ -97,7 +97,6 @@ def _relevance_changed(session: Session, mention: Mention, old: Any, new: Any, a
 
 
 FIELDS: dict[str, Field] = {f.name: f for f in (
-    Field("relevant", "Relevante para la marca", Kind.FLAG, column="relevant", after=_relevance_changed),
     Field("is_complaint", "Queja o reclamo", Kind.FLAG, column="is_complaint"),
     Field("pqr_type", "Tipo de PQR", Kind.CHOICE, PQR_TYPES, column="pqr_type"),
     Field("category", "Categoría", Kind.CHOICE, CATEGORIES, column="category"),
@@ -107,6 +106,8 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("legal_risk", "Riesgo legal", Kind.FLAG, column="legal_risk"),
     Field("author_role", "Rol del autor", Kind.CHOICE, AUTHOR_ROLES, column="author_role",
           access=Access.SUPERVISOR, learned=False),
+    # Last in the dialog: the keyboard path opens on the complaint decision, the most frequent fix.
+    Field("relevant", "Relevante para la marca", Kind.FLAG, column="relevant", after=_relevance_changed),
 )}
 
 FLAG_FIELDS: tuple[str, ...] = ("abusive", "threat", "legal_risk")
