@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
-from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,37 +22,12 @@ from cauce.errors import InvalidInput, NotFound
 from cauce.reports import export
 from cauce.reports.period import Period, parse_period
 from cauce.reports.service import (
-    CrisisState,
     Dashboard,
-    LiveSla,
-    Resolution,
-    RootCauseRow,
-    SatisfactionSummary,
-    SuccessStory,
-    TimeRow,
-    Volumes,
     dashboard,
 )
 from cauce.reports.tables import Table, tables
 
 router = APIRouter(prefix="/reports", tags=["reports"])
-
-
-class DashboardOut(StrictOut):
-    """The supervisor dashboard's numbers for a period (see cauce.reports.service for each part)."""
-
-    period: dict[str, Any] = Field(description="from, to (dates), timezone, brand_id")
-    generated_at: str
-    overall: TimeRow | None
-    by_dimension: dict[str, list[TimeRow]]
-    volumes: Volumes
-    live: LiveSla
-    satisfaction: SatisfactionSummary
-    resolution: Resolution
-    crises: list[CrisisState] | None
-    root_causes: list[RootCauseRow] | None
-    story: SuccessStory | None
-    labels: dict[str, dict[str, str]]
 
 
 class TableOut(StrictOut):
@@ -101,10 +75,10 @@ def download(table: Table, period: Period, fmt: str, *, csv_style: str = "intl")
                                                             "Cache-Control": "no-store"})
 
 
-@router.get("/dashboard", response_model=DashboardOut)
-def dashboard_json(request: Request, session: ReadSession, principal: Supervisor) -> dict[str, Any]:
+@router.get("/dashboard", response_model=Dashboard)
+def dashboard_json(request: Request, session: ReadSession, principal: Supervisor) -> Dashboard:
     period = period_from(session, request.query_params, scope_of(principal))
-    return dashboard(session, period).as_dict()
+    return dashboard(session, period)
 
 
 @router.get("/tables/{key}", response_model=TableOut)

@@ -12,14 +12,16 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ConfigDict, Field
 from sqlalchemy import ColumnElement, and_, extract, func, literal, or_, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from cauce import vocabulary as labels
+from cauce.apimodel import StrictOut
 from cauce.auth.models import User
 from cauce.brands.models import Brand
 from cauce.brands.policy import load_policy
@@ -528,9 +530,12 @@ def top_root_causes(session: Session, period: Period, limit: int = TOP_N) -> lis
 
 # --- everything for the dashboard -------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Dashboard:
-    period: dict[str, Any]
+class Dashboard(StrictOut):
+    """The supervisor dashboard's numbers for a period; also the /api/v1/reports/dashboard answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    period: dict[str, Any] = Field(description="from, to (dates), timezone, brand_id")
     generated_at: str
     overall: TimeRow | None
     by_dimension: dict[str, list[TimeRow]]
@@ -541,10 +546,10 @@ class Dashboard:
     crises: list[CrisisState] | None
     root_causes: list[RootCauseRow] | None
     story: SuccessStory | None
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
 
 
 def dashboard(session: Session, period: Period, *, now: datetime | None = None) -> Dashboard:
