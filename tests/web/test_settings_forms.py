@@ -186,3 +186,93 @@ def test_an_agent_without_brands_is_told_why_the_inbox_is_empty(admin: Admin) ->
     page = client.get("/inbox").text
     assert "data-no-brands" in page and "asigne una" in page
     assert "data-no-brands" not in admin.client.get("/inbox").text
+
+
+def _value(page: str, name: str) -> str:
+    found = re.search(rf'<input[^>]*name="{re.escape(name)}"[^>]*value="([^"]*)"', page)
+    assert found, f"no field {name}"
+    return html.unescape(found.group(1))
+
+
+def test_a_refused_profile_keeps_what_was_typed_next_to_its_form(admin: Admin) -> None:
+    bad = admin.client.post(f"/settings/brands/{admin.brand}/profile", data={
+        "csrf_token": admin.csrf, "name": "Marca A Renombrada", "voice": "usted", "country": "CO",
+        "timezone": "America/Bogot", "handles": "@marca_a\n@marca_a_ayuda", "search_terms": "marcaa\n#MarcaA"})
+    assert bad.status_code == 422 and FULL_PAGE_ERROR not in bad.text
+    assert _error(bad.text, "profile")
+    assert _value(bad.text, "name") == "Marca A Renombrada" and _value(bad.text, "timezone") == "America/Bogot"
+    assert "@marca_a_ayuda" in bad.text and "#MarcaA" in bad.text
+    assert re.search(r'<option value="usted" selected', bad.text)
+    with admin.db.read_session() as s:
+        assert s.get(Brand, admin.brand).name == "Marca A"  # type: ignore[union-attr]  # nothing saved
+
+
+def test_refused_sla_targets_and_business_hours_keep_what_was_typed(admin: Admin) -> None:
+    types = ("peticion", "queja", "reclamo", "sugerencia", "felicitacion", "otro")
+    data = {"csrf_token": admin.csrf, "first_response_minutes": "2000", "next_response_minutes": "95",
+            "retention_days": "400", **{f"resolution_{t}": "17" for t in types}}
+    bad = admin.client.post(f"/settings/brands/{admin.brand}/policy", data=data)
+    assert bad.status_code == 422 and FULL_PAGE_ERROR not in bad.text
+    assert "1440" in _error(bad.text, "policy")
+    assert _value(bad.text, "first_response_minutes") == "2000" and _value(bad.text, "next_response_minutes") == "95"
+    assert _value(bad.text, "resolution_queja") == "17" and _value(bad.text, "retention_days") == "400"
+    not_a_number = admin.client.post(f"/settings/brands/{admin.brand}/policy",
+                                     data={**data, "first_response_minutes": "30", "resolution_queja": "dos"})
+    assert "número entero" in _error(not_a_number.text, "policy")
+    assert _value(not_a_number.text, "resolution_queja") == "dos"
+    hours = {"csrf_token": admin.csrf, "open_mon": "on", "start_mon": "19:00", "end_mon": "07:00",
+             "start_tue": "10:00", "end_tue": "12:00", "open_sat": "on", "start_sat": "09:30", "end_sat": "13:00",
+             "country": "CO"}
+    backwards = admin.client.post(f"/settings/brands/{admin.brand}/hours", data=hours)
+    assert backwards.status_code == 422 and FULL_PAGE_ERROR not in backwards.text
+    assert _error(backwards.text, "hours")
+    assert _value(backwards.text, "start_mon") == "19:00" and _value(backwards.text, "start_sat") == "09:30"
+    assert re.search(r'name="open_sat"[^>]*checked', backwards.text)
+    assert not re.search(r'name="open_tue"[^>]*checked', backwards.text)  # as typed, not as stored
+    none_open = admin.client.post(f"/settings/brands/{admin.brand}/hours",
+                                  data={"csrf_token": admin.csrf, "country": "CO"})
+    assert "al menos un día" in _error(none_open.text, "hours")
+
+
+def test_refused_areas_keep_what_was_typed(admin: Admin) -> None:
+    made = admin.client.post(f"/settings/brands/{admin.brand}/areas", data={
+        "csrf_token": admin.csrf, "name": "Facturación", "investigation_hours": "24", "categories": "cobro"},
+        follow_redirects=False)
+    assert made.status_code == 303
+    twice = admin.client.post(f"/settings/brands/{admin.brand}/areas", data={
+        "csrf_token": admin.csrf, "name": "Facturación", "investigation_hours": "30", "categories": "cobro, contrato"})
+    assert twice.status_code == 422 and FULL_PAGE_ERROR not in twice.text
+    assert "ya tiene un área" in _error(twice.text, "new_area")
+    assert 'id="a-hours" name="investigation_hours" type="number" min="1" max="1440" value="30"' in twice.text
+    assert 'value="cobro, contrato"' in twice.text
+    with admin.db.read_session() as s:
+        from cauce.cases import service as cases
+
+        (area,) = cases.areas_of(s, brand_id=admin.brand)
+        area_id = area.id
+    zero = admin.client.post(f"/settings/areas/{area_id}", data={"csrf_token": admin.csrf,
+                                                                "name": "Cobros y facturas", "investigation_hours": "0"})
+    assert zero.status_code == 422 and FULL_PAGE_ERROR not in zero.text
+    assert "1440" in _error(zero.text, f"area_{area_id}")
+    assert 'value="Cobros y facturas"' in zero.text and 'value="0"' in zero.text
+
+
+def test_refused_user_row_password_and_token_are_shown_inline(admin: Admin) -> None:
+    with admin.db.read_session() as s:
+        me = s.scalar(select(User.id).where(User.email == "admin@a.co"))
+    own = admin.client.post(f"/settings/users/{me}", data={"csrf_token": admin.csrf, "role": "agent",
+                                                            "active": "on", "brand_ids": [str(admin.brand)]})
+    assert own.status_code == 409 and FULL_PAGE_ERROR not in own.text
+    assert _error(own.text, "users")
+    assert re.search(r'<option value="agent" selected', own.text)  # the row as the admin left it
+    wrong = admin.client.post("/settings/account/password", data={
+        "csrf_token": admin.csrf, "current_password": "no-es-esta", "new_password": "una frase larga de cuatro"})
+    assert wrong.status_code == 422 and FULL_PAGE_ERROR not in wrong.text
+    assert "actual no es correcta" in _error(wrong.text, "password")
+    assert "no-es-esta" not in wrong.text and "una frase larga" not in wrong.text  # passwords never echoed
+    token = admin.client.post("/settings/account/tokens", data={"csrf_token": admin.csrf, "name": "robot",
+                                                                 "scope": "write", "days": "99999"})
+    assert token.status_code == 422 and FULL_PAGE_ERROR not in token.text
+    assert "Vigencia" in _error(token.text, "token")
+    assert 'value="robot"' in token.text and 'value="99999"' in token.text
+    assert '<option value="write" selected' in token.text

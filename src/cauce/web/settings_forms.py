@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from cauce.brands import service as brands
 from cauce.errors import Conflict, InvalidInput
 from cauce.web.session import Editor, ReadSession, Viewer, WebUser, WriteSession
-from cauce.web.settings_pages import _done, _form, _page, _require_admin, brand_context
+from cauce.web.settings_pages import _done, _form, _page, _require_admin, refused_on_brand
 
 router = APIRouter()
 
@@ -43,10 +43,7 @@ PLAYBOOK_FIELDS: dict[tuple[str, str], tuple[str, str]] = {
 
 def _refused(request: Request, session: Any, user: WebUser, brand_id: int, form: str, exc: InvalidInput | Conflict,
              values: dict[str, Any]) -> Response:
-    session.rollback()
-    context = brand_context(session, brand_id)
-    context.update(errors={form: exc.message}, values={form: values})
-    return _page(request, user, "settings/brand.html", "brands", context, status_code=422)
+    return refused_on_brand(request, session, user, brand_id, form, exc, values)
 
 
 # --- a new brand ------------------------------------------------------------------------------

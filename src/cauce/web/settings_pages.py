@@ -2,7 +2,9 @@
 policy, community guidelines), channel accounts and users.
 
 Plain HTML forms (CSRF token in the form) that post, change through an audited service and
-redirect back (303) with a confirmation. Any `CauceError` is shown as a Spanish error page.
+redirect back (303) with a confirmation. A refused value (InvalidInput, Conflict) re-renders the
+same page with the message next to its form and what was typed in place; anything else is the
+Spanish error page.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from cauce.brands.models import ChannelAccount
 from cauce.brands.policy import DEFAULT_RESOLUTION_BUSINESS_HOURS, WEEKDAYS, load_policy
 from cauce.cases import calendar
 from cauce.cases import service as cases
+from cauce.cases.models import Area
 from cauce.connectors import construction
 from cauce.db import utcnow
 from cauce.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -93,6 +96,20 @@ def _page(request: Request, user: WebUser, template: str, section: str, context:
     context.update(section=section, sections=SECTIONS, saved=request.query_params.get("ok") == "1",
                    labels=labels)
     return render(request, template, context, status_code=status_code)
+
+
+def refused_on_brand(request: Request, session: Any, user: WebUser, brand_id: int, form: str,
+                     exc: InvalidInput | Conflict, values: dict[str, Any], *, status_code: int = 422) -> Response:
+    """The brand page again, with `exc` next to the form `form` and `values` (what was typed) in its
+    fields; the write session is rolled back first so nothing half-saved stays."""
+    session.rollback()
+    context = brand_context(session, brand_id)
+    context.update(errors={form: exc.message}, values={form: values})
+    return _page(request, user, "settings/brand.html", "brands", context, status_code=status_code)
+
+
+def _typed(form: dict[str, str], *keys: str) -> dict[str, str]:
+    return {k: form.get(k, "") for k in keys}
 
 
 # --- brands -----------------------------------------------------------------------------------
@@ -183,81 +200,118 @@ async def save_triage(brand_id: int, request: Request, session: WriteSession, us
 @router.post("/settings/brands/{brand_id}/profile")
 async def save_profile(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
     _require_admin(user)
+    brands.get(session, brand_id=brand_id)  # 404 before reading anything else
     form = await _form(request)
-    brands.update_brand_profile(
-        session, brand_id=brand_id, actor=user.principal.actor, name=form.get("name"), voice=form.get("voice"),
-        country=form.get("country"), timezone=form.get("timezone"),
-        handles=brands.clean_list(form.get("handles", ""), "Cuentas"),
-        search_terms=brands.clean_list(form.get("search_terms", ""), "Términos de búsqueda"))
+    try:
+        brands.update_brand_profile(
+            session, brand_id=brand_id, actor=user.principal.actor, name=form.get("name"), voice=form.get("voice"),
+            country=form.get("country"), timezone=form.get("timezone"),
+            handles=brands.clean_list(form.get("handles", ""), "Cuentas"),
+            search_terms=brands.clean_list(form.get("search_terms", ""), "Términos de búsqueda"))
+    except (InvalidInput, Conflict) as exc:
+        return refused_on_brand(request, session, user, brand_id, "profile", exc,
+                                _typed(form, "name", "voice", "country", "timezone", "handles", "search_terms"))
     return _done(f"/settings/brands/{brand_id}")
 
 
 @router.post("/settings/brands/{brand_id}/policy")
 async def save_policy(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
     _require_admin(user)
+    brands.get(session, brand_id=brand_id)
     form = await _form(request)
-    changes: dict[str, Any] = {
-        "first_response_minutes": _int(form.get("first_response_minutes"), "Primera respuesta", low=1, high=1440),
-        "next_response_minutes": _int(form.get("next_response_minutes"), "Siguiente respuesta", low=1, high=10080),
-        "resolution_business_hours": {t: _int(form.get(f"resolution_{t}"), f"Resolución ({t})", low=1, high=2000)
-                                      for t in DEFAULT_RESOLUTION_BUSINESS_HOURS},
-        "legal_pqrs": form.get("legal_pqrs") == "on",
-        # Habeas data: days a closed case keeps personal data before the retention sweep (empty: no limit).
-        "retention_days": _int(form.get("retention_days"), "Conservación de datos", low=1, high=36_500)
-        if (form.get("retention_days") or "").strip() else None,
-    }
     try:
-        brands.update_policy(session, brand_id=brand_id, changes=changes, actor=user.principal.actor)
-    except ValidationError as exc:
-        raise _policy_error(exc) from None
+        changes: dict[str, Any] = {
+            "first_response_minutes": _int(form.get("first_response_minutes"), "Primera respuesta", low=1,
+                                           high=1440),
+            "next_response_minutes": _int(form.get("next_response_minutes"), "Siguiente respuesta", low=1,
+                                          high=10080),
+            "resolution_business_hours": {
+                t: _int(form.get(f"resolution_{t}"), f"Resolución ({labels.label(labels.PQR_TYPES, t)})", low=1,
+                        high=2000) for t in DEFAULT_RESOLUTION_BUSINESS_HOURS},
+            "legal_pqrs": form.get("legal_pqrs") == "on",
+            # Habeas data: days a closed case keeps personal data before the retention sweep (empty: no limit).
+            "retention_days": _int(form.get("retention_days"), "Conservación de datos", low=1, high=36_500)
+            if (form.get("retention_days") or "").strip() else None,
+        }
+        try:
+            brands.update_policy(session, brand_id=brand_id, changes=changes, actor=user.principal.actor)
+        except ValidationError as exc:
+            raise _policy_error(exc) from None
+    except (InvalidInput, Conflict) as exc:
+        typed = _typed(form, "first_response_minutes", "next_response_minutes", "retention_days",
+                       *(f"resolution_{t}" for t in DEFAULT_RESOLUTION_BUSINESS_HOURS))
+        typed["legal_pqrs"] = "on" if form.get("legal_pqrs") == "on" else ""
+        return refused_on_brand(request, session, user, brand_id, "policy", exc, typed)
     return _done(f"/settings/brands/{brand_id}")
 
 
 @router.post("/settings/brands/{brand_id}/hours")
 async def save_hours(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
     _require_admin(user)
+    brands.get(session, brand_id=brand_id)
     form = await _form(request)
-    hours: dict[str, str] = {}
-    for day in WEEKDAYS:
-        if form.get(f"open_{day}") == "on":
-            hours[day] = f"{form.get(f'start_{day}', '').strip()}-{form.get(f'end_{day}', '').strip()}"
-    if not hours:
-        raise InvalidInput("Marque al menos un día hábil.")
     try:
-        brands.update_policy(session, brand_id=brand_id, changes={"business_hours": hours},
-                             actor=user.principal.actor)
-    except ValidationError as exc:
-        raise _policy_error(exc) from None
-    if form.get("country"):
-        brands.update_brand_profile(session, brand_id=brand_id, actor=user.principal.actor, country=form["country"])
+        hours: dict[str, str] = {}
+        for day in WEEKDAYS:
+            if form.get(f"open_{day}") == "on":
+                start, end = form.get(f"start_{day}", "").strip(), form.get(f"end_{day}", "").strip()
+                if not start or not end:
+                    raise InvalidInput(f"{WEEKDAY_LABELS[day]}: indique la hora de apertura y la de cierre.")
+                hours[day] = f"{start}-{end}"
+        if not hours:
+            raise InvalidInput("Marque al menos un día hábil.")
+        try:
+            brands.update_policy(session, brand_id=brand_id, changes={"business_hours": hours},
+                                 actor=user.principal.actor)
+        except ValidationError as exc:
+            raise _policy_error(exc) from None
+        if form.get("country"):
+            brands.update_brand_profile(session, brand_id=brand_id, actor=user.principal.actor,
+                                        country=form["country"])
+    except (InvalidInput, Conflict) as exc:
+        typed = {k: v for k, v in form.items() if k != "csrf_token"}
+        typed["typed"] = "1"  # the template shows unticked days as typed, not as stored
+        return refused_on_brand(request, session, user, brand_id, "hours", exc, typed)
     return _done(f"/settings/brands/{brand_id}")
 
 
 @router.post("/settings/brands/{brand_id}/areas")
 async def add_area(brand_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
     _require_admin(user)
-    form = await _form(request)
-    name = form.get("name", "").strip()
-    if not name:
-        raise InvalidInput("Indique el nombre del área.")
     brands.get(session, brand_id=brand_id)
-    slug = brands.slugify(name)
-    if any(a.slug == slug for a in cases.areas_of(session, brand_id=brand_id)):
-        raise InvalidInput(f"La marca ya tiene un área «{name[:80]}».")
-    cases.create_area(session, brand_id=brand_id, name=name[:200], slug=slug,
-                      investigation_hours=_int(form.get("investigation_hours"), "Horas", low=1, high=1440),
-                      categories=[c for c in brands.clean_list(form.get("categories", ""), "Categorías")
-                                  if c in labels.CATEGORIES], actor=user.principal.actor)
+    form = await _form(request)
+    try:
+        name = form.get("name", "").strip()
+        if not name:
+            raise InvalidInput("Indique el nombre del área.")
+        slug = brands.slugify(name)
+        if any(a.slug == slug for a in cases.areas_of(session, brand_id=brand_id)):
+            raise InvalidInput(f"La marca ya tiene un área «{name[:80]}».")
+        cases.create_area(session, brand_id=brand_id, name=name[:200], slug=slug,
+                          investigation_hours=_int(form.get("investigation_hours"), "Horas", low=1, high=1440),
+                          categories=[c for c in brands.clean_list(form.get("categories", ""), "Categorías")
+                                      if c in labels.CATEGORIES], actor=user.principal.actor)
+    except (InvalidInput, Conflict) as exc:
+        return refused_on_brand(request, session, user, brand_id, "new_area", exc,
+                                _typed(form, "name", "investigation_hours", "categories"))
     return _done(f"/settings/brands/{brand_id}")
 
 
 @router.post("/settings/areas/{area_id}")
 async def save_area(area_id: int, request: Request, session: WriteSession, user: Editor) -> Response:
     _require_admin(user)
+    area = session.get(Area, area_id)
+    if area is None:
+        raise NotFound(f"No existe el área {area_id}.")
+    brand_id = area.brand_id
     form = await _form(request)
-    area = cases.update_area(session, area_id=area_id, actor=user.principal.actor, name=form.get("name"),
-                             investigation_hours=_int(form.get("investigation_hours"), "Horas", low=1, high=1440))
-    return _done(f"/settings/brands/{area.brand_id}")
+    try:
+        cases.update_area(session, area_id=area_id, actor=user.principal.actor, name=form.get("name"),
+                          investigation_hours=_int(form.get("investigation_hours"), "Horas", low=1, high=1440))
+    except (InvalidInput, Conflict) as exc:
+        return refused_on_brand(request, session, user, brand_id, f"area_{area_id}", exc,
+                                _typed(form, "name", "investigation_hours"))
+    return _done(f"/settings/brands/{brand_id}")
 
 
 # --- channel accounts ---------------------------------------------------------------------------
@@ -480,10 +534,19 @@ async def save_user(user_id: int, request: Request, session: WriteSession, user:
     _require_admin(user)
     form = await _form(request)
     raw = await request.form()
-    auth.update_user(session, user_id=user_id, actor=user.principal.actor, acting_user_id=user.principal.user_id,
-                      role=form.get("role"), active=form.get("active") == "on")
-    auth.set_user_brands(session, user_id=user_id, brand_ids=_brand_ids(list(raw.multi_items())),
-                          actor=user.principal.actor)
+    brand_ids = _brand_ids(list(raw.multi_items()))
+    try:
+        auth.update_user(session, user_id=user_id, actor=user.principal.actor,
+                         acting_user_id=user.principal.user_id, role=form.get("role"),
+                         active=form.get("active") == "on")
+        auth.set_user_brands(session, user_id=user_id, brand_ids=brand_ids, actor=user.principal.actor)
+    except (InvalidInput, Conflict) as exc:
+        # The row comes back as the admin left it, with the reason above the table.
+        session.rollback()
+        kept = {"role": form.get("role", ""), "active": form.get("active") == "on", "brand_ids": brand_ids}
+        return _page(request, user, "settings/users.html", "users",
+                     {**_users_context(session), "errors": {"users": exc.message, f"user_{user_id}": exc.message},
+                      "values": {f"user_{user_id}": kept}}, status_code=exc.status_code)
     return _done("/settings/users")
 
 
@@ -491,11 +554,13 @@ async def save_user(user_id: int, request: Request, session: WriteSession, user:
 # --- my account (every signed-in user): password and API tokens ---------------------------------
 
 def _account(request: Request, session: Any, user: WebUser, *, new_token: str | None = None,
-             status_code: int = 200) -> Response:
+             status_code: int = 200, errors: dict[str, str] | None = None,
+             values: dict[str, Any] | None = None) -> Response:
     return render(request, "settings/account.html", {
         "tokens": auth.list_api_tokens(session, user_id=user.principal.user_id), "token_status": auth.token_status,
         "new_token": new_token, "default_days": request.app.state.settings.api_token_days,
-        "saved": request.query_params.get("ok") == "1"}, status_code=status_code)
+        "saved": request.query_params.get("ok") == "1", "errors": errors or {}, "values": values or {}},
+        status_code=status_code)
 
 
 @router.get("/settings/account")
@@ -506,9 +571,13 @@ def account_page(request: Request, session: ReadSession, user: Viewer) -> Respon
 @router.post("/settings/account/password")
 async def change_password(request: Request, session: WriteSession, user: Editor) -> Response:
     form = await _form(request)
-    auth.change_password(session, user_id=user.principal.user_id, new_password=form.get("new_password", ""),
-                         current_password=form.get("current_password", ""), actor=user.principal.actor,
-                         keep_session=request.cookies.get(SESSION_COOKIE))
+    try:
+        auth.change_password(session, user_id=user.principal.user_id, new_password=form.get("new_password", ""),
+                             current_password=form.get("current_password", ""), actor=user.principal.actor,
+                             keep_session=request.cookies.get(SESSION_COOKIE))
+    except (InvalidInput, Conflict) as exc:
+        session.rollback()  # passwords are never sent back into the page
+        return _account(request, session, user, status_code=exc.status_code, errors={"password": exc.message})
     return _done("/settings/account")
 
 
@@ -516,9 +585,14 @@ async def change_password(request: Request, session: WriteSession, user: Editor)
 async def create_token(request: Request, session: WriteSession, user: Editor) -> Response:
     form = await _form(request)
     scopes = ["read", "write"] if form.get("scope") == "write" else ["read"]
-    days = _int(form.get("days"), "Vigencia", low=1, high=auth.MAX_TOKEN_DAYS)
-    secret = auth.create_api_token(session, user_id=user.principal.user_id, name=form.get("name", ""),
-                                   actor=user.principal.actor, scopes=scopes, days=days)
+    try:
+        days = _int(form.get("days"), "Vigencia", low=1, high=auth.MAX_TOKEN_DAYS)
+        secret = auth.create_api_token(session, user_id=user.principal.user_id, name=form.get("name", ""),
+                                       actor=user.principal.actor, scopes=scopes, days=days)
+    except (InvalidInput, Conflict) as exc:
+        session.rollback()
+        return _account(request, session, user, status_code=exc.status_code, errors={"token": exc.message},
+                        values={"token": _typed(form, "name", "scope", "days")})
     session.flush()
     # Shown once, in this response only (never in a URL or a redirect).
     return _account(request, session, user, new_token=secret, status_code=201)
