@@ -59,11 +59,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the web app."""
     import uvicorn
 
+    from cauce.observability import logs
     from cauce.web.app import create_app
     from cauce.web.security import UVICORN_OPTIONS
 
+    logs.configure()  # CAUCE_LOG_FORMAT=json: one JSON object per line, with the request id
     application = _run(lambda: create_app())
-    uvicorn.run(application, host=host, port=port, log_level="info", **UVICORN_OPTIONS)
+    uvicorn.run(application, host=host, port=port, log_level="info", log_config=logs.uvicorn_log_config(),
+                **UVICORN_OPTIONS)
 
 
 @app.command()
