@@ -430,6 +430,7 @@ FEATURE_COMMANDS = {
     "cauce.connectors.cli": frozenset({"channels", "outbox"}),
     "cauce.playbook.cli": frozenset({"playbook", "crisis"}),
     "cauce.people.cli": frozenset({"people"}),
+    "cauce.backup.cli": frozenset({"backup", "restore"}),
     # After cauce.triage.cli: its `train` gains --organisation (an organisation's adapter).
     "cauce.corrections.cli": frozenset({"train"}),
 }
