@@ -28,6 +28,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(brands_app, name="brands")
 app.add_typer(cases_app, name="cases")
 app.add_typer(audit_app, name="audit")
+jobs_app = typer.Typer(help="Trabajos en segundo plano: colas, cartas muertas y turnos.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
 
 
 def _run(func: Any) -> Any:
@@ -60,11 +62,16 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
     from cauce.observability import logs
+    from cauce.runtime import multinode
     from cauce.web.app import create_app
     from cauce.web.security import UVICORN_OPTIONS
 
     logs.configure()  # CAUCE_LOG_FORMAT=json: one JSON object per line, with the request id
-    application = _run(lambda: create_app())
+    url = multinode.broker_url()
+    # With a broker this is a web node of a cluster: it runs no jobs and hands webhook batches to the workers.
+    application = _run(lambda: create_app(run_scheduler=url is None))
+    if url is not None:
+        multinode.attach_web(application, application.state.db, url)
     uvicorn.run(application, host=host, port=port, log_level="info", log_config=logs.uvicorn_log_config(),
                 **UVICORN_OPTIONS)
 
@@ -80,14 +87,35 @@ def demo(port: int = 8000, host: str = "127.0.0.1",
 
 
 @app.command()
-def worker(once: bool = False) -> None:
-    """Background jobs: SLA sweeps, crisis watch, the outbox, channel polling and metric refresh."""
+def worker(once: bool = False,
+           threads: Annotated[int | None, typer.Option(help="Hilos del motor (CAUCE_WORKER_THREADS, 4)")] = None,
+           ) -> None:
+    """Background jobs: SLA sweeps, crisis watch, the outbox, channel polling and metric refresh.
+
+    With CAUCE_BROKER_URL set: an engine worker of the cluster (queues of its CAUCE_JOBS roles)."""
     from cauce.clitools import log_to_stderr
+    from cauce.runtime import multinode
     from cauce.worker import run_worker
 
     if not once:
         log_to_stderr()
+    url = multinode.broker_url()
+    if url is not None and not once:
+        multinode.serve_worker(open_database(wait=True), url, multinode.roles_from_env(), threads=threads)
+        return
     run_worker(open_database(wait=not once), get_settings(), once=once)
+
+
+@jobs_app.command("status")
+def jobs_status() -> None:
+    """Queue depth (ready, delayed for a retry, dead letters) of each role's queue, and the leases."""
+    from cauce.runtime import multinode
+
+    url = multinode.broker_url()
+    if url is None:
+        typer.echo("CAUCE_BROKER_URL no está definido: los trabajos corren en el proceso (sin colas).", err=True)
+        raise typer.Exit(1)
+    _emit_json(_run(lambda: multinode.jobs_status(open_database(), url)))
 
 
 @users_app.command("create")

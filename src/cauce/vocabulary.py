@@ -4,6 +4,8 @@ exports and the web pages all name things with these."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 PQR_TYPES = {"peticion": "Petición", "queja": "Queja", "reclamo": "Reclamo", "sugerencia": "Sugerencia",
              "felicitacion": "Felicitación", "otro": "Otro"}
 CATEGORIES = {"cobro": "Cobro", "entrega": "Entrega", "contrato": "Contrato", "producto": "Producto",
@@ -46,3 +48,14 @@ def label(mapping: dict[str, str], code: str | None) -> str:
     if code is None:
         return "—"
     return mapping.get(code, code)
+
+
+class JobRole(StrEnum):
+    """What a background job does; `CAUCE_JOBS` lists the roles a process runs (see cauce.runtime)."""
+
+    outbox = "outbox"    # deliver queued replies
+    poll = "poll"        # poll due channels
+    stream = "stream"    # keep streaming channels connected
+    sweep = "sweep"      # SLA, identity, retention, audit checkpoint, crisis watch
+    metrics = "metrics"  # refresh the metrics of open cases' mentions
+    retrain = "retrain"  # retrain triage adapters from agents' corrections

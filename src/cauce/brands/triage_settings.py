@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from cauce.errors import InvalidInput
 
@@ -61,6 +61,10 @@ class BrandCategory(BaseModel):
         return out
 
 
+# The label each term list is named by in its error messages.
+TERM_LISTS = {"terms": "Términos", "exclusion_terms": "Términos de exclusión", "homonyms": "Homónimos"}
+
+
 class TriageSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -69,20 +73,10 @@ class TriageSettings(BaseModel):
     homonyms: list[str] = Field(default_factory=list)
     categories: list[BrandCategory] = Field(default_factory=list)
 
-    @field_validator("terms")
+    @field_validator(*TERM_LISTS)
     @classmethod
-    def _terms(cls, values: list[str]) -> list[str]:
-        return _clean_terms(values, "Términos")
-
-    @field_validator("exclusion_terms")
-    @classmethod
-    def _exclusions(cls, values: list[str]) -> list[str]:
-        return _clean_terms(values, "Términos de exclusión")
-
-    @field_validator("homonyms")
-    @classmethod
-    def _homonyms(cls, values: list[str]) -> list[str]:
-        return _clean_terms(values, "Homónimos")
+    def _term_list(cls, values: list[str], info: ValidationInfo) -> list[str]:
+        return _clean_terms(values, TERM_LISTS[info.field_name or ""])
 
     @field_validator("categories")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -21,6 +22,7 @@ from cauce.brands.channels import ChannelView
 from cauce.brands.models import Brand, ChannelAccount
 from cauce.connectors import construction
 from cauce.connectors.base import AuthExpired, ConnectorError, PayloadError, SignatureError
+from cauce.connectors.runtime import batches
 from cauce.connectors.runtime.polling import PollResult, ingest_items
 from cauce.db import Database, utcnow
 from cauce.errors import CauceError, NotFound
@@ -28,6 +30,8 @@ from cauce.errors import CauceError, NotFound
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/channels", tags=["channels"])
+# `app.state.job_submit` when a broker is configured: enqueue a task (set by the composition root).
+Submit = Callable[[str, dict[str, Any]], None]
 
 
 class ChannelIn(BaseModel):
@@ -153,8 +157,8 @@ def _webhook_error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 
 
-def _webhook_connector(db: Database, segment: str, channel_id: int) -> tuple[Any, str]:
-    """The channel's connector and brand slug; NotFound unless it is an enabled channel of that kind."""
+def _webhook_connector(db: Database, segment: str, channel_id: int) -> tuple[Any, str, int]:
+    """The channel's connector, brand slug and organisation; NotFound unless it is an enabled channel of that kind."""
     kind = WEBHOOK_KINDS.get(segment)
     with db.read_session() as session:
         channel = session.get(ChannelAccount, channel_id)
@@ -162,12 +166,16 @@ def _webhook_connector(db: Database, segment: str, channel_id: int) -> tuple[Any
             raise NotFound("No existe ese webhook.")
         brand = session.get(Brand, channel.brand_id)
         assert brand is not None
-        return construction.build_connector(kind, construction.connector_config(session, channel)), brand.slug
+        connector = construction.build_connector(kind, construction.connector_config(session, channel))
+        return connector, brand.slug, brand.organisation_id
 
 
-def _handle_post(db: Database, segment: str, channel_id: int, headers: dict[str, str], raw: bytes) -> JSONResponse:
+def _handle_post(db: Database, segment: str, channel_id: int, headers: dict[str, str], raw: bytes,
+                 submit: Submit | None = None) -> JSONResponse:
+    """Verify and parse; then ingest here, or, with `submit` (multi-node: a broker is configured),
+    enqueue the batch for a worker and answer 202 as soon as the broker has it."""
     try:
-        connector, slug = _webhook_connector(db, segment, channel_id)
+        connector, slug, organisation_id = _webhook_connector(db, segment, channel_id)
         parse = getattr(connector, "parse_webhook", None)
         if parse is None:
             return _webhook_error(404, "not_found", "Este canal no recibe webhooks.")
@@ -182,13 +190,19 @@ def _handle_post(db: Database, segment: str, channel_id: int, headers: dict[str,
     result = PollResult(channel_id)
     result.error_details.extend(getattr(parsed, "errors", []))
     result.errors += len(result.error_details)
+    actor = f"{WEBHOOK_KINDS[segment]}:{channel_id}"
+    if submit is not None:
+        if items:
+            submit(batches.TASK, batches.payload(items, channel_id=channel_id, brand_slug=slug,
+                                                 organisation_id=organisation_id, actor=actor))
+        return JSONResponse({"queued": len(items), **result.as_dict()}, status_code=202)
     with db.session() as session:
         ingest_items(
             session,
             items,
             channel_id=channel_id,
             brand_slug=slug,
-            actor=Actor.connector(f"{WEBHOOK_KINDS[segment]}:{channel_id}"),
+            actor=Actor.connector(actor),
             now=utcnow(),
             into=result,
         )
@@ -206,7 +220,8 @@ async def receive(segment: str, channel_id: PathId, request: Request) -> JSONRes
         return _webhook_error(413, "too_large", "El cuerpo supera el máximo permitido.")
     try:
         return await run_in_threadpool(
-            _handle_post, request.app.state.db, segment, channel_id, dict(request.headers), raw
+            _handle_post, request.app.state.db, segment, channel_id, dict(request.headers), raw,
+            getattr(request.app.state, "job_submit", None),
         )
     except Exception:  # never a 500 to a sender (it would retry forever); the log has the trace
         log.exception("webhook %s/%s failed", segment, channel_id)
@@ -215,7 +230,7 @@ async def receive(segment: str, channel_id: PathId, request: Request) -> JSONRes
 
 def _handle_get(db: Database, segment: str, channel_id: int, params: dict[str, str]) -> Response:
     try:
-        connector, _ = _webhook_connector(db, segment, channel_id)
+        connector, _, _ = _webhook_connector(db, segment, channel_id)
         if segment == "meta":
             return PlainTextResponse(connector.verify_subscription(params))
         if segment == "x":

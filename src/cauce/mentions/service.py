@@ -231,6 +231,8 @@ class _BatchState:
     written_by: dict[tuple[int, str, str], int] = field(default_factory=dict)
     # Posts by the brand's own accounts (stored ones, read by `_prefetch`, and the batch's own).
     brand_posts: set[tuple[int, str, str]] | None = None
+    # Stored parents of the batch's replies that are relevant to their brand (read by `_prefetch`).
+    relevant_parents: set[tuple[int, str, str]] | None = None
     written_by_brand: set[tuple[int, str, str]] = field(default_factory=set)
     contexts: dict[int, BrandContext] = field(default_factory=dict)  # by brand
 
@@ -280,10 +282,12 @@ def _prefetch(session: Session, items: Sequence[MentionIn], batch: _BatchState, 
     batch.parents = {(r.brand_id, r.channel, r.external_id): r.conversation_id
                      for r in _stored(session, wanted, Mention.conversation_id)}
     replied = {(b.id, i.channel, i.in_reply_to) for b, i in resolved if i.in_reply_to}
-    batch.parent_people, batch.brand_posts = {}, set()
-    for r in _stored(session, replied, Mention.person_id, Mention.author_handle):
+    batch.parent_people, batch.brand_posts, batch.relevant_parents = {}, set(), set()
+    for r in _stored(session, replied, Mention.person_id, Mention.author_handle, Mention.relevant):
         key = (r.brand_id, r.channel, r.external_id)
         batch.parent_people[key] = r.person_id
+        if r.relevant:
+            batch.relevant_parents.add(key)
         if _is_own(session, r.brand_id, r.author_handle, batch):
             batch.brand_posts.add(key)
     batch.authors = people.prefetch_handles(
@@ -430,6 +434,8 @@ def _parent_relevant(session: Session, brand_id: int, item: MentionIn, batch: _B
     key = (brand_id, item.channel, item.in_reply_to or "")
     if key in batch.written_by:
         return True
+    if batch.relevant_parents is not None:
+        return key in batch.relevant_parents
     row = next(_stored(session, {key}, Mention.relevant), None)
     return row is not None and bool(row.relevant)
 

@@ -114,8 +114,9 @@ class PolicyOut(StrictOut):
     overrides: dict[str, Any] = Field(description="What the brand changed over the defaults")
 
 
-class CrisisOut(StrictOut):
-    id: int
+class _CrisisFields(StrictOut):
+    """What a crisis and its report both say about it."""
+
     brand_id: int
     title: str
     kind: str
@@ -123,11 +124,15 @@ class CrisisOut(StrictOut):
     status: str
     started_at: str
     detected_at: str
-    last_signal_at: str
     watch_until: str | None
     ended_at: str | None
     signals: list[Any]
     alerts: list[dict[str, Any]]
+
+
+class CrisisOut(_CrisisFields):
+    id: int
+    last_signal_at: str
 
 
 class CrisisCasesOut(StrictOut):
@@ -138,21 +143,10 @@ class CrisisCasesOut(StrictOut):
     breached: int
 
 
-class CrisisReportOut(StrictOut):
+class CrisisReportOut(_CrisisFields):
     crisis_id: int
-    brand_id: int
-    title: str
-    kind: str
-    category: str | None
-    status: str
-    started_at: str
-    detected_at: str
     detection_delay_minutes: float
-    watch_until: str | None
-    ended_at: str | None
     peak: int | None
-    signals: list[Any]
-    alerts: list[dict[str, Any]]
     complaints_per_hour: dict[str, int]
     complaints_by_category: dict[str, int]
     complaints_during_watch: int

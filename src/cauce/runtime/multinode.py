@@ -1,0 +1,76 @@
+"""Multi-node mode (CAUCE_BROKER_URL set): what `cauce serve`, `cauce worker` and `cauce jobs status` do.
+
+- web nodes (`cauce serve`) run no jobs; they enqueue (webhook batches: `mentions.ingest_batch`);
+- worker nodes (`cauce worker`) consume the queues of their CAUCE_JOBS roles and tick Periodic jobs;
+- `cauce jobs status` reads queue depths, dead letters and leases.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from typing import Any
+
+from cauce.db import Database
+from cauce.runtime.engine import Engine, run_worker, status
+from cauce.vocabulary import JobRole
+
+log = logging.getLogger(__name__)
+
+DEFAULT_THREADS = 4
+
+
+def broker_url() -> str | None:
+    return (os.environ.get("CAUCE_BROKER_URL") or "").strip() or None
+
+
+def worker_threads() -> int:
+    return max(1, int(os.environ.get("CAUCE_WORKER_THREADS", str(DEFAULT_THREADS))))
+
+
+def roles_from_env() -> set[JobRole]:
+    """CAUCE_JOBS for a worker: a comma list of roles, `all` (default) or `none`."""
+    raw = (os.environ.get("CAUCE_JOBS") or "all").strip().lower()
+    if raw == "all":
+        return set(JobRole)
+    if raw == "none":
+        return set()
+    return {JobRole(part.strip()) for part in raw.split(",") if part.strip()}
+
+
+def make_engine(db: Database, url: str, *, holder: str | None = None) -> Engine:
+    from cauce.runtime import build_registry, leases
+
+    return Engine(db, build_registry(), url, holder=holder or leases.new_holder())
+
+
+def attach_web(app: Any, db: Database, url: str) -> Engine:
+    """A web node of the cluster: webhooks enqueue their batches instead of ingesting in the request."""
+    engine = make_engine(db, url)
+    app.state.job_submit = engine.submit
+    app.state.engine = engine
+    return engine
+
+
+def serve_worker(db: Database, url: str, roles: set[JobRole], *, threads: int | None = None) -> None:
+    """Run an engine worker until SIGTERM/SIGINT (a kill -9 leaves its messages to be redelivered)."""
+    engine = make_engine(db, url)
+    stop = threading.Event()
+
+    def _stop(signum: int, _frame: Any) -> None:
+        log.info("engine worker %s: signal %s, stopping", engine.holder, signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    run_worker(engine, roles=roles, threads=threads or worker_threads(), stop=stop)
+
+
+def jobs_status(db: Database, url: str) -> dict[str, Any]:
+    engine = make_engine(db, url)
+    try:
+        return status(engine)
+    finally:
+        engine.close()
