@@ -61,17 +61,19 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the web app."""
     import uvicorn
 
+    from cauce.observability import logs
+    from cauce.runtime import multinode
     from cauce.web.app import create_app
     from cauce.web.security import UVICORN_OPTIONS
 
-    from cauce.runtime import multinode
-
+    logs.configure()  # CAUCE_LOG_FORMAT=json: one JSON object per line, with the request id
     url = multinode.broker_url()
     # With a broker this is a web node of a cluster: it runs no jobs and hands webhook batches to the workers.
     application = _run(lambda: create_app(run_scheduler=url is None))
     if url is not None:
         multinode.attach_web(application, application.state.db, url)
-    uvicorn.run(application, host=host, port=port, log_level="info", **UVICORN_OPTIONS)
+    uvicorn.run(application, host=host, port=port, log_level="info", log_config=logs.uvicorn_log_config(),
+                **UVICORN_OPTIONS)
 
 
 @app.command()
@@ -456,6 +458,7 @@ FEATURE_COMMANDS = {
     "cauce.connectors.cli": frozenset({"channels", "outbox"}),
     "cauce.playbook.cli": frozenset({"playbook", "crisis"}),
     "cauce.people.cli": frozenset({"people"}),
+    "cauce.backup.cli": frozenset({"backup", "restore"}),
     # After cauce.triage.cli: its `train` gains --organisation (an organisation's adapter).
     "cauce.corrections.cli": frozenset({"train"}),
 }

@@ -47,9 +47,6 @@ def open_database(*, wait: bool = False) -> Any:
 
 def log_to_stderr() -> None:
     """For long-running commands (worker, outbox run): INFO and up on stderr, one line each."""
-    import logging
+    from cauce.observability import logs
 
-    from cauce import logsafety
-
-    logsafety.install()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure()  # CAUCE_LOG_FORMAT=json|text, secrets redacted (cauce.logsafety)

@@ -63,6 +63,8 @@ class Rule:
     claims_own_brand: bool = False
     # Path ids other than the target's defaults (a destructive call on an object of its own).
     ids: Callable[[Target], dict[str, int | str]] | None = None
+    # Answers like the API (401 JSON, Bearer tokens) though it is not under /api/ (/metrics).
+    api: bool = False
 
 
 def R(access: str, scope: str = NONE, **kw: Any) -> Rule:
@@ -84,6 +86,8 @@ RULES: dict[str, Rule] = {
     "GET /docs/oauth2-redirect": R(PUBLIC),
     "GET /healthz": R(PUBLIC),
     "GET /readyz": R(PUBLIC),
+    # Prometheus: admins, the CAUCE_METRICS_TOKEN bearer or CAUCE_METRICS_ALLOW peers (tests/web/test_ops.py).
+    "GET /metrics": R(ADMIN, api=True),
     "GET /static/vendor/{name}": R(PUBLIC),
     "GET /guidelines/{brand_slug}": R(PUBLIC),
     "GET /": R(PUBLIC),
@@ -409,7 +413,7 @@ class Matrix:
     def call(self, key: str, path: str, rule: Rule, who: Principal, target_name: str) -> Cell:
         method = key.split(" ", 1)[0]
         t = self.targets[target_name]
-        api = path.startswith("/api/")
+        api = path.startswith("/api/") or rule.api
         expected = _expected(rule, who.name, target_name, api=api)
         if rule.stream and who.user_id is not None:
             return self._stream_cell(key, who, target_name, expected)

@@ -20,6 +20,7 @@ from cauce.cases import lifecycle, sla
 from cauce.cases.models import Area, Case, FollowUp, Note, Satisfaction
 from cauce.db import utcnow
 from cauce.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from cauce.observability import metrics
 from cauce.triage.schemas import Assessment
 
 # Stronger PQR types win when a case collects several mentions.
@@ -609,6 +610,7 @@ def check_sla(session: Session, *, now: datetime | None = None, batch: int = 100
             new_breaches = [c.name for c in running if c.state == "breached" and c.name not in case.breaches]
             if new_breaches:
                 breached += 1
+                metrics.count_sla_breaches(session, new_breaches)
                 record_changes(session, case, {"breaches": sorted({*case.breaches, *new_breaches})},
                                actor=SYSTEM, action="sla.breached", entity_type="case", case_id=case.id,
                                brand_id=case.brand_id,

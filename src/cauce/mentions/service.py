@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ from cauce.db import bulk_insert, reserve_ids, table_of, utcnow
 from cauce.errors import CauceError, Conflict, NotFound
 from cauce.mentions.models import Mention, MetricSnapshot
 from cauce.mentions.schemas import MentionIn, MetricsIn
+from cauce.observability import metrics
 from cauce.people import service as people
 from cauce.people.models import Handle, Person
 from cauce.triage import adaptation
@@ -617,7 +619,16 @@ def _isolated(session: Session, item: MentionIn, step: Callable[[], IngestResult
 
 def ingest_one_safely(session: Session, item: MentionIn, **kwargs: Any) -> IngestResult:
     """`ingest` of one mention, isolated in a savepoint."""
-    return _isolated(session, item, lambda: ingest(session, item, **kwargs))
+    started = time.perf_counter()
+    result = _isolated(session, item, lambda: ingest(session, item, **kwargs))
+    metrics.count_ingest(session, kwargs.get("source", "api"), [_outcome(result)],
+                         seconds=time.perf_counter() - started)
+    return result
+
+
+def _outcome(result: IngestResult) -> str:
+    """The bounded label of one result (`cauce_mentions_ingested{outcome}`)."""
+    return "noise" if result.status == "created" and result.noise else result.status
 
 
 def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = SYSTEM, source: str = "api",
@@ -629,6 +640,7 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
     never sinks the rest. Without it the batch is written in a few batched inserts and any failure
     raises — for callers that roll back and retry isolated (`ingest_batch`).
     """
+    started = time.perf_counter()
     now = now or utcnow()
     batch = _BatchState()
     results: list[IngestResult | None] = [None] * len(items)
@@ -676,7 +688,9 @@ def ingest_many(session: Session, items: Sequence[MentionIn], *, actor: Actor = 
         if not isinstance(outcome, IngestResult):
             raise RuntimeError(f"second copy of {items[index].id} found no first copy")  # retried isolated
         results[index] = outcome
-    return [r for r in results if r is not None]
+    done = [r for r in results if r is not None]
+    metrics.count_ingest(session, source, [_outcome(r) for r in done], seconds=time.perf_counter() - started)
+    return done
 
 
 def _batch_key(item: MentionIn) -> tuple[str, str, str]:

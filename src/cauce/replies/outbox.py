@@ -39,6 +39,7 @@ from cauce.connectors.base import (
 from cauce.db import utcnow
 from cauce.errors import CauceError
 from cauce.mentions.models import Mention
+from cauce.observability import metrics
 from cauce.people import service as people
 from cauce.replies import service as replies
 from cauce.replies.models import Reply
@@ -321,6 +322,7 @@ def deliver_due(session_factory: SessionFactory, *, now: datetime | None = None,
         _moderate_due(session_factory, run=run, now=now, connectors=connectors, paused=paused, limit=limit)
     finally:
         connectors.close()
+        metrics.count_outbox(run)  # every attempt was committed on its own
     return run
 
 

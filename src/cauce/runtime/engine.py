@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 
 from cauce.db import Database, utcnow
+from cauce.observability.jobs import observe_job
 from cauce.runtime import leases
 from cauce.runtime.brokers import QueueDepth, broker_from_url, queue_depth
 from cauce.runtime.registry import Periodic, Registry, Task
@@ -92,6 +93,22 @@ class OrderLocks:
             self._engine.dispose()
 
 
+def _message_id() -> str | None:
+    """The Dramatiq message being processed in this thread (the job id of its log lines), if any."""
+    from dramatiq.middleware import CurrentMessage
+
+    message = CurrentMessage.get_current_message()
+    return message.message_id if message is not None else None
+
+
+def _track_current_message(broker: dramatiq.Broker) -> None:
+    """So that each task's log lines carry its message id as their job id (`_message_id`)."""
+    from dramatiq.middleware import CurrentMessage
+
+    if not any(isinstance(m, CurrentMessage) for m in broker.middleware):
+        broker.add_middleware(CurrentMessage())
+
+
 class Engine:
     """The JobContext of a node in multi-node mode: `submit` enqueues, `claim` takes a DB lease."""
 
@@ -101,6 +118,7 @@ class Engine:
         self.holder = holder
         self.registry = registry
         self.broker = broker or broker_from_url(broker_url)
+        _track_current_message(self.broker)
         self.locks = OrderLocks(db)
         self.actors: dict[str, dramatiq.Actor[Any, Any]] = {
             name: self._actor(task) for name, task in registry.tasks().items()}
@@ -132,8 +150,9 @@ class Engine:
         task = self.registry.tasks()[name]
         key = task.order_key(payload) if task.order_key else None
         if key is None:
-            return task.run(self, payload)
-        with self.locks.hold(key):
+            with observe_job(name, _message_id()):
+                return task.run(self, payload)
+        with self.locks.hold(key), observe_job(name, _message_id()):
             return task.run(self, payload)
 
     def queues(self, roles: Iterable[JobRole] | None = None) -> list[str]:
@@ -171,7 +190,8 @@ class Scheduler:
                 continue
             self._next[job.name] = now + job.every_s
             try:
-                job.run(self.ctx)
+                with observe_job(job.name):
+                    job.run(self.ctx)
                 self.runs[job.name] += 1
                 ran.append(job.name)
             except Exception:  # a bad run must not stop the scheduler; the next interval tries again

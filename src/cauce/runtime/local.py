@@ -17,6 +17,7 @@ from typing import Any
 
 from cauce.db import Database, Outage
 from cauce.jobspec import Periodic, periodic_lease
+from cauce.observability.jobs import observe_job
 from cauce.runtime import leases
 from cauce.runtime.registry import Registry
 from cauce.vocabulary import JobRole
@@ -53,12 +54,13 @@ class LocalExecutor:
         if job is None:
             raise KeyError(f"no task {task!r} registered")
         if job.order_key is None:
-            job.run(self, payload)
+            with observe_job(task):
+                job.run(self, payload)
             return
         key = job.order_key(payload)
         with self._locks_guard:
             lock = self._order_locks.setdefault(f"{task}:{key}", threading.Lock())
-        with lock:
+        with lock, observe_job(task):
             job.run(self, payload)
 
     # --- running -----------------------------------------------------------------------------
@@ -71,7 +73,8 @@ class LocalExecutor:
         """Claim `job` for one interval and, when this process got it, run it: (ran, result)."""
         if not self.claim(periodic_lease(job.name), job.every_s):
             return False, None
-        return True, job.run(self)
+        with observe_job(job.name):
+            return True, job.run(self)
 
     def run_once(self, roles: Iterable[JobRole] | None = None, *, force: bool = True) -> dict[str, Any]:
         """Every periodic job of `roles` once, in registration order (`cauce worker --once`).
@@ -80,7 +83,8 @@ class LocalExecutor:
         out: dict[str, Any] = {}
         for job in self.jobs(roles):
             if force:
-                out[job.name] = job.run(self)
+                with observe_job(job.name):
+                    out[job.name] = job.run(self)
                 continue
             ran, result = self.tick(job)
             out[job.name] = result if ran else "held elsewhere"

@@ -80,6 +80,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     app.state.availability = availability
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(AvailabilityMiddleware, availability=availability)
+    from cauce.web import ops
+
+    ops.install(app)  # request ids (outside the availability check: its 503s carry one too) and /metrics
 
     @app.exception_handler(CauceError)
     async def _cauce_error(_: Request, exc: CauceError) -> JSONResponse:

@@ -54,7 +54,7 @@ from cauce.web.vendor import vendor_path, vendor_ready
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).parent / "static"
-API_PREFIXES = ("/api/", "/healthz", "/openapi.json", "/webhooks/")
+API_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/webhooks/")
 
 
 def flash_headers(message: str, level: str = "ok") -> dict[str, str]:
