@@ -57,3 +57,45 @@ def test_one_folding_for_triage_and_tone_guard() -> None:
     # hidden zero-width characters do not break a word apart in either
     assert "hija de puta" in normalise("hi\u200bja de puta")
     assert tone_words("contra\u200bseña") == "contraseña"
+
+
+# False positives found by running the lexicons over HatEval-es and EmoEvent-es test (read by hand;
+# the sentences below are our paraphrases, not the tweets).
+@pytest.mark.parametrize("text", [
+    "basta con que se llame Daniela para que la insulten",  # "se llame": is named, not "I called"
+    "que me llame cuando pueda, estoy en casa",
+    "25000 voltios en la valla y que quiten las concertinas",  # a quantity, not an account number
+    "tarot y amarres de amor, consulta gratis al 3053764",  # a phone in an ad
+    "pon un muro y que lo pague el vecino",  # subjunctive, not "I paid"
+    "que se compre otro coche si quiere",
+])
+def test_no_customer_evidence_in_off_domain_text(text: str) -> None:
+    assert text_signals(text).customer_evidence == 0, lexicons_hits(text)
+
+
+@pytest.mark.parametrize("text", [
+    "llamé tres veces y nadie contesta", "pagué a tiempo y me cobran mora",
+    "la lavadora que compré llegó rota", "pedido MP-448120 no llegó", "cuenta 4455128, revisen el cobro",
+    "les escribo por el radicado 88210", "contraté fibra y no funciona",
+])
+def test_customer_evidence_still_found(text: str) -> None:
+    assert text_signals(text).customer_evidence > 0, text
+
+
+@pytest.mark.parametrize("text", [
+    "los que están a favor de la reforma no entienden nada",  # "a favor de" is not "favor de (enviar)"
+    "estos libros te pueden ayudar a aprender historia",
+])
+def test_no_concrete_request_in_off_domain_text(text: str) -> None:
+    assert text_signals(text).concrete_request == 0, text
+
+
+def test_fearing_an_attack_is_not_a_threat() -> None:
+    assert not text_signals("cualquier día nos ponen una bomba en el metro, qué miedo").threats
+    assert text_signals("voy a poner una bomba en la oficina central").threats
+
+
+def lexicons_hits(text: str) -> list[str]:
+    from cauce.triage import lexicons
+
+    return lexicons.CUSTOMER_EVIDENCE.find(normalise(text))

@@ -106,7 +106,8 @@ THREATS = PhraseSet.of("threat", [
     r"(?:voy|vamos) a (?:atropellar|linchar|apuñalar|acuchillar|balear|degollar) a",
     r"(?:que )?(?:les?|te) revienten (?:la cabeza|a golpes|a pedradas)",
     r"(?:terminar|acabar|aparecer) en una (?:bolsa|zanja|cuneta|fosa)", r"no (?:sale|sales|salen) (?:viv[oa]s?|entero)",
-    r"(?:salgamos|vamos|salir) a cazar(?:los|las)?", r"me (?:voy|vamos) a cargar a",
+    r"(?:salgamos|vamos|salir) a cazar(?:los|las)?", r"(?:vamos|vayamos|salgamos) (?:todos |todas )?a linchar",
+    r"no (?:vas|va|van) a salir (?:viv[oa]s?|enter[oa]s?)", r"filtr(?:e|o|amos|aron|are|ar) (?:los|sus|tus) datos", r"me (?:voy|vamos) a cargar a",
     r"quemo el (?:local|negocio|edificio|carro|auto)", r"(?:con|a) (?:un|el) cuchillo a la", r"(?:los|las|te|lo|la) quiero ver muert[oa]s?",
     r"van a morir", r"te va a pasar algo", r"les va a pasar algo", r"algo (?:les|te) va a pasar",
     r"(?:ya se|sabemos|se) (?:quien eres|donde (?:vives|estudian|trabajas|estudias))", r"cuidado con tu familia",
@@ -137,7 +138,9 @@ THREAT_IDIOMS = PhraseSet.of("threat_idiom", [
     r"matar (?:el|un|los) (?:tiempo|rato|partido|juego|aburrimiento|hambre|gusanillo)",
     r"(?:me|nos) (?:muero|morimos|mata|matan|mato) de (?:risa|hambre|sueño|sed|calor|frio|ganas|amor|verguenza|envidia|pena)",
     r"(?:me|te|nos) va a matar (?:si|cuando|de)", r"(?:me|nos) van a matar (?:de|con)",
-    r"dos pajaros de un tiro", r"salio a matar", r"(?:una|la) bomba de (?:noticia|cancion|tema|sabor)",
+    r"dos pajaros de un tiro", r"salio a matar",
+    # The author fears an attack ("nos ponen una bomba en..."): not the author's threat.
+    r"nos (?:ponen|pongan|pondran|pusieron|van a poner|pueden poner) una bomba(?: en (?:la|el|su|sus|tu|nuestr[oa]s?))?", r"(?:una|la) bomba de (?:noticia|cancion|tema|sabor)",
 ])
 
 LEGAL = PhraseSet.of("legal", [
@@ -196,17 +199,23 @@ OLD_GRIEVANCE = PhraseSet.of("old_grievance", [
 CUSTOMER_EVIDENCE = PhraseSet.of("customer_evidence", [
     r"mi (?:pedido|orden|factura|cuenta|linea|plan|servicio|tarjeta|paquete|envio|compra|contrato|numero|recibo|producto|equipo|celular|internet|credito|reembolso|reserva|vuelo|maleta|poliza|seguro|prestamo|saldo|suscripcion|membresia|medidor|predio|tramite|cita|devolucion|garantia|modem|router|decodificador|tarifa|deposito|transferencia|boleto|tiquete|entrada)",
     r"soy (?:cliente|usuario|usuaria|afiliad[oa]|socio|suscriptor|abonado)", r"como cliente",
-    r"compre", r"contrate", r"pague", r"me cobra(?:ron|n)", r"me llego", r"no me ha llegado",
+    # Past tense, not the subjunctive twins ("que lo pague Marruecos", "que se llame Daniela"); accents are
+    # folded, so "la lavadora que compré" and "que compre" look alike and only the clitic forms are excluded.
+    r"(?<!\bse )(?<!\bque lo )(?<!\bque la )(?<!\bque le )(?:compre|contrate|pague)", r"me cobra(?:ron|n)", r"me llego", r"no me ha llegado",
     r"no me llega", r"(?:numero|n°|no\.|#) ?(?:de )?(?:pedido|orden|guia|cliente|cuenta|ticket|caso|radicado|reclamo|folio|seguimiento)",
-    r"radicado", r"ticket", r"folio", r"\d{5,}", r"mis datos", r"mi casa", r"en mi (?:barrio|zona|sector|colonia|comuna)",
-    r"me atendieron", r"me atendio", r"fui a (?:la|su) (?:sucursal|tienda|oficina)", r"llame", r"les escribi",
+    r"radicado", r"ticket", r"folio",
+    # An order/account number needs its label or a code prefix: a bare "25000 voltios" or a phone in an ad is not one.
+    r"(?:pedido|orden|order|guia|cuenta|account|contrato|factura|ticket|radicado|folio|referencia|autorizacion|siniestro|suministro|poliza|caso|cliente|seguimiento|numero|nro|n°)(?: de \w+)?[ :#.]*(?:[a-z]{1,3}-|\d{4}-)?\d{4,}",
+    r"[a-z]{1,3}-\d{4,}", r"mis datos", r"mi casa", r"en mi (?:barrio|zona|sector|colonia|comuna)",
+    r"me atendieron", r"me atendio", r"fui a (?:la|su) (?:sucursal|tienda|oficina)",
+    r"(?<!\bse )(?<!\bme )(?<!\bque le )(?<!\bque lo )(?<!\bque la )llame", r"les escribi",
 ])
 
 CONCRETE_REQUEST = PhraseSet.of("concrete_request", [
-    r"necesito", r"(?:me )?pueden (?:ayudar|ayudarme|revisar|solucionar|responder|confirmar|decirme|informarme)",
+    r"necesito", r"(?<!\bte )(?:me )?pueden (?:ayudar|ayudarme|revisar|solucionar|responder|confirmar|decirme|informarme)",
     r"podrian (?:ayudar|ayudarme|revisar|solucionar|responder|decirme|informarme)", r"quiero (?:que|mi|el|la|saber|cancelar|un|una)",
     r"cuando (?:llega|me|van|piensan|lo|la)", r"solucionen", r"devuelvan", r"respondan", r"me ayudan",
-    r"ayuda por favor", r"por favor", r"porfa", r"favor de", r"exijo", r"solicito", r"requiero",
+    r"ayuda por favor", r"por favor", r"porfa", r"(?<!\ba )(?<!\ben )favor de", r"exijo", r"solicito", r"requiero",
     r"espero (?:su|una) (?:respuesta|solucion)", r"reembolso", r"quiero hablar con",
 ])
 
