@@ -61,6 +61,16 @@ def _audit_anchor_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CAUCE_AUDIT_ANCHOR_DIR", str(tmp_path / "audit-anchors"))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_windows() -> Iterator[None]:
+    """Rate-limit windows a network reported are process-wide; one test's must not pace the next."""
+    from cauce.connectors.http import forget_rate_windows
+
+    forget_rate_windows()
+    yield
+    forget_rate_windows()
+
+
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated, empty database; every test using it runs on SQLite and on PostgreSQL."""

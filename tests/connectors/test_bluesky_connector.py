@@ -4,11 +4,14 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 
+from cauce.connectors import bluesky
 from cauce.connectors.base import AuthExpired, NotSupported, PayloadError, PermanentError, RateLimited, TransientError
 from cauce.connectors.bluesky import BlueskyConfig, BlueskyConnector, tid_for_key
-from connectors.fakes.fake_bluesky import ME_DID, PASSWORD, FakeBluesky, profile
+from cauce.connectors.http import forget_rate_windows
+from connectors.fakes.fake_bluesky import ME_DID, PASSWORD, FakeBluesky, Window, assert_atproto_rate_limited, profile
 from connectors.fakes.serving import serve
 
 ANA = "did:plc:ana"
@@ -367,3 +370,30 @@ def test_record_keys_decode_to_when_the_reply_was_written(fake_url: tuple[FakeBl
         # A reply posted by the earlier code (key hash only) is still found, never posted twice.
         old = conn.send_reply(in_reply_to=post["uri"], text="Hola otra vez", idempotency_key="k-old")
         assert conn.find_existing_reply(post["uri"], "k-old", created_at=written) == old
+
+
+def test_rate_limit_headers_pace_the_connector_before_the_429(fake_url: tuple[FakeBluesky, str]) -> None:
+    """The PDS sends RateLimit-* on every answer of a limited route (createSession: 30 per 5 min);
+    when one says nothing is left, the connector does not send the next request and waits for the
+    reset, and the 429 it would have got has the real shape (status, headers, body)."""
+    fake, url = fake_url
+    fake.limits["com.atproto.server.createSession"] = Window(points=3, window_s=300)
+    login = {"identifier": "marca", "password": PASSWORD}
+    with httpx.Client(base_url=url) as raw:
+        first = raw.post("/xrpc/com.atproto.server.createSession", json=login)
+        assert first.status_code == 200 and first.headers["ratelimit-remaining"] == "2"
+        raw.post("/xrpc/com.atproto.server.createSession", json=login)
+        with make(url, read_dms=False) as conn:
+            conn.test_connection()  # the third and last session of the window: Remaining 0
+        bluesky._SESSIONS.clear()
+        sent = len(fake.requests)
+        with make(url, read_dms=False) as conn, pytest.raises(RateLimited) as limited:
+            conn.test_connection()
+        assert len(fake.requests) == sent  # not sent: the server had said 0 remaining
+        assert 290 <= limited.value.retry_after_s <= 300
+        refused = raw.post("/xrpc/com.atproto.server.createSession", json=login)
+    assert_atproto_rate_limited(refused.status_code, refused.headers, refused.json(), points=3, window_s=300)
+    forget_rate_windows()  # a connector that did not see the window gets the real 429 and its wait
+    with make(url, read_dms=False) as conn, pytest.raises(RateLimited) as limited:
+        conn.test_connection()
+    assert 290 <= limited.value.retry_after_s <= 300

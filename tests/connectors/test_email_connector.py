@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from cauce.connectors.base import AuthExpired, PermanentError, TransientError
+from cauce.connectors.base import AuthExpired, NotSupported, PermanentError, TransientError
 from cauce.connectors.mail import EmailConfig, EmailConnector
 from connectors.fakes.fake_mail import PASSWORD, USER, Mailstore, mail_servers
 
@@ -141,3 +141,16 @@ def test_private_message_and_errors(mail: tuple[Mailstore, dict[str, Any]]) -> N
     with pytest.raises(TransientError):
         make({"imap_port": 1, "smtp_port": 1}).fetch({})
     assert PASSWORD not in repr(conn) and PASSWORD not in repr(conn.config)
+
+
+def test_a_server_without_idle_says_so_and_polling_alone_serves_the_channel(
+    mail: tuple[Mailstore, dict[str, Any]],
+) -> None:
+    """The fake offers no IDLE (as some hosted servers): `watch` refuses at once, before idling."""
+    import threading
+
+    _, ports = mail
+    woken: list[int] = []
+    with pytest.raises(NotSupported, match="IDLE"):
+        make(ports).watch(threading.Event(), lambda: woken.append(1))
+    assert woken == []

@@ -8,6 +8,7 @@ import pytest
 
 from cauce.connectors.backoff import Backoff
 from cauce.connectors.base import AuthExpired, NotSupported, PayloadError, PermanentError, RateLimited, TransientError
+from cauce.connectors.http import forget_rate_windows
 from cauce.connectors.mastodon import MastodonConfig, MastodonConnector
 from connectors.fakes.fake_mastodon import TOKEN, FakeMastodon, account, rate_limited
 from connectors.fakes.serving import serve
@@ -154,6 +155,10 @@ def test_http_errors_are_typed(fake: FakeMastodon, fake_and_url: tuple[FakeMasto
         with pytest.raises(RateLimited) as limited:
             conn.fetch({})
         assert limited.value.retry_after_s is not None and 80 <= limited.value.retry_after_s <= 91
+        with pytest.raises(RateLimited) as limited:  # the window is still closed: nothing is sent
+            conn.fetch({})
+        assert 80 <= limited.value.retry_after_s <= 91 and "no se envía" in limited.value.reason
+        forget_rate_windows()
         fake.fail_next.append((429, {"Retry-After": "17"}, {"error": "Too many requests"}))  # a proxy's 429
         with pytest.raises(RateLimited) as limited:
             conn.fetch({})

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from cauce.connectors.base import AuthExpired, NotSupported, PayloadError, PermanentError, RateLimited, SignatureError
+from cauce.connectors.http import forget_rate_windows
 from cauce.connectors.signing import b64_signature
 from cauce.connectors.x import XConfig, XConnector
 from connectors.fakes.fake_x import ME, TOKEN, FakeX, too_many_requests
@@ -136,6 +137,7 @@ def test_errors(fake_x: tuple[FakeX, str]) -> None:
         with pytest.raises(RateLimited) as limited:
             conn.fetch({})
         assert 85 <= limited.value.retry_after_s <= 91
+        forget_rate_windows()  # (pacing after a 429 is tested on its own)
         fake.fail_next.append((200, {}, {"data": "nope"}))
         with pytest.raises(PayloadError):
             conn.fetch({})

@@ -33,7 +33,7 @@ from cauce.connectors.base import (
     make_mention,
     secret,
 )
-from cauce.connectors.http import HttpClient, expect_dict, expect_list, parse_json, raise_for_status
+from cauce.connectors.http import HttpClient, account_key, expect_dict, expect_list, parse_json, raise_for_status
 from cauce.connectors.sweep import Keyed, advance
 from cauce.mentions.schemas import MentionIn, MetricsIn
 
@@ -199,7 +199,8 @@ class BlueskyConnector(Connector):
         self._session_key = (config.base_url.rstrip("/"), config.identifier.lower(), password)
         self.session: dict[str, Any] | None = dict(session) if session else _SESSIONS.get(self._session_key)
         self._on_session = on_session
-        self.http = HttpClient(config.base_url, network=NETWORK, timeout_s=config.timeout_s, transport=transport)
+        self.http = HttpClient(config.base_url, network=NETWORK, timeout_s=config.timeout_s, transport=transport,
+                               rate_key=account_key(NETWORK, *self._session_key[:2]))
 
     def __repr__(self) -> str:
         return f"BlueskyConnector(base_url={self.config.base_url!r}, identifier={self.config.identifier!r})"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -25,6 +28,15 @@ MAX_RESPONSE_BYTES = 20_000_000
 USER_AGENT = "Cauce/0.1 (+https://github.com/cauce)"
 # Headers networks use to say when the rate-limit window resets.
 _RESET_HEADERS = ("x-ratelimit-reset", "x-rate-limit-reset", "ratelimit-reset")
+# (remaining, reset) pairs: Mastodon X-RateLimit-*, X x-rate-limit-*, Bluesky (atproto) RateLimit-*.
+_WINDOW_HEADERS = (
+    ("x-ratelimit-remaining", "x-ratelimit-reset"),
+    ("x-rate-limit-remaining", "x-rate-limit-reset"),
+    ("ratelimit-remaining", "ratelimit-reset"),
+)
+# Meta's usage headers: percentages of the app's / the business use case's budget.
+_META_USAGE_HEADERS = ("x-app-usage", "x-ad-account-usage", "x-business-use-case-usage")
+_MAX_PACE_S = 24 * 3600.0
 
 
 class _RedactSecrets(logging.Filter):
@@ -128,8 +140,87 @@ def raise_for_status(response: httpx.Response, *, network: str) -> None:
     raise PermanentError(f"{network}: la petición fue rechazada ({status}: {reason})", status)
 
 
+def meta_usage_wait(headers: Mapping[str, str], *, threshold: float = 100.0) -> float | None:
+    """Seconds to hold off when Meta's usage headers say a budget is used up, else None.
+
+    `X-App-Usage` is `{"call_count": %, "total_cputime": %, "total_time": %}`;
+    `X-Business-Use-Case-Usage` is `{business_id: [{"type", "call_count", "total_cputime",
+    "total_time", "estimated_time_to_regain_access" (minutes)}]}` (Graph API "Rate Limits").
+    At 100 % the next call is throttled (error code 4/17/32/80001), so we stop before it.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    worst: float | None = None
+    for name in _META_USAGE_HEADERS:
+        raw = lowered.get(name)
+        if not raw:
+            continue
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            continue
+        entries: list[Any] = []
+        if isinstance(body, dict) and any(k in body for k in ("call_count", "total_time", "total_cputime")):
+            entries = [body]
+        elif isinstance(body, dict):
+            for value in body.values():
+                entries.extend(value if isinstance(value, list) else [value])
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            used = max((float(v) for k, v in entry.items() if k in ("call_count", "total_cputime", "total_time",
+                                                                      "acc_id_util_pct")
+                        and isinstance(v, int | float)), default=0.0)
+            regain = entry.get("estimated_time_to_regain_access")
+            regain_s = float(regain) * 60 if isinstance(regain, int | float) else 0.0
+            if used >= threshold or regain_s > 0:
+                # Without an estimate, Meta's docs say usage decays over a rolling hour; 5 min is a pause.
+                wait = regain_s if regain_s > 0 else 300.0
+                worst = max(worst or 0.0, wait)
+    return worst
+
+
+def window_wait(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds until the window resets when a response says no request is left in it, else None."""
+    now = time.time() if now is None else now
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for remaining_name, reset_name in _WINDOW_HEADERS:
+        remaining = lowered.get(remaining_name)
+        if remaining is None:
+            continue
+        try:
+            left = float(remaining.strip())
+        except ValueError:
+            continue
+        if left > 0:
+            return None
+        reset = _parse_reset(lowered.get(reset_name, ""), now)
+        return reset if reset else None
+    return None
+
+
+# Windows that told us "nothing left", shared by every client of the same account in this process
+# (the poller and the outbox build connectors freely): (rate key, scope) -> monotonic deadline.
+_PACED: dict[tuple[str, str], tuple[float, str]] = {}
+_PACED_LOCK = threading.Lock()
+_CLIENT_IDS = itertools.count(1)
+
+
+def forget_rate_windows() -> None:
+    """Drop every remembered window (tests; an operator who raised a limit)."""
+    with _PACED_LOCK:
+        _PACED.clear()
+
+
 class HttpClient:
-    """httpx.Client with connector error semantics. `auth` returns headers for each request."""
+    """httpx.Client with connector error semantics. `auth` returns headers for each request.
+
+    Rate-limit headers are read on every answer, not only on 429s: when one says the window has no
+    request left (`*-Remaining: 0`, or Meta's usage at 100 %), the next request in the same scope is
+    not sent and fails at once with `RateLimited` until the reset, so we slow down before the 429.
+    `rate_scope` is "path" where limits are per endpoint (X, Bluesky) and "global" where one budget
+    covers every call of the account (Mastodon, Meta); `rate_key` names the account (default: this
+    client only).
+    """
 
     def __init__(
         self,
@@ -140,9 +231,13 @@ class HttpClient:
         auth: Callable[[], Mapping[str, str]] | None = None,
         transport: httpx.BaseTransport | None = None,
         follow_redirects: bool = False,
+        rate_scope: str = "path",
+        rate_key: str | None = None,
     ) -> None:
         self.network = network
         self._auth = auth
+        self._rate_scope = rate_scope
+        self._rate_key = rate_key or f"client-{next(_CLIENT_IDS)}"
         self._client = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 10.0)),
@@ -162,6 +257,16 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         check: bool = True,
     ) -> httpx.Response:
+        scope = (self._rate_key, "" if self._rate_scope == "global" else path.split("?", 1)[0])
+        with _PACED_LOCK:
+            paced = _PACED.get(scope)
+        if paced is not None:
+            wait = paced[0] - time.monotonic()
+            if wait > 0:
+                raise RateLimited(f"{self.network}: límite de peticiones agotado según la red ({paced[1]}); "
+                                  "no se envía hasta que se renueve", wait)
+            with _PACED_LOCK:
+                _PACED.pop(scope, None)
         merged = dict(self._auth() if self._auth else {})
         merged.update(headers or {})
         try:
@@ -170,17 +275,33 @@ class HttpClient:
             raise TransientError(f"{self.network}: tiempo de espera agotado ({type(exc).__name__})") from None
         except httpx.HTTPError as exc:
             raise TransientError(f"{self.network}: error de red ({type(exc).__name__})") from None
+        self._note_limits(scope, response)
         if len(response.content) > MAX_RESPONSE_BYTES:
             raise PayloadError(f"{self.network}: respuesta demasiado grande")
         if check:
             raise_for_status(response, network=self.network)
         return response
 
+    def _note_limits(self, scope: tuple[str, str], response: httpx.Response) -> None:
+        wait = window_wait(response.headers)
+        why = "0 peticiones restantes"
+        usage = meta_usage_wait(response.headers)
+        if usage is not None and usage > (wait or 0.0):
+            wait, why = usage, "uso de la app al 100 %"
+        if wait is not None and wait > 0:
+            with _PACED_LOCK:
+                _PACED[scope] = (time.monotonic() + min(wait, _MAX_PACE_S), why)
+
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         return parse_json(self.request(method, path, **kwargs), network=self.network)
 
     def close(self) -> None:
         self._client.close()
+
+
+def account_key(*parts: str) -> str:
+    """A rate key for an account that never carries the secret itself."""
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:24]
 
 
 def parse_json(response: httpx.Response, *, network: str) -> Any:

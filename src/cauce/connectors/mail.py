@@ -9,6 +9,11 @@ same send, so `find_existing_reply` finds it even when the process died right af
 accepted the message. With `sent_mailbox` set, a copy is appended there too (the folder is created
 when the server answers TRYCREATE). Those own copies are never read back as customer messages.
 
+New mail is pushed with IMAP IDLE (RFC 2177) when the server offers it: `watch` keeps one
+connection idling on the mailbox and calls back on every EXISTS, and the worker then polls the
+channel at once (runtime/streams.py), so a message is stored within seconds instead of at the next
+2-minute poll. Fetching, the cursor and threading stay the poll's; IDLE only says when.
+
 Checked against Dovecot 2.3 and Postfix 3.7 (tests/connectors/realnet/test_mail_real.py):
 non-ASCII passwords go as SASL PLAIN in UTF-8 (imaplib's LOGIN and smtplib's AUTH only speak
 ASCII), and "ISO-8859-1" text is read as Windows-1252, as mail clients write and read it.
@@ -20,10 +25,13 @@ import base64
 import hashlib
 import imaplib
 import logging
+import queue
 import re
 import smtplib
 import ssl
-from collections.abc import Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
@@ -39,6 +47,7 @@ from cauce.connectors.base import (
     Connector,
     ConnectorConfig,
     FetchResult,
+    NotSupported,
     PayloadError,
     PermanentError,
     SentItem,
@@ -324,6 +333,89 @@ class EmailConnector(Connector):
             return None
         raw = self._fetch_raw(conn, int(uids[-1]))
         return message_from_bytes(raw, policy=policy.default) if raw else None
+
+    # --- IMAP IDLE ---------------------------------------------------------------------------
+    # RFC 2177: re-issue IDLE before 30 minutes, servers may drop an idle client after that.
+    IDLE_RENEW_S = 25 * 60.0
+    DONE_ANSWER_S = 30.0
+
+    def watch(self, stop: threading.Event, on_news: Callable[[], None], *,
+              last_uid: Callable[[], int] = lambda: 0, renew_s: float | None = None) -> None:
+        """Idle on the mailbox until `stop` is set, calling `on_news` when a message arrives (and
+        once at the start when the mailbox holds mail past `last_uid()`). Raises NotSupported when
+        the server has no IDLE, and the usual connector errors when the connection fails."""
+        with self.imap() as conn:
+            if "IDLE" not in conn.capabilities:
+                with suppress(imaplib.IMAP4.error):
+                    conn.capabilities = tuple(str(conn.capability()[1][0], "ascii", "replace").upper().split())
+            if "IDLE" not in conn.capabilities:
+                raise NotSupported("email: el servidor IMAP no admite IDLE; el buzón se consulta periódicamente")
+            self._select(conn, self.config.mailbox)
+            _, data = conn.response("UIDNEXT")
+            try:
+                uidnext = int(data[0]) if data and data[0] else 0
+            except (TypeError, ValueError):
+                uidnext = 0
+            if uidnext - 1 > last_uid():
+                on_news()  # arrived while nobody was idling
+            if conn.sock is not None:
+                conn.sock.settimeout(None)  # idling is waiting: only DONE ends the read below
+            count = 0
+            while not stop.is_set():
+                count += 1
+                if self._idle_once(conn, stop, tag=f"CIDLE{count}".encode(),
+                                   renew_s=self.IDLE_RENEW_S if renew_s is None else renew_s):
+                    on_news()
+
+    def _idle_once(self, conn: imaplib.IMAP4, stop: threading.Event, *, tag: bytes, renew_s: float) -> bool:
+        """One IDLE command: True when the server announced new mail (EXISTS/RECENT)."""
+        conn.send(tag + b" IDLE\r\n")
+        while True:  # untagged updates may come before the continuation
+            first = conn.readline()
+            if not first:
+                raise TransientError("email: el servidor cerró la conexión IMAP durante IDLE")
+            if first.startswith(b"+"):
+                break
+            if first.startswith(tag):
+                raise PermanentError(f"email: el servidor rechazó IDLE ({first.decode(errors='replace').strip()})")
+        lines: queue.Queue[bytes | BaseException | None] = queue.Queue()
+
+        def read() -> None:
+            try:
+                while True:
+                    line = conn.readline()
+                    lines.put(line or None)
+                    if not line or line.startswith(tag):
+                        return
+            except BaseException as exc:
+                lines.put(exc)
+
+        reader = threading.Thread(target=read, name="imap-idle", daemon=True)
+        reader.start()
+        news = False
+        deadline = time.monotonic() + renew_s
+        done_at: float | None = None
+        while True:
+            if done_at is None and (news or stop.is_set() or time.monotonic() >= deadline):
+                conn.send(b"DONE\r\n")
+                done_at = time.monotonic()
+            try:
+                item = lines.get(timeout=0.25)
+            except queue.Empty:
+                if done_at is not None and time.monotonic() - done_at > self.DONE_ANSWER_S:
+                    with suppress(OSError):
+                        conn.shutdown()  # unblocks the reader; the connection is lost anyway
+                    raise TransientError("email: el servidor IMAP no respondió a DONE") from None
+                continue
+            if item is None or isinstance(item, BaseException):
+                raise TransientError("email: conexión IMAP interrumpida durante IDLE")
+            if item.startswith(tag):
+                reader.join(1.0)
+                if not item[len(tag):].lstrip().upper().startswith(b"OK"):
+                    raise PermanentError(f"email: IDLE terminó con error ({item.decode(errors='replace').strip()})")
+                return news
+            if re.match(rb"\* \d+ (EXISTS|RECENT)\b", item, re.IGNORECASE):
+                news = True
 
     def test_connection(self) -> str:
         with self.imap() as conn:

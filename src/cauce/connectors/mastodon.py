@@ -33,7 +33,7 @@ from cauce.connectors.base import (
     secret,
 )
 from cauce.connectors.html_text import html_to_text
-from cauce.connectors.http import HttpClient, expect_dict, expect_list
+from cauce.connectors.http import HttpClient, account_key, expect_dict, expect_list
 from cauce.mentions.schemas import MentionIn, MetricsIn
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,8 @@ class MastodonConnector(Connector):
             timeout_s=config.timeout_s,
             transport=transport,
             auth=lambda: {"Authorization": f"Bearer {secret(config.access_token)}"},
+            rate_scope="global",  # one budget (300 calls / 5 min) for every call of the account
+            rate_key=account_key(NETWORK, config.base_url, secret(config.access_token)),
         )
         self._me: dict[str, Any] | None = None
 

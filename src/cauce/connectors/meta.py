@@ -36,7 +36,15 @@ from cauce.connectors.base import (
     make_mention,
     secret,
 )
-from cauce.connectors.http import HttpClient, expect_dict, parse_json, raise_for_status, retry_after_seconds
+from cauce.connectors.http import (
+    HttpClient,
+    account_key,
+    expect_dict,
+    meta_usage_wait,
+    parse_json,
+    raise_for_status,
+    retry_after_seconds,
+)
 from cauce.connectors.signing import header, hex_signature, same
 from cauce.mentions.schemas import MentionIn, MetricsIn
 
@@ -86,6 +94,8 @@ class MetaConnector(Connector):
             timeout_s=config.timeout_s,
             transport=transport,
             auth=lambda: {"Authorization": f"Bearer {secret(config.page_access_token)}"},
+            rate_scope="global",  # X-App-Usage / X-Business-Use-Case-Usage cover every call
+            rate_key=account_key("meta", config.base_url, config.page_id),
         )
 
     def __repr__(self) -> str:
@@ -105,9 +115,9 @@ class MetaConnector(Connector):
             if code in (102, 190):
                 raise AuthExpired(f"meta: token de página inválido o vencido ({reason})")
             if code in (4, 17, 32, 613, 80001):
-                raise RateLimited(
-                    f"meta: límite de llamadas ({reason})", retry_after_seconds(response.headers, default=300)
-                )
+                # Meta sends no Retry-After; X-Business-Use-Case-Usage estimates the minutes to wait.
+                wait = meta_usage_wait(response.headers) or retry_after_seconds(response.headers, default=300)
+                raise RateLimited(f"meta: límite de llamadas ({reason})", wait)
             raise_for_status(response, network="meta")
         return expect_dict(parse_json(response, network="meta") or {}, "la respuesta de Graph", network="meta")
 

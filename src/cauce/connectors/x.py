@@ -30,7 +30,7 @@ from cauce.connectors.base import (
     make_mention,
     secret,
 )
-from cauce.connectors.http import HttpClient, expect_dict, expect_list
+from cauce.connectors.http import HttpClient, account_key, expect_dict, expect_list
 from cauce.connectors.signing import b64_signature, header, same
 from cauce.connectors.sweep import Keyed, advance
 from cauce.mentions.schemas import MentionIn, MetricsIn
@@ -75,6 +75,8 @@ class XConnector(Connector):
             timeout_s=config.timeout_s,
             transport=transport,
             auth=lambda: {"Authorization": f"Bearer {secret(config.access_token)}"},
+            rate_scope="path",  # X limits each endpoint per user (x-rate-limit-* per endpoint)
+            rate_key=account_key(NETWORK, config.base_url, secret(config.access_token)),
         )
 
     def __repr__(self) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,37 @@ def xrpc_error(status: int, error: str, message: str) -> JSONResponse:
 
 
 @dataclass
+class Window:
+    """One rate limit as the reference PDS applies it with rate limits on (`@atproto/xrpc-server`
+    HttpRateLimiter, seen against dev-env with ATP_RATE_LIMITS=1): every answer of a limited route
+    carries RateLimit-Limit / -Remaining / -Reset (epoch seconds) / -Policy ("30;w=300"); past the
+    budget the answer is 429 with the same headers, Retry-After in seconds and the body
+    {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}."""
+
+    points: int
+    window_s: int
+    used: int = 0
+    started: float = 0.0
+
+    def consume(self) -> tuple[bool, dict[str, str]]:
+        now = time.time()
+        if now >= self.started + self.window_s:
+            self.started, self.used = now, 0
+        self.used += 1
+        allowed = self.used <= self.points
+        ms_before_next = max(0.0, (self.started + self.window_s - now) * 1000)
+        headers = {
+            "RateLimit-Limit": str(self.points),
+            "RateLimit-Reset": str(math.floor((now * 1000 + ms_before_next) / 1000)),
+            "RateLimit-Remaining": str(max(0, self.points - self.used)),
+            "RateLimit-Policy": f"{self.points};w={self.window_s}",
+        }
+        if not allowed:
+            headers["Retry-After"] = str(math.ceil(ms_before_next / 1000))
+        return allowed, headers
+
+
+@dataclass
 class FakeBluesky:
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     posts: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -51,6 +84,8 @@ class FakeBluesky:
     refreshes: int = 0
     valid_access: set[str] = field(default_factory=set)
     valid_refresh: set[str] = field(default_factory=set)
+    # nsid -> its rate limit (the real createSession: 30 per 5 minutes per identifier and IP).
+    limits: dict[str, Window] = field(default_factory=dict)
     _seq: Any = field(default_factory=lambda: itertools.count(1))
     _clock: Any = field(default_factory=lambda: itertools.count(0))
 
@@ -127,6 +162,18 @@ class FakeBluesky:
         if self.fail_next:
             status, headers, body = self.fail_next.pop(0)
             return JSONResponse(body, status_code=status, headers=headers)
+        window = self.limits.get(nsid)
+        if window is None:
+            return await self._answer(request, nsid)
+        allowed, limit_headers = window.consume()
+        if not allowed:
+            return JSONResponse({"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
+                                status_code=429, headers=limit_headers)
+        answer = await self._answer(request, nsid)
+        answer.headers.update(limit_headers)
+        return answer
+
+    async def _answer(self, request: Request, nsid: str) -> Response:
         body = await request.json() if request.method == "POST" and await request.body() else {}
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if nsid == "com.atproto.server.createSession":
@@ -287,3 +334,16 @@ class FakeBluesky:
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/xrpc/{nsid}", self.xrpc, methods=["GET", "POST"])])
+
+
+def assert_atproto_rate_limited(status: int, headers: Any, body: Any, *, points: int, window_s: int) -> None:
+    """The 429 of the reference PDS (checked against dev-env with ATP_RATE_LIMITS=1 and our fake)."""
+    assert status == 429
+    assert body == {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
+    assert headers["ratelimit-limit"] == str(points)
+    assert headers["ratelimit-remaining"] == "0"
+    assert headers["ratelimit-policy"] == f"{points};w={window_s}"
+    reset = int(headers["ratelimit-reset"])  # epoch seconds, not a delta
+    assert time.time() - 2 <= reset <= time.time() + window_s + 2
+    assert 0 < int(headers["retry-after"]) <= window_s
+    assert abs(reset - time.time() - int(headers["retry-after"])) <= 2

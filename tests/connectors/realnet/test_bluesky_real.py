@@ -35,8 +35,9 @@ from cauce.auth import service as auth
 from cauce.brands import service as brands
 from cauce.brands.models import ChannelAccount
 from cauce.connectors import construction
-from cauce.connectors.base import Connector
-from cauce.connectors.bluesky import BlueskyConfig, BlueskyConnector
+from cauce.connectors.base import Connector, RateLimited
+from cauce.connectors.bluesky import _SESSIONS, BlueskyConfig, BlueskyConnector
+from cauce.connectors.http import forget_rate_windows
 from cauce.connectors.runtime.polling import poll_channel
 from cauce.connectors.runtime.streams import stream_channel
 from cauce.db import Database, utcnow
@@ -44,6 +45,7 @@ from cauce.mentions.models import Mention
 from cauce.replies import outbox
 from cauce.replies import service as replies
 from cauce.replies.models import Reply
+from connectors.fakes.fake_bluesky import assert_atproto_rate_limited
 
 HERE = Path(__file__).resolve().parent / "bluesky"
 ATP_DIR = Path(os.environ.get("ATP_DIR") or Path.home() / ".cache" / "cauce-atp")
@@ -88,7 +90,9 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
                        stdout=subprocess.DEVNULL)
     subprocess.run(["bash", str(HERE / "down.sh")], env=_env(ATP_DIR / "state"), check=False,
                    stdout=subprocess.DEVNULL)
-    subprocess.run(["bash", str(HERE / "up.sh")], env=_env(state), check=True, timeout=300,
+    # With the PDS's production rate limits on (ATP_RATE_LIMITS=1), as on bsky.social: every test
+    # then also runs under the real limits, and the rate-limit test hits one of them.
+    subprocess.run(["bash", str(HERE / "up.sh")], env={**_env(state), "ATP_RATE_LIMITS": "1"}, check=True, timeout=300,
                    stdout=subprocess.DEVNULL)
     try:
         found = Net(json.loads((state / "seed.json").read_text()), state)
@@ -401,3 +405,49 @@ def _port_open(port: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def test_the_real_rate_limit_paces_the_connector_before_the_429(net: Net) -> None:
+    """createSession is limited to 30 per 5 minutes per identifier and IP on the real PDS. A fresh
+    account (the brand's budget stays untouched) logs in until the PDS says 0 remaining: the answers
+    carry RateLimit-* (also the global per-IP limit on every other route), the connector then does
+    not send the 31st, and the PDS's own 429 has the shape our fake copies."""
+    handle = f"limite{int(time.time()) % 100000}.test"
+    _xrpc("com.atproto.server.createAccount",
+          body={"handle": handle, "password": PASSWORD, "email": f"{handle}@example.com"})
+    login = {"identifier": handle, "password": PASSWORD}
+    config = BlueskyConfig.model_validate({"brand": "TelcoNova", "base_url": PDS, "identifier": handle,
+                                           "app_password": PASSWORD, "read_dms": False})
+    with httpx.Client(base_url=PDS, timeout=30) as raw:
+        first = raw.post("/xrpc/com.atproto.server.createSession", json=login)
+        assert first.status_code == 200
+        assert first.headers["ratelimit-policy"] in ("30;w=300", "300;w=86400")
+        assert first.headers["ratelimit-remaining"] == "29"  # the tightest window is reported
+        reads = raw.get("/xrpc/com.atproto.repo.describeRepo", params={"repo": handle})
+        assert reads.headers["ratelimit-policy"] == "3000;w=300"  # global per IP, on a success too
+        for _ in range(28):
+            assert raw.post("/xrpc/com.atproto.server.createSession", json=login).status_code == 200
+        connector = BlueskyConnector(config)
+        try:
+            connector.test_connection()  # the 30th: 200 with RateLimit-Remaining: 0
+        finally:
+            connector.close()
+        _SESSIONS.clear()
+        paced = BlueskyConnector(config)
+        try:
+            with pytest.raises(RateLimited) as limited:
+                paced.test_connection()
+        finally:
+            paced.close()
+        assert "no se envía" in limited.value.reason and 200 < limited.value.retry_after_s <= 300
+        refused = raw.post("/xrpc/com.atproto.server.createSession", json=login)
+    assert_atproto_rate_limited(refused.status_code, refused.headers, refused.json(), points=30, window_s=300)
+    forget_rate_windows()  # a connector that never saw the window gets the real 429 and honours it
+    _SESSIONS.clear()
+    blind = BlueskyConnector(config)
+    try:
+        with pytest.raises(RateLimited) as limited:
+            blind.test_connection()
+    finally:
+        blind.close()
+    assert abs(limited.value.retry_after_s - int(refused.headers["retry-after"])) <= 3

@@ -2,7 +2,10 @@
 
 A channel streams when its network pushes events: kind `jetstream` always (Bluesky's Jetstream,
 filtered by the brand's terms, resumed from a persisted `time_us` cursor) and `mastodon` when
-`settings["stream"]` is true (notifications and hashtags; polling keeps running and fills gaps).
+`settings["stream"]` is true (notifications and hashtags; polling keeps running and fills gaps), and
+`email` unless `settings["idle"]` is false: an IMAP IDLE connection that only wakes the channel's
+poll when the server announces new mail (the poll fetches, threads and moves the cursor); a server
+without IDLE leaves the channel to its periodic polls.
 Each batch handed over by `run_stream` is ingested with `ingest_batch` (committed) and only then is
 the cursor saved, so a crash replays events, never skips them; replays are duplicates that ingest
 skips. A dropped connection is retried with backoff from the persisted cursor. A channel that is
@@ -24,7 +27,7 @@ from cauce.brands import channels
 from cauce.brands.models import Brand, ChannelAccount
 from cauce.connectors import construction
 from cauce.connectors.backoff import Backoff
-from cauce.connectors.base import AuthExpired
+from cauce.connectors.base import AuthExpired, NotSupported
 from cauce.connectors.jetstream import DEFAULT_URL, PUBLIC_APPVIEW, JetstreamFilter, ProfileLookup, consume
 from cauce.connectors.runtime import polling
 from cauce.connectors.streaming import StreamBatch, run_stream
@@ -45,6 +48,8 @@ MAX_WAIT_S = 1.0
 def wants_stream(kind: str, settings: dict[str, Any] | None) -> bool:
     if kind in STREAM_ONLY_KINDS:
         return True
+    if kind == "email":
+        return (settings or {}).get("idle") is not False
     return kind == "mastodon" and (settings or {}).get("stream") is True
 
 
@@ -138,7 +143,34 @@ def _open(db: Database, channel_id: int) -> tuple[_Source, Any, str] | None:
         if channel.kind == "jetstream":
             return _jetstream_source(channel, brand), None, brand.slug
         connector = construction.build_connector(channel.kind, construction.connector_config(session, channel))
+        if channel.kind == "email":
+            return _Source(kind="email", open=_no_items, cursor=lambda: {}, saves_cursor=False), connector, brand.slug
         return _mastodon_source(connector), connector, brand.slug
+
+
+async def _no_items() -> AsyncIterator[MentionIn]:
+    return
+    yield  # an async generator that yields nothing: IMAP IDLE only wakes the poll
+
+
+def _watch_mail(db: Database, channel_id: int, connector: Any, stop: threading.Event, stats: StreamStats) -> None:
+    """IMAP IDLE: each announcement of new mail makes the channel due for polling now."""
+
+    def last_uid() -> int:
+        with db.read_session() as session:
+            row = session.get(ChannelAccount, channel_id)
+            value = (row.cursor or {}).get("last_uid") if row is not None else None
+        return int(value) if isinstance(value, int) else 0
+
+    def on_news() -> None:
+        _poll_soon(db, channel_id)
+        stats.batches += 1
+
+    try:
+        connector.watch(stop, on_news, last_uid=last_uid)
+    except NotSupported as exc:
+        log.info("channel %s: %s", channel_id, exc.reason)
+        stop.wait()  # nothing to stream; polling alone serves the channel until the stream is stopped
 
 
 @dataclass
@@ -212,6 +244,10 @@ def stream_channel(
             before = stats.progress()
             if src.kind == "mastodon" and stats.connections > 1:
                 _poll_soon(db, channel_id)  # the stream has no replay: polling fills the gap
+            if src.kind == "email":
+                _watch_mail(db, channel_id, connector, stop, stats)
+                failures = 0
+                continue
             run_stream(
                 src.source,
                 cursor=src.cursor,
