@@ -42,6 +42,8 @@ INTENTS = {
     "troll_first_reply": "Primera respuesta a troll",
 }
 ANGER_CHIP_AT = 0.6
+# Bulk actions on several cases of the inbox (cauce.cases.bulk).
+BULK_ACTIONS = {"assign": "Asignar a", "tag": "Etiquetar", "close": "Cerrar", "area": "Mover al área"}
 
 
 def label(mapping: dict[str, str], code: str | None) -> str:

@@ -9,10 +9,13 @@ from fastapi.responses import HTMLResponse
 
 from cauce.app_deps.deps import CurrentPrincipal, DbSession, scope_of
 from cauce.app_deps.openapi import Offset, PathId, QueryId
-from cauce.cases import export
+from cauce.cases import bulk, export
 from cauce.cases import service as cases
 from cauce.cases.schemas import (
     AssignIn,
+    BulkIn,
+    BulkOut,
+    BulkRefusalOut,
     CaseDetailOut,
     CaseDocumentOut,
     CaseMentionOut,
@@ -48,6 +51,17 @@ def list_cases(
     now = utcnow()
     rows = cases.list_cases(session, scope=scope_of(principal), filters=filters, limit=limit, offset=offset, now=now)
     return [CaseOut.of(c, now=now) for c in rows]
+
+
+@router.post("/bulk", response_model=BulkOut)
+def bulk_action(body: BulkIn, session: DbSession, principal: CurrentPrincipal) -> BulkOut:
+    """One action on several cases; each case is audited on its own and refused on its own (another
+    brand's case answers "not found", exactly like a missing id)."""
+    result = bulk.apply(session, action=body.action, case_ids=body.case_ids, actor=principal.actor,
+                        scope=scope_of(principal), user_id=body.user_id, area_id=body.area_id, tag=body.tag,
+                        outcome=body.outcome, reason=body.reason)
+    return BulkOut(action=result.action, done=result.done,
+                   refused=[BulkRefusalOut(case_id=i, message=m) for i, m in result.refused.items()])
 
 
 @router.get("/{case_id}", response_model=CaseDetailOut)

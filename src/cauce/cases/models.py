@@ -59,6 +59,8 @@ class Case(Base):
     author_role: Mapped[str | None] = mapped_column(String(20))
     role_confidence: Mapped[float] = mapped_column(default=0.0)
     flags: Mapped[list[Any]] = mapped_column(default=list)  # abusive, threat, legal_risk
+    # The team's own labels (bulk actions, the case page): short lowercase words, sorted.
+    tags: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
     outcome: Mapped[str | None] = mapped_column(String(20))  # at_fault, not_at_fault, not_applicable
@@ -144,4 +146,17 @@ class ModerationAction(Base):
     delivery_error: Mapped[str | None] = mapped_column(Text)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     override_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedView(Base):
+    """A user's own named inbox filters (the query string of /inbox); only its owner sees it."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -215,3 +215,25 @@ class CaseDocumentOut(StrictOut):
 
 class CaseDetailOut(CaseDocumentOut):
     summary: CaseOut
+
+
+class BulkIn(BaseModel):
+    action: str = Field(description="assign | tag | close | area")
+    case_ids: list[BodyId] = Field(min_length=1, max_length=200)
+    user_id: BodyId | None = None
+    area_id: BodyId | None = None
+    tag: str | None = Field(default=None, max_length=40)
+    outcome: str | None = Field(default=None, description="For close: at_fault | not_at_fault | not_applicable")
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class BulkRefusalOut(StrictOut):
+    case_id: int
+    message: str
+
+
+class BulkOut(StrictOut):
+    action: str
+    done: list[int]
+    refused: list[BulkRefusalOut] = Field(description="Cases left unchanged, each with why (another brand's "
+                                                      "or a missing case: not found)")

@@ -19,6 +19,7 @@ from cauce.cases import lifecycle
 from cauce.cases import service as cases
 from cauce.db import utcnow
 from cauce.errors import InvalidInput
+from cauce.macros import service as macros
 from cauce.web import features
 from cauce.web.pages import flash_headers
 from cauce.web.presence import PresenceBoard
@@ -55,6 +56,7 @@ def render_case(request: Request, session: Session, user: WebUser, case_id: int,
         "survey": _survey_panel(request, session, case.id, now=now),
         "legal_ready": features.optional_module("cauce.playbook.evidence") is not None,
         "message_clauses": _message_clauses(session, case.brand_id),
+        "macros": macros.list_macros(session, brand_ids=user.principal.brand_ids, brand_id=case.brand_id),
     }
     headers = flash_headers(message, level) if message else None
     return render(request, "case.html", context, headers=headers)

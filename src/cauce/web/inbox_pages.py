@@ -15,7 +15,7 @@ from cauce import vocabulary as labels
 from cauce.app_deps.deps import SESSION_COOKIE
 from cauce.auth import service as auth
 from cauce.brands.models import Brand
-from cauce.cases import lifecycle
+from cauce.cases import lifecycle, saved_views
 from cauce.cases import service as cases
 from cauce.cases.models import Case
 from cauce.db import Database, utcnow
@@ -105,6 +105,12 @@ def _rows_context(request: Request, session: Any, user: WebUser, case_list: list
 
 @router.get("/inbox")
 def inbox(request: Request, session: ReadSession, user: Viewer) -> Response:
+    return render_inbox(request, session, user)
+
+
+def render_inbox(request: Request, session: Any, user: WebUser, *, extra: dict[str, Any] | None = None,
+                 status_code: int = 200) -> Response:
+    """The inbox for the request's filters; `extra` adds to the context (bulk results, form errors)."""
     filters, shown = parse_filters(request.query_params, user)
     page = max(1, min(_int(request.query_params.get("page")) or 1, 10_000))
     case_list = cases.list_cases(session, scope=user.scope, filters=filters, limit=PAGE_SIZE + 1,
@@ -115,8 +121,14 @@ def inbox(request: Request, session: ReadSession, user: Viewer) -> Response:
     context = _rows_context(request, session, user, case_list[:PAGE_SIZE])
     context.update(filters=shown, page=page, more=more, total_open=total, lifecycle=lifecycle,
                    brand_category_options=brand_categories(user),
-                   assignees=sorted(people.values(), key=lambda u: u.name))
-    return render(request, "inbox.html", context)
+                   assignees=sorted(people.values(), key=lambda u: u.name),
+                   areas=[(a, b) for b in user.brands for a in cases.areas_of(session, brand_id=b.id)],
+                   outcomes=lifecycle.OUTCOMES, bulk_actions=labels.BULK_ACTIONS,
+                   saved_views=saved_views.views_of(session, user_id=user.principal.user_id)
+                   if user.principal.user_id is not None else [],
+                   errors={}, values={}, bulk_result=None, bulk_checked=set())
+    context.update(extra or {})
+    return render(request, "inbox.html", context, status_code=status_code)
 
 
 @router.get("/inbox/rows")

@@ -151,6 +151,7 @@ def install(app: FastAPI) -> None:
         settings_forms,
         settings_pages,
         survey_pages,
+        teamwork_pages,
     )
 
     app.state.broadcaster = CaseBroadcaster(app.state.db)
@@ -161,7 +162,7 @@ def install(app: FastAPI) -> None:
     _install_error_pages(app)
     for module in (auth_pages, inbox_pages, case_pages, composer_pages, moderation_pages, person_pages,
                    search_pages, dashboard_pages, settings_pages, settings_forms, corrections_pages, noise_pages,
-                   survey_pages):
+                   survey_pages, teamwork_pages):
         app.include_router(module.router, include_in_schema=False)
     _install_static(app)
     if not vendor_ready():

@@ -31,6 +31,8 @@
   function place(row) {
     var existing = document.getElementById(row.id);
     var wasSelected = existing && existing.classList.contains("is-selected");
+    var check = existing && existing.querySelector("[data-bulk-check]");
+    if (check && check.checked) { var fresh = row.querySelector("[data-bulk-check]"); if (fresh) fresh.checked = true; }
     if (existing) existing.remove();
     var empty = body.querySelector("tr.empty");
     if (empty) empty.remove();
@@ -74,4 +76,59 @@
   });
   source.onerror = function () { setState("reconnecting"); };
   window.addEventListener("beforeunload", function () { source.close(); });
+})();
+
+// Bulk selection: x toggles the keyboard-selected row's checkbox, Shift+x marks every row from the
+// last toggled one to this one; the count and the fields of the chosen action follow.
+(function () {
+  "use strict";
+  var form = document.getElementById("bulk-form");
+  if (!form) return;
+  var counter = document.getElementById("bulk-count");
+  var action = document.getElementById("bulk-action");
+  var anchor = null;
+
+  function boxes() { return Array.prototype.slice.call(document.querySelectorAll("[data-bulk-check]")); }
+  function update() {
+    var n = boxes().filter(function (b) { return b.checked; }).length;
+    if (counter) counter.textContent = (counter.textContent || "").replace(/^\d+/, String(n));
+  }
+  function showFields() {
+    var chosen = action ? action.value : "";
+    form.querySelectorAll("[data-bulk-for]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-bulk-for") !== chosen;
+    });
+  }
+  function toggle(box, range) {
+    var list = boxes();
+    if (range && anchor && list.indexOf(anchor) >= 0) {
+      var a = list.indexOf(anchor), b = list.indexOf(box);
+      var lo = Math.min(a, b), hi = Math.max(a, b);
+      for (var i = lo; i <= hi; i++) list[i].checked = true;
+    } else {
+      box.checked = !box.checked;
+    }
+    anchor = box;
+    update();
+  }
+  document.addEventListener("keydown", function (evt) {
+    var t = evt.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (evt.ctrlKey || evt.metaKey || evt.altKey || (evt.key !== "x" && evt.key !== "X")) return;
+    var row = document.querySelector("tr.case-row.is-selected");
+    var box = row && row.querySelector("[data-bulk-check]");
+    if (!box) return;
+    toggle(box, evt.shiftKey);
+    evt.preventDefault();
+  });
+  document.addEventListener("change", function (evt) {
+    if (evt.target && evt.target.hasAttribute && evt.target.hasAttribute("data-bulk-check")) {
+      anchor = evt.target;
+      update();
+    }
+  });
+  document.addEventListener("cauce:rows-updated", update);
+  if (action) action.addEventListener("change", showFields);
+  showFields();
+  update();
 })();
