@@ -46,3 +46,21 @@ def label(mapping: dict[str, str], code: str | None) -> str:
     if code is None:
         return "—"
     return mapping.get(code, code)
+
+# Notifications a user receives (in the app and/or by e-mail), with what they mean.
+NOTIFICATION_KINDS = {
+    "case_assigned": "Me asignaron un caso",
+    "sla_warning": "Un caso mío está por vencer",
+    "crisis": "Crisis abierta en mi marca",
+    "appeal": "Apelación de moderación (supervisores)",
+}
+# Team actions the «Actividad» page lists (audit actions; `moderation.` covers every moderation act).
+ACTIVITY_ACTIONS = {
+    "reply.queued": "Respuesta enviada",
+    "reply.recorded": "Respuesta registrada",
+    "case.cerrado": "Caso cerrado",
+    "case.descartado": "Caso descartado",
+    "case.assigned": "Asignación",
+    "case.note_added": "Nota",
+    "moderation.": "Moderación",
+}

@@ -23,6 +23,7 @@ def sweep(db: Database) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with db.session() as session:
         out["sla"] = cases.check_sla(session).__dict__
+    out.update(_notifications(db))
     from cauce.people import identity
 
     # Identity proposals read only what arrived since the last pass: ingest itself never waits for them.
@@ -38,6 +39,18 @@ def sweep(db: Database) -> dict[str, Any]:
     with db.session() as session:
         out["crisis"] = crisis.crisis_sweep(session).as_dict()
     return out
+
+
+def _notifications(db: Database) -> dict[str, Any]:
+    """SLA-about-to-breach notices for each case's assignee, then the pending notification e-mails."""
+    from cauce.config import get_settings
+    from cauce.notifications import service as notifications
+
+    with db.session() as session:
+        notices = notifications.sla_sweep(session).as_dict()
+    with db.session() as session:
+        delivery = notifications.deliver_emails(session, base_url=get_settings().base_url).as_dict()
+    return {"notifications": {"sla": notices, "email": delivery}}
 
 
 def _privacy_and_anchor(db: Database) -> dict[str, Any]:
