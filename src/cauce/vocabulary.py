@@ -61,3 +61,21 @@ class JobRole(StrEnum):
     sweep = "sweep"      # SLA, identity, retention, audit checkpoint, crisis watch
     metrics = "metrics"  # refresh the metrics of open cases' mentions
     retrain = "retrain"  # retrain triage adapters from agents' corrections
+
+# Notifications a user receives (in the app and/or by e-mail), with what they mean.
+NOTIFICATION_KINDS = {
+    "case_assigned": "Me asignaron un caso",
+    "sla_warning": "Un caso mío está por vencer",
+    "crisis": "Crisis abierta en mi marca",
+    "appeal": "Apelación de moderación (supervisores)",
+}
+# Team actions the «Actividad» page lists (audit actions; `moderation.` covers every moderation act).
+ACTIVITY_ACTIONS = {
+    "reply.queued": "Respuesta enviada",
+    "reply.recorded": "Respuesta registrada",
+    "case.cerrado": "Caso cerrado",
+    "case.descartado": "Caso descartado",
+    "case.assigned": "Asignación",
+    "case.note_added": "Nota",
+    "moderation.": "Moderación",
+}

@@ -494,8 +494,15 @@ def assign(session: Session, *, case_id: int, actor: Actor, scope: Scope = ALL_B
         assert brand is not None
         changes.update(area_id=area.id, area_assigned_at=now,
                        area_due=sla.area_due(now, area.investigation_hours, brand))
+    previous_user = case.assigned_user_id
     record_changes(session, case, changes, actor=actor, action="case.assigned", entity_type="case",
                    reason=reason, case_id=case.id, brand_id=case.brand_id)
+    if case.assigned_user_id is not None and case.assigned_user_id != previous_user:
+        from cauce.notifications import service as notifications
+
+        notifications.on_case_assigned(session, case=case, user_id=case.assigned_user_id,
+                                       actor_user_id=int(actor.id) if actor.type == "user" and actor.id else None,
+                                       at=changes["updated_at"])
     return case
 
 

@@ -181,6 +181,9 @@ def _open(session: Session, brand: Brand, signals: list[Signal], now: datetime, 
            brand_id=brand.id, after={"title": title, "kind": top.kind, "category": category,
                                      "signals": crisis.details["signals"]})
     linked = link_cases(session, crisis, now=now, policy=policy, signals=signals)
+    from cauce.notifications import service as notifications
+
+    notifications.on_crisis_opened(session, crisis=crisis, brand_name=brand.name)
     if notify:
         _alert(crisis, brand, policy, signals, linked, title=title)
     return crisis, linked

@@ -233,6 +233,9 @@ def appeal(session: Session, *, action_id: int, reason: str, who: Principalish,
     record_changes(session, row, {"status": "appealed"}, actor=who.actor, action="moderation.appealed",
                    entity_type="moderation_action", case_id=row.case_id, brand_id=row.brand_id,
                    reason=reason.strip())
+    from cauce.notifications import service as notifications
+
+    notifications.on_appeal_filed(session, action=row, reason=reason, actor_user_id=who.user_id)
     return row
 
 

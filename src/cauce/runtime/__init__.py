@@ -40,6 +40,7 @@ def build_registry(settings: Settings | None = None) -> Registry:
     from cauce.cases import jobs as cases_jobs
     from cauce.connectors import jobs as connectors_jobs
     from cauce.corrections import jobs as corrections_jobs
+    from cauce.notifications import jobs as notifications_jobs
     from cauce.people import jobs as people_jobs
     from cauce.playbook import jobs as playbook_jobs
     from cauce.replies import jobs as replies_jobs
@@ -48,7 +49,7 @@ def build_registry(settings: Settings | None = None) -> Registry:
     registry = Registry()
     # Registration order is the order of `cauce worker --once` (the old sweep's order).
     for feature in (replies_jobs, connectors_jobs, cases_jobs, people_jobs, audit_jobs, corrections_jobs,
-                    playbook_jobs):
+                    playbook_jobs, notifications_jobs):
         feature.register(registry, settings)
     registry.on_stop(connectors_jobs.stop_streams)
     return registry
