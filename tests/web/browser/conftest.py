@@ -204,3 +204,29 @@ def login(page: Any, server: LiveServer, email: str) -> None:
 def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+# --- accessibility: axe-core (npm) run in the page --------------------------------------------
+
+AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(page: Any) -> list[str]:
+    """Serious and critical WCAG 2.x A/AA violations on the page as it is now (axe-core from npm)."""
+    if not AXE.exists():
+        pytest.skip("node_modules/axe-core is missing: run scripts/bootstrap.sh (npm ci)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))  # through the debugger: the page's CSP does not apply
+    found = page.evaluate("""async () => {
+        const result = await window.axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']});
+        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes']}" for v in found if v["impact"] in SERIOUS]
+
+
+def check_a11y(page: Any, where: str) -> None:
+    problems = axe_violations(page)
+    assert not problems, f"{where}:\n" + "\n".join(problems)
