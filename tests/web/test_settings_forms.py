@@ -250,8 +250,8 @@ def test_refused_areas_keep_what_was_typed(admin: Admin) -> None:
 
         (area,) = cases.areas_of(s, brand_id=admin.brand)
         area_id = area.id
-    zero = admin.client.post(f"/settings/areas/{area_id}", data={"csrf_token": admin.csrf,
-                                                                "name": "Cobros y facturas", "investigation_hours": "0"})
+    zero = admin.client.post(f"/settings/areas/{area_id}", data={
+        "csrf_token": admin.csrf, "name": "Cobros y facturas", "investigation_hours": "0"})
     assert zero.status_code == 422 and FULL_PAGE_ERROR not in zero.text
     assert "1440" in _error(zero.text, f"area_{area_id}")
     assert 'value="Cobros y facturas"' in zero.text and 'value="0"' in zero.text

@@ -1,5 +1,10 @@
-"""A real Cauce server (uvicorn in a background thread, migrated SQLite, demo seed) and headless
-Chromium through Playwright. Skipped with a reason when Chromium or Playwright is missing."""
+"""A real Cauce server (uvicorn in a background thread, migrated database, demo seed) and headless
+Chromium through Playwright. Skipped with a reason when Chromium or Playwright is missing.
+
+`live_server` runs on SQLite. The team's day journeys take `day_server`, which is the SQLite server
+and a second one on a throw-away PostgreSQL database (created here from the `test` database on
+127.0.0.1:5432 or CAUCE_TEST_POSTGRES_URL, dropped at the end; CAUCE_TEST_SKIP_POSTGRES=1 skips it,
+as for the rest of the suite)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import socket
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +31,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # folder, so `make test` leaves the tracked pictures (and the work tree) untouched.
 SCREENSHOTS = Path(os.environ.get("CAUCE_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "cauce-screenshots")
 PASSWORD = "demo-clave-2026"
+
+PG_ADMIN_URL = os.environ.get("CAUCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BACKENDS = ["sqlite"] if os.environ.get("CAUCE_TEST_SKIP_POSTGRES") else ["sqlite", "postgresql"]
 
 pytestmark = pytest.mark.browser
 TIMEOUT_MS = 15_000  # generous: the CI machine may be busy
@@ -51,6 +60,36 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    path = tmp_path_factory.mktemp("browser") / "cauce.db"
+    yield from _serve(f"sqlite:///{path}")
+
+
+@pytest.fixture(scope="session")
+def live_server_pg() -> Iterator[LiveServer]:
+    """The same seeded server on a fresh PostgreSQL database of its own, dropped at the end."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); browser tests need it")
+    import psycopg
+
+    admin_url = PG_ADMIN_URL.replace("+psycopg", "")
+    name = f"cauce_e2e_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield from _serve(PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def day_server(request: pytest.FixtureRequest) -> LiveServer:
+    """The team's day journeys run on SQLite and on PostgreSQL (each backend its own seeded server)."""
+    server: LiveServer = request.getfixturevalue("live_server" if request.param == "sqlite" else "live_server_pg")
+    return server
+
+
+def _serve(url: str) -> Iterator[LiveServer]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); browser tests need it")
     pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
@@ -61,8 +100,6 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     from cauce.demo.seed import seed
     from cauce.web.app import create_app
 
-    path = tmp_path_factory.mktemp("browser") / "cauce.db"
-    url = f"sqlite:///{path}"
     upgrade(url)
     db = Database(url)
     with db.session() as session:
@@ -91,10 +128,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the Cauce server did not start")
         time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", db, ids)
-    server.should_exit = True
-    thread.join(timeout=10)
-    db.dispose()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", db, ids)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        db.dispose()
 
 
 BACKGROUND = (
@@ -165,3 +204,29 @@ def login(page: Any, server: LiveServer, email: str) -> None:
 def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+# --- accessibility: axe-core (npm) run in the page --------------------------------------------
+
+AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(page: Any) -> list[str]:
+    """Serious and critical WCAG 2.x A/AA violations on the page as it is now (axe-core from npm)."""
+    if not AXE.exists():
+        pytest.skip("node_modules/axe-core is missing: run scripts/bootstrap.sh (npm ci)")
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))  # through the debugger: the page's CSP does not apply
+    found = page.evaluate("""async () => {
+        const result = await window.axe.run(document, {runOnly: {type: 'tag',
+            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']});
+        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    return [f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes']}" for v in found if v["impact"] in SERIOUS]
+
+
+def check_a11y(page: Any, where: str) -> None:
+    problems = axe_violations(page)
+    assert not problems, f"{where}:\n" + "\n".join(problems)

@@ -62,8 +62,8 @@ def _send_draft(page: Any, clicks: Clicks, intent: str, *, private: bool) -> str
     return text
 
 
-def test_an_agents_day_and_the_customers_survey(page: Any, browser: Any, live_server: LiveServer) -> None:
-    server = live_server
+def test_an_agents_day_and_the_customers_survey(page: Any, browser: Any, day_server: LiveServer) -> None:
+    server = day_server
     case_id = ingest_mention(server, brand="conectel", handle="@valeria_gp", name="Valeria Gómez",
                              text="@conectel me cobraron dos veces la factura de octubre y nadie me explica por qué. "
                                   "Ya llamé tres veces")

@@ -1,46 +1,27 @@
-"""A supervisor's day (dashboard numbers, breaches, management report, a Spanish-Excel CSV) and an
-admin's day (a new brand, guidelines as a form with one invalid value then fixed, a user with a
-duplicate e-mail then fixed), in headless Chromium; every page is checked with axe-core for
-serious or critical accessibility violations."""
+"""A supervisor's day (dashboard numbers, breaches, appeals accepted and rejected, management report,
+a Spanish-Excel CSV) and an admin's day (a new brand, an RSS channel whose connection test fails and
+then works against a real local feed server, guidelines as a form with one invalid value then
+fixed, a user with a duplicate e-mail then fixed), in headless Chromium, on SQLite and PostgreSQL;
+every page is checked with axe-core for serious or critical accessibility violations."""
 
 from __future__ import annotations
 
 import csv
 import io
 import re
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from conftest import LiveServer, login, shot
+from conftest import LiveServer, check_a11y, login, shot
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).resolve().parents[3] / "node_modules" / "axe-core" / "axe.min.js"
-SERIOUS = ("serious", "critical")
-
-
-def axe_violations(page: Any) -> list[str]:
-    """Serious and critical WCAG 2.x A/AA violations on the page as it is now (axe-core from npm)."""
-    if not AXE.exists():
-        pytest.skip("node_modules/axe-core is missing: run scripts/bootstrap.sh (npm ci)")
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))  # through the debugger: the page's CSP does not apply
-    found = page.evaluate("""async () => {
-        const result = await window.axe.run(document, {runOnly: {type: 'tag',
-            values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']});
-        return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                            nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
-    }""")
-    return [f"{v['id']} ({v['impact']}): {v['help']} — {v['nodes']}" for v in found if v["impact"] in SERIOUS]
-
-
-def check_a11y(page: Any, where: str) -> None:
-    problems = axe_violations(page)
-    assert not problems, f"{where}:\n" + "\n".join(problems)
-
 
 def _overdue_case(server: LiveServer) -> int:
     """A complaint whose first answer is two hours late, so the breaches table has a row."""
@@ -66,9 +47,34 @@ def _overdue_case(server: LiveServer) -> int:
         return case.id
 
 
-def test_a_supervisors_day(page: Any, live_server: LiveServer) -> None:
-    late = _overdue_case(live_server)
-    login(page, live_server, "supervisora@cauce.demo")
+def _appealed_actions(server: LiveServer) -> dict[str, int]:
+    """Two warnings the customers appealed (as an agent records it): one for each decision."""
+    from sqlalchemy import select
+
+    from cauce.audit.service import SYSTEM
+    from cauce.people.models import Person
+    from cauce.playbook import guidelines, moderation
+
+    brand_id = server.brand_ids["conectel"]
+    who = moderation.Principalish(SYSTEM, None, True)
+    out: dict[str, int] = {}
+    with server.db.session() as s:
+        clause = next(c.id for c in guidelines.current(s, brand_id=brand_id).clauses if "warn" in c.actions)
+        for name in ("El Negociante", "Juan Pablo Ortiz"):
+            person_id = s.scalar(select(Person.id).where(Person.display_name == name))
+            assert person_id is not None, name
+            row = moderation.moderate(s, moderation.ModerationRequest(
+                brand_id=brand_id, person_id=person_id, action="warn", clause_id=clause,
+                reason="Tono agresivo en público", override_reason="Decisión de prueba del recorrido"), who=who)
+            moderation.appeal(s, action_id=row.id, reason="No insulté a nadie, solo me quejé", who=who)
+            out[name] = row.id
+    return out
+
+
+def test_a_supervisors_day(page: Any, day_server: LiveServer) -> None:
+    late = _overdue_case(day_server)
+    appealed = _appealed_actions(day_server)
+    login(page, day_server, "supervisora@cauce.demo")
     check_a11y(page, "inbox")
     page.get_by_role("link", name="Tablero").click()
     page.wait_for_url("**/dashboard")
@@ -104,11 +110,75 @@ def test_a_supervisors_day(page: Any, live_server: LiveServer) -> None:
     expect(page.get_by_text("Casos atendidos")).to_have_count(0)
     shot(page, "supervisor-report", full_page=True)
     check_a11y(page, "management report")
+    # Appeals: one accepted (the warning is reversed), one rejected with the reason kept.
+    page.go_back()  # the printable report has no menu; back on the dashboard
+    page.get_by_role("link", name="Moderación", exact=True).click()
+    page.wait_for_url("**/moderation")
+    queue = page.locator("#moderation ul.queue").last
+    accept = queue.locator("li", has_text="Juan Pablo Ortiz")
+    expect(accept).to_be_visible()
+    check_a11y(page, "moderation with appeals")
+    accept.get_by_label("Motivo para revertir").fill("Era una queja legítima, sin insultos")
+    accept.get_by_role("button", name="Aceptar apelación").click()
+    expect(page.locator("#moderation ul.queue").last.locator("li", has_text="Juan Pablo Ortiz")).to_have_count(0)
+    reject = page.locator("#moderation ul.queue").last.locator("li", has_text="El Negociante")
+    reject.get_by_label("Motivo para rechazar la apelación").fill("Llamó «ladrones y estafadores» a la marca")
+    reject.locator(f"[data-reject-appeal='{appealed['El Negociante']}']").click()
+    expect(page.get_by_text(re.compile("Apelación rechazada")).first).to_be_visible()
+    expect(page.locator("#moderation ul.queue").last).to_contain_text("Sin apelaciones pendientes")
+    shot(page, "supervisor-appeals", full_page=True)
+    check_a11y(page, "moderation after the appeals")
+    from cauce.cases.models import ModerationAction
+
+    with day_server.db.read_session() as s:
+        accepted, rejected = (s.get(ModerationAction, appealed[n]) for n in ("Juan Pablo Ortiz", "El Negociante"))
+        assert accepted is not None and accepted.status == "reversed"
+        assert rejected is not None and rejected.status == "upheld"
+        assert rejected.evidence["appeal"]["reason"] == "Llamó «ladrones y estafadores» a la marca"
     assert page.js_errors == []
 
 
-def test_an_admins_day(page: Any, live_server: LiveServer) -> None:
-    login(page, live_server, "admin@cauce.demo")
+FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Blog de Tienda Sol</title><link>http://127.0.0.1/</link>
+<description>Novedades</description>
+<item><title>Abrimos en Chapinero</title><link>http://127.0.0.1/abrimos</link><guid>abrimos</guid>
+<description>tiendasol abre su tercera tienda</description></item></channel></rss>"""
+
+
+class _Feed(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        if self.path != "/feed.xml":
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+        self.send_header("Content-Length", str(len(FEED)))
+        self.end_headers()
+        self.wfile.write(FEED)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def feed_url() -> Iterator[str]:
+    """A real RSS feed on a local HTTP server (the working connection test goes over the network)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+    server.shutdown()
+    server.server_close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens there once the socket is closed
+
+
+def test_an_admins_day(page: Any, day_server: LiveServer, feed_url: str) -> None:
+    login(page, day_server, "admin@cauce.demo")
     page.get_by_role("link", name="Configuración").click()
     page.wait_for_url("**/settings/brands")
     check_a11y(page, "brands")
@@ -131,6 +201,36 @@ def test_an_admins_day(page: Any, live_server: LiveServer) -> None:
     expect(page.get_by_role("heading", name="Tienda Sol")).to_be_visible()
     expect(page.locator(".flash-ok")).to_contain_text("Cambios guardados")
     check_a11y(page, "brand page")
+    brand_url = page.url.split("?")[0]
+    # A channel for the new brand: the blog's feed at a wrong address fails the connection test
+    # (nothing saved, what was typed kept), the right address works.
+    page.get_by_role("link", name="Canales").click()
+    page.wait_for_url("**/settings/channels")
+    check_a11y(page, "channels")
+    new_channel = page.get_by_role("region", name="Agregar una cuenta")
+    new_channel.get_by_label("Marca").select_option(label="Tienda Sol")
+    new_channel.get_by_label("Tipo").select_option("rss")
+    page.get_by_label("Nombre").fill("Blog de Tienda Sol")
+    wrong = f"http://127.0.0.1:{_closed_port()}/feed.xml"
+    page.get_by_label("URL base (si aplica)").fill(wrong)
+    page.get_by_role("button", name="Probar y agregar").click()
+    expect(page.locator("#channel-error")).to_contain_text("La prueba de conexión falló")
+    expect(page.get_by_label("Nombre")).to_have_value("Blog de Tienda Sol")
+    expect(page.get_by_label("URL base (si aplica)")).to_have_value(wrong)
+    expect(page.locator("tbody tr", has_text="Blog de Tienda Sol")).to_have_count(0)
+    expect(page.get_by_text("Funciona", exact=True)).to_have_count(
+        page.locator("[data-status=ok]").count())  # no green «Funciona» next to the error
+    shot(page, "admin-channel-error")
+    check_a11y(page, "channels with an error")
+    page.get_by_label("URL base (si aplica)").fill(feed_url)
+    page.get_by_role("button", name="Probar y agregar").click()
+    expect(page.locator(".flash-ok")).to_contain_text("Cambios guardados")
+    row = page.locator("tbody tr", has_text="Blog de Tienda Sol")
+    expect(row.locator("[data-status]")).to_have_attribute("data-status", "ok")
+    row.get_by_role("button", name="Probar conexión").click()
+    expect(row.locator("output.test-result")).to_contain_text("Conectado: Blog de Tienda Sol")
+    shot(page, "admin-channel-ok")
+    page.goto(brand_url)
     # Guidelines as a form: one clause's text too short, then fixed.
     first_text = page.locator("textarea[name='clause_0_text']")
     original = first_text.input_value()
@@ -148,7 +248,7 @@ def test_an_admins_day(page: Any, live_server: LiveServer) -> None:
     expect(page.locator(".flash-ok")).to_contain_text("Cambios guardados")
     expect(page.get_by_text("Versión vigente: 1")).to_be_visible()
     # A user whose e-mail is taken, then fixed.
-    page.goto(f"{live_server.url}/settings/users")
+    page.goto(f"{day_server.url}/settings/users")
     check_a11y(page, "users")
     form = page.locator("form[action='/settings/users']")
     form.get_by_label("Nombre", exact=True).fill("Camilo Torres")
