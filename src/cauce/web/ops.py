@@ -167,8 +167,11 @@ class MetricsAccess:
             credentials.strip().encode(), self.token.encode())
 
 
-def install(app: FastAPI) -> None:
+def install_request_context(app: FastAPI) -> None:
     app.add_middleware(RequestContextMiddleware)
+
+
+def install(app: FastAPI) -> None:
     access = MetricsAccess()
     app.state.metrics_access = access
     collector = DatabaseCollector(app.state.db)
@@ -183,5 +186,7 @@ def install(app: FastAPI) -> None:
             principal = current_principal(request, session)  # 401 without credentials
             if principal.role != "admin":
                 raise Forbidden("Las métricas requieren rol de administrador o el token de métricas.")
-        return Response(metrics.exposition(collector), media_type=CONTENT_TYPE_LATEST)
+        # The runtime adds its own scrape-time collectors (the broker's queue depths on a web node).
+        extra = getattr(request.app.state, "metrics_collectors", [])
+        return Response(metrics.exposition(collector, *extra), media_type=CONTENT_TYPE_LATEST)
 
