@@ -248,8 +248,9 @@ def due_channel_intervals(db: Database, *, now: datetime) -> list[tuple[int, flo
     if not ids:
         return []
     with db.read_session() as session:
-        rows = {c.id: c for c in session.scalars(select(ChannelAccount).where(ChannelAccount.id.in_(ids)))}
-    return [(cid, interval_for(rows[cid])) for cid in ids if cid in rows]
+        found = session.scalars(select(ChannelAccount).where(ChannelAccount.id.in_(ids)))
+        rows = {c.id: interval_for(c) for c in found}
+    return [(cid, rows[cid]) for cid in ids if cid in rows]
 
 
 def is_due(db: Database, channel_id: int, *, now: datetime) -> bool:
