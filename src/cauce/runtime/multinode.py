@@ -62,9 +62,9 @@ def serve_worker(db: Database, url: str, roles: set[JobRole], *, threads: int | 
     from cauce.observability import metrics
 
     engine = make_engine(db, url)
-    if metrics.serve():  # CAUCE_METRICS_PORT: this worker's job runs, ingest counts, process metrics
-        log.info("engine worker %s: metrics on %s:%s", engine.holder,
-                 os.environ.get("CAUCE_METRICS_ADDR", "127.0.0.1"), os.environ["CAUCE_METRICS_PORT"])
+    served = metrics.serve()  # CAUCE_METRICS_PORT: this worker's job runs, ingest counts, process metrics
+    if served:
+        log.info("engine worker %s: metrics on http://%s/metrics", engine.holder, served)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: Any) -> None:
