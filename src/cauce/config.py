@@ -79,6 +79,17 @@ class Settings(BaseSettings):
     broker_url: str = Field(default="", repr=False)
     # Deprecated: CAUCE_BACKGROUND=0 means CAUCE_JOBS=none (logged as a warning).
     background: bool | None = None
+    # --- operations ----------------------------------------------------------------------------
+    # Log lines: text (one readable line) or json (one object per line, with request and job ids).
+    log_format: str = "text"
+    log_level: str = "INFO"
+    # Who may read /metrics besides administrators: this bearer token (>= 32 characters) ...
+    metrics_token: str | None = Field(default=None, repr=False)
+    # ... and peers in these addresses or CIDR ranges (comma separated; empty: none).
+    metrics_allow: str = ""
+    # A worker's own /metrics (plain HTTP, no authentication) on this port; 0: off.
+    metrics_port: int = Field(default=0, ge=0, le=65535)
+    metrics_addr: str = "127.0.0.1"
     # --- credentials and audit -----------------------------------------------------------------
     # Key for channel credentials at rest (Fernet, urlsafe base64, 32 bytes); unset: secret.key in the data dir.
     encryption_key: str | None = Field(default=None, repr=False)
@@ -123,6 +134,40 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", "llm_base_url", "crisis_email_to", "broker_url")
     @classmethod
     def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str | None) -> str | None:
+        value = (value or "").strip() or None
+        if value is not None and len(value) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        import ipaddress
+
+        for part in (p.strip() for p in value.split(",")):
+            if part:
+                ipaddress.ip_network(part, strict=False)  # ValueError names the bad entry
         return value.strip()
 
     @field_validator("jobs")

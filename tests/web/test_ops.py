@@ -74,12 +74,16 @@ def test_metrics_are_for_admins_the_metrics_token_and_allowed_peers(
     assert outside.get("/metrics", headers={"X-Forwarded-For": "192.0.2.7"}).status_code == 401
 
 
-def test_a_short_metrics_token_is_refused_at_start(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    from cauce.errors import InvalidInput
+def test_a_short_metrics_token_or_a_bad_allow_list_is_refused_at_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cauce.config import SettingsError, get_settings
 
     monkeypatch.setenv("CAUCE_METRICS_TOKEN", "corto")
-    with pytest.raises(InvalidInput):
-        create_app(Settings(database_url=db.url), db=db, run_scheduler=False)
+    with pytest.raises(SettingsError, match="CAUCE_METRICS_TOKEN=\\(hidden\\)"):
+        get_settings()
+    monkeypatch.setenv("CAUCE_METRICS_TOKEN", METRICS_TOKEN)
+    monkeypatch.setenv("CAUCE_METRICS_ALLOW", "10.0.0.0/8, intranet")
+    with pytest.raises(SettingsError, match="CAUCE_METRICS_ALLOW"):
+        get_settings()
 
 
 def test_metrics_count_committed_ingest_and_read_queues_from_the_database(db: Database, client: TestClient) -> None:

@@ -153,9 +153,10 @@ class VerifyReport:
         return asdict(self)
 
 
-def verify(session: Session) -> VerifyReport:
-    """Check the chain and every checkpoint in the anchor directory; explain what does not fit."""
-    directory = keys.anchor_dir()
+def verify(session: Session, *, directory: Path | None = None) -> VerifyReport:
+    """Check the chain and every checkpoint in the anchor directory (`directory`, default the
+    configured one); explain what does not fit."""
+    directory = directory or keys.anchor_dir()
     files = _files(directory)
     problems: list[str] = []
     warnings: list[str] = []

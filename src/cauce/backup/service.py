@@ -25,9 +25,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -72,19 +72,23 @@ def _pg_url(url: str) -> URL:
     return parsed
 
 
-def _libpq(url: URL) -> tuple[list[str], dict[str, str]]:
-    """Connection options for pg_dump/pg_restore; the password goes through the environment, never argv."""
-    args = ["--dbname", url.database or "postgres"]
-    if url.host:
-        args += ["--host", url.host]
-    if url.port:
-        args += ["--port", str(url.port)]
+@contextlib.contextmanager
+def _libpq(url: URL) -> Iterator[list[str]]:
+    """Connection options for pg_dump/pg_restore. A password goes through a private passfile
+    (libpq's `passfile` parameter), never the command line that `ps` shows."""
+    args = ["--host", url.host or "127.0.0.1", "--port", str(url.port or 5432)]
     if url.username:
         args += ["--username", url.username]
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    return args, env
+    if not url.password:
+        yield [*args, "--dbname", url.database or "postgres"]
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        passfile = Path(folder) / "pgpass"
+        fields = [url.host or "127.0.0.1", str(url.port or 5432), url.database or "*", url.username or "*",
+                  str(url.password)]
+        passfile.write_text(":".join(f.replace("\\", "\\\\").replace(":", "\\:") for f in fields) + "\n")
+        passfile.chmod(0o600)
+        yield [*args, "--dbname", f"dbname={url.database or 'postgres'} passfile={passfile}"]
 
 
 def _tool(name: str) -> str:
@@ -120,11 +124,10 @@ def backup(database_url: str, destination: Path, *, anchor_directory: Path | Non
     destination.mkdir(parents=True, exist_ok=True)
     if any(destination.iterdir()):
         raise BackupError(f"La carpeta {destination} no está vacía: una copia por carpeta.")
-    args, env = _libpq(url)
     db = Database(database_url)
     try:
-        with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
-                connection.begin():
+        snapshot_reader = db.engine.connect().execution_options(isolation_level="REPEATABLE READ")
+        with _libpq(url) as args, snapshot_reader as connection, connection.begin():
             connection.execute(text("SET TRANSACTION READ ONLY"))
             snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
             counts = _table_counts(connection)
@@ -133,7 +136,7 @@ def backup(database_url: str, destination: Path, *, anchor_directory: Path | Non
             # pg_dump reads the very snapshot the counts came from, while this transaction holds it.
             done = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
                                    f"--snapshot={snapshot}", "--file", str(destination / DUMP), *args],
-                                  env=env, capture_output=True, text=True, check=False)
+                                  capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise BackupError(f"pg_dump falló: {done.stderr.strip()[:2000]}")
     finally:
@@ -163,20 +166,6 @@ def _copy_anchors(source: Path, target: Path, *, up_to_seq: int) -> list[int]:
     return copied
 
 
-@contextlib.contextmanager
-def _anchor_dir(directory: Path) -> Iterator[None]:
-    """`cauce.audit` reads the anchor directory from CAUCE_AUDIT_ANCHOR_DIR: point it at `directory`."""
-    before = os.environ.get("CAUCE_AUDIT_ANCHOR_DIR")
-    os.environ["CAUCE_AUDIT_ANCHOR_DIR"] = str(directory)
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("CAUCE_AUDIT_ANCHOR_DIR", None)
-        else:
-            os.environ["CAUCE_AUDIT_ANCHOR_DIR"] = before
-
-
 def _install_anchors(source: Path, target: Path) -> list[str]:
     """Copy the backup's checkpoints into the restored installation's anchor directory."""
     problems = []
@@ -204,10 +193,10 @@ def restore(backup_dir: Path, database_url: str, *, anchor_directory: Path | Non
             tables = connection.execute(text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")).scalar()
         if tables:
             raise BackupError(f"La base {url.database} no está vacía ({tables} tablas): restaure en una base nueva.")
-        args, env = _libpq(url)
-        done = subprocess.run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
-                               "--single-transaction", *args, str(dump)],
-                              env=env, capture_output=True, text=True, check=False)
+        with _libpq(url) as args:
+            done = subprocess.run([_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error",
+                                   "--single-transaction", *args, str(dump)], capture_output=True, text=True,
+                                  check=False)
         if done.returncode != 0:
             raise BackupError(f"pg_restore falló: {done.stderr.strip()[:2000]}")
         target_anchors = anchor_directory or keys.anchor_dir()
@@ -231,8 +220,8 @@ def _check(db: Database, manifest: dict[str, Any], anchors: Path, problems: list
     head_match = head == manifest["audit_head"]
     if not head_match:
         problems.append(f"La cabeza de la bitácora es {head}, la copia dice {manifest['audit_head']}.")
-    with _anchor_dir(anchors), db.read_session() as session:
-        report = anchor.verify(session)
+    with db.read_session() as session:
+        report = anchor.verify(session, directory=anchors)
         sealed = audit.count(session)
     problems += report.problems
     return RestoreReport(ok=not problems, counts_match=counts_match, audit_head_match=head_match,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import os
 import re
 import sys
 import uuid
@@ -119,8 +118,9 @@ _RESERVED = ("args", "asctime", "created", "exc_info", "exc_text", "filename", "
 
 
 def log_format() -> str:
-    value = os.environ.get("CAUCE_LOG_FORMAT", "text").strip().lower()
-    return value if value in ("json", "text") else "text"
+    from cauce.config import get_settings
+
+    return get_settings().log_format
 
 
 _HANDLER_NAME = "cauce"
@@ -130,7 +130,10 @@ def configure(fmt: str | None = None, level: str | int | None = None, stream: An
     """One handler on the root logger (replacing ours from an earlier call), JSON or text; idempotent."""
     logsafety.install()
     fmt = fmt or log_format()
-    level = level or os.environ.get("CAUCE_LOG_LEVEL", "INFO").upper()
+    if level is None:
+        from cauce.config import get_settings
+
+        level = get_settings().log_level
     root = logging.getLogger()
     for old in [h for h in root.handlers if h.get_name() == _HANDLER_NAME]:
         root.removeHandler(old)
@@ -140,6 +143,7 @@ def configure(fmt: str | None = None, level: str | int | None = None, stream: An
     handler.setFormatter(SafeJsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
+    logging.getLogger("pika").setLevel(max(logging.WARNING, root.level))  # a line per AMQP channel otherwise
     return handler
 
 

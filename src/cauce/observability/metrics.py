@@ -17,7 +17,6 @@ workers sharing a port).
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Iterator
@@ -167,12 +166,16 @@ def exposition(*extra: Any) -> bytes:
     return generate_latest(_Combined(extra))
 
 
-def serve(port: int | None = None, addr: str | None = None) -> bool:
+def serve(port: int | None = None, addr: str | None = None) -> str | None:
     """Expose this process' metrics on `addr:port` (a worker; `CAUCE_METRICS_PORT`, `CAUCE_METRICS_ADDR`,
     default 127.0.0.1). Plain HTTP without authentication: bind it to an address only Prometheus reaches.
-    False when no port is configured."""
-    port = port if port is not None else int(os.environ.get("CAUCE_METRICS_PORT", "0") or 0)
+    Returns `addr:port`, or None when no port is configured."""
+    from cauce.config import get_settings
+
+    settings = get_settings()
+    port = port if port is not None else settings.metrics_port
     if not port:
-        return False
-    start_http_server(port, addr=addr or os.environ.get("CAUCE_METRICS_ADDR", "127.0.0.1"), registry=REGISTRY)
-    return True
+        return None
+    addr = addr or settings.metrics_addr
+    start_http_server(port, addr=addr, registry=REGISTRY)
+    return f"{addr}:{port}"

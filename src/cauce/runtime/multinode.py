@@ -48,15 +48,23 @@ def make_engine(db: Database, url: str, *, holder: str | None = None) -> Engine:
 
 def attach_web(app: Any, db: Database, url: str) -> Engine:
     """A web node of the cluster: webhooks enqueue their batches instead of ingesting in the request."""
+    from cauce.runtime.observe import BrokerCollector
+
     engine = make_engine(db, url)
     app.state.job_submit = engine.submit
     app.state.engine = engine
+    app.state.metrics_collectors = [*getattr(app.state, "metrics_collectors", []), BrokerCollector(engine)]
     return engine
 
 
 def serve_worker(db: Database, url: str, roles: set[JobRole], *, threads: int | None = None) -> None:
     """Run an engine worker until SIGTERM/SIGINT (a kill -9 leaves its messages to be redelivered)."""
+    from cauce.observability import metrics
+
     engine = make_engine(db, url)
+    served = metrics.serve()  # CAUCE_METRICS_PORT: this worker's job runs, ingest counts, process metrics
+    if served:
+        log.info("engine worker %s: metrics on http://%s/metrics", engine.holder, served)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: Any) -> None:

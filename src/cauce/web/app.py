@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     app.add_middleware(AvailabilityMiddleware, availability=availability)
     from cauce.web import ops
 
-    ops.install(app)  # request ids (outside the availability check: its 503s carry one too) and /metrics
+    ops.install(app)  # /metrics
 
     @app.exception_handler(CauceError)
     async def _cauce_error(_: Request, exc: CauceError) -> JSONResponse:
@@ -149,6 +149,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
     for router in (mentions_router, cases_router, people_router, auth_router, brands_router, search_router):
         app.include_router(router, prefix="/api/v1")
     _include_optional(app)
+    # Last, so outermost: the request id is bound around every other middleware (security headers,
+    # the availability check's 503s) and around uvicorn's access log line.
+    ops.install_request_context(app)
     return app
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import os
 import time
 from collections.abc import Iterator
 
@@ -30,12 +29,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cauce.app_deps.deps import DbSession, current_principal
 from cauce.db import Database
-from cauce.errors import Forbidden, InvalidInput
+from cauce.errors import Forbidden
 from cauce.observability import logs, metrics
 from cauce.web.security import client_ip
 
 log = logging.getLogger(__name__)
-MIN_TOKEN_CHARS = 32
 
 HTTP_REQUESTS = Counter("cauce_http_requests", "HTTP requests by method, route template and status class.",
                         ["method", "route", "status"], registry=metrics.REGISTRY)
@@ -145,12 +143,9 @@ def _networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
 class MetricsAccess:
     """The `/metrics` policy (see the module docstring), read once from the environment."""
 
-    def __init__(self, token: str | None = None, allow: str | None = None) -> None:
-        token = (token if token is not None else os.environ.get("CAUCE_METRICS_TOKEN", "")).strip()
-        if token and len(token) < MIN_TOKEN_CHARS:
-            raise InvalidInput(f"CAUCE_METRICS_TOKEN es demasiado corta: use al menos {MIN_TOKEN_CHARS} caracteres.")
-        self.token = token
-        self.allow = _networks(allow if allow is not None else os.environ.get("CAUCE_METRICS_ALLOW", ""))
+    def __init__(self, token: str | None, allow: str) -> None:
+        self.token = (token or "").strip()  # Settings refuses one under 32 characters
+        self.allow = _networks(allow)
 
     def peer_allowed(self, request: Request) -> bool:
         if not self.allow:
@@ -167,9 +162,13 @@ class MetricsAccess:
             credentials.strip().encode(), self.token.encode())
 
 
-def install(app: FastAPI) -> None:
+def install_request_context(app: FastAPI) -> None:
     app.add_middleware(RequestContextMiddleware)
-    access = MetricsAccess()
+
+
+def install(app: FastAPI) -> None:
+    settings = app.state.settings
+    access = MetricsAccess(settings.metrics_token, settings.metrics_allow)
     app.state.metrics_access = access
     collector = DatabaseCollector(app.state.db)
 
@@ -183,5 +182,7 @@ def install(app: FastAPI) -> None:
             principal = current_principal(request, session)  # 401 without credentials
             if principal.role != "admin":
                 raise Forbidden("Las métricas requieren rol de administrador o el token de métricas.")
-        return Response(metrics.exposition(collector), media_type=CONTENT_TYPE_LATEST)
+        # The runtime adds its own scrape-time collectors (the broker's queue depths on a web node).
+        extra = getattr(request.app.state, "metrics_collectors", [])
+        return Response(metrics.exposition(collector, *extra), media_type=CONTENT_TYPE_LATEST)
 
