@@ -35,7 +35,7 @@ _WINDOW_HEADERS = (
     ("ratelimit-remaining", "ratelimit-reset"),
 )
 # Meta's usage headers: percentages of the app's / the business use case's budget.
-_META_USAGE_HEADERS = ("x-app-usage", "x-ad-account-usage", "x-business-use-case-usage")
+_META_USAGE_HEADERS = ("x-app-usage", "x-page-usage", "x-ad-account-usage", "x-business-use-case-usage")
 _MAX_PACE_S = 24 * 3600.0
 
 
