@@ -211,6 +211,20 @@ def forget_rate_windows() -> None:
         _PACED.clear()
 
 
+def hold(key: tuple[str, str], seconds: float, why: str) -> None:
+    """Remember that the network asked for `seconds` of quiet on `key` (an account and a scope)."""
+    if seconds > 0:
+        with _PACED_LOCK:
+            _PACED[key] = (time.monotonic() + min(seconds, _MAX_PACE_S), why)
+
+
+def held(key: tuple[str, str]) -> float:
+    """Seconds still to wait on `key` (0 when free)."""
+    with _PACED_LOCK:
+        paced = _PACED.get(key)
+    return max(0.0, paced[0] - time.monotonic()) if paced else 0.0
+
+
 class HttpClient:
     """httpx.Client with connector error semantics. `auth` returns headers for each request.
 
