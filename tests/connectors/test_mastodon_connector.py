@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 
 from cauce.connectors.backoff import Backoff
@@ -32,6 +34,8 @@ def fake(fake_and_url: tuple[FakeMastodon, str]) -> FakeMastodon:
     for name in ("notifications", "posted", "actions", "requests", "fail_next", "stream_subscriptions"):
         getattr(fake, name).clear()
     fake.stream_connections = 0
+    fake.limits.counts.clear()
+    fake.limits.limit = 300
     return fake
 
 
@@ -279,3 +283,29 @@ def test_a_mute_keeps_the_persons_notifications_coming(
         assert [m.id for m in conn.fetch(cursor).mentions] == [later["id"]]  # muted, still heard
         conn.moderate(action="unmute", target=LUIS["id"])
     assert [(a[0], a[2]) for a in fake.actions] == [("mute", {"notifications": False}), ("unmute", {})]
+
+
+def test_rate_limit_headers_on_successes_pace_the_connector(
+    fake: FakeMastodon, fake_and_url: tuple[FakeMastodon, str]
+) -> None:
+    """Mastodon sends X-RateLimit-* on every API answer (Api::RateLimitHeaders); when a 200 says 0
+    remaining, the next call is not sent (it would be rack-attack's 429) until X-RateLimit-Reset."""
+    url = fake_and_url[1]
+    with httpx.Client(base_url=url) as raw:
+        answer = raw.get("/api/v1/accounts/verify_credentials", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 200 and answer.headers["x-ratelimit-limit"] == "300"
+    assert answer.headers["x-ratelimit-remaining"] == "299"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", answer.headers["x-ratelimit-reset"])  # iso8601(6)
+    fake.limits.counts.clear()
+    fake.limits.limit = 1
+    with connector(url) as conn:
+        conn.test_connection()  # the only call of the window: 200 with X-RateLimit-Remaining: 0
+        sent = sum(fake.limits.counts.values())  # every request reaching the server, 429s included
+        with pytest.raises(RateLimited) as limited:
+            conn.fetch({})
+        assert sum(fake.limits.counts.values()) == sent  # not sent
+        assert 0 < limited.value.retry_after_s <= 300
+    forget_rate_windows()
+    with connector(url) as conn, pytest.raises(RateLimited) as limited:
+        conn.fetch({})  # sent anyway: rack-attack's own 429
+    assert "Too many requests" in limited.value.reason and 0 < limited.value.retry_after_s <= 300

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from cauce.connectors.base import AuthExpired, NotSupported, PayloadError, PermanentError, RateLimited, SignatureError
+from cauce.connectors.http import forget_rate_windows
 from cauce.connectors.meta import MetaConfig, MetaConnector
 from cauce.connectors.signing import hex_signature
 from connectors.fakes.fake_meta import IG_ID, PAGE_ID, PAGE_TOKEN, FakeGraph
@@ -255,3 +256,24 @@ def test_graph_errors(graph: tuple[FakeGraph, str]) -> None:
         fake.objects["5555_7777"] = {"id": "5555_7777", "like_count": 12, "comment_count": 3}
         metrics = conn.refresh_metrics(["5555_7777", "fbdm:m_abc", "404_404"])
     assert list(metrics) == ["5555_7777"] and metrics["5555_7777"].likes == 12
+
+
+def test_business_use_case_usage_paces_the_page_and_its_throttle_waits_the_estimate(
+    graph: tuple[FakeGraph, str],
+) -> None:
+    """A Page token is under the Pages Business Use Case limit: every answer carries
+    X-Business-Use-Case-Usage (percentages); at 100 % no call is sent, and Graph's own throttling
+    error (HTTP 400, code 80001, no Retry-After) waits estimated_time_to_regain_access minutes."""
+    fake, url = graph
+    fake.buc.limit = 2
+    with make(url) as conn:
+        assert conn.test_connection() == "Marca Oficial"  # 50 %
+        conn.test_connection()  # 100 %: the budget is used up
+        sent = sum(fake.buc.counts.values())  # every request reaching the server, throttled ones included
+        with pytest.raises(RateLimited) as limited:
+            conn.test_connection()
+        assert sum(fake.buc.counts.values()) == sent and 295 <= limited.value.retry_after_s <= 300
+    forget_rate_windows()
+    with make(url) as conn, pytest.raises(RateLimited) as limited:
+        conn.test_connection()  # sent: Graph answers 400 / 80001 with the estimate (19 min)
+    assert limited.value.retry_after_s == 19 * 60 and "80001" in limited.value.reason

@@ -158,3 +158,23 @@ def test_bot_token_never_reaches_the_logs(tg: tuple[FakeTelegram, str], caplog: 
         make(url).test_connection()
     assert any("getMe" in r.getMessage() for r in caplog.records)
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
+
+
+def test_flood_control_holds_that_chat_only_for_the_retry_after_it_named(tg: tuple[FakeTelegram, str]) -> None:
+    """A 429 from flood control names the wait in parameters.retry_after and concerns one chat:
+    nothing more is sent to that chat until it passes (retrying early lengthens Telegram's ban),
+    while another chat and getUpdates go on."""
+    fake, url = tg
+    fake.per_chat.limit = 1
+    with make(url) as conn:
+        conn.send_private(recipient="777", text="Hola", idempotency_key="a")
+        with pytest.raises(RateLimited) as limited:
+            conn.send_private(recipient="777", text="Otra", idempotency_key="b")
+        assert 0 < limited.value.retry_after_s <= 60 and "retry after" in limited.value.reason
+        calls = len(fake.calls)
+        with pytest.raises(RateLimited) as held:
+            conn.send_private(recipient="777", text="Otra", idempotency_key="b")
+        assert len(fake.calls) == calls and "no se envía" in held.value.reason  # not sent again
+        conn.send_private(recipient="888", text="Hola", idempotency_key="c")  # another chat
+        conn.fetch({})
+    assert [c[0] for c in fake.calls[calls:] if c[0] != "getMe"] == ["sendMessage", "getUpdates"]

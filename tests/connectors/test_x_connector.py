@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from cauce.connectors.base import AuthExpired, NotSupported, PayloadError, PermanentError, RateLimited, SignatureError
@@ -11,6 +13,7 @@ from cauce.connectors.http import forget_rate_windows
 from cauce.connectors.signing import b64_signature
 from cauce.connectors.x import XConfig, XConnector
 from connectors.fakes.fake_x import ME, TOKEN, FakeX, too_many_requests
+from connectors.fakes.ratelimits import Windows
 from connectors.fakes.serving import serve
 
 SECRET = "consumer-secret"
@@ -188,3 +191,25 @@ def test_webhook_crc_and_signature(fake_x: tuple[FakeX, str]) -> None:
         conn.parse_webhook({"x-twitter-webhooks-signature": b64_signature(SECRET, bad)}, bad)
     with pytest.raises(SignatureError):
         make(fake_x[1], consumer_secret=None).crc_response("abc")
+
+
+def test_each_endpoint_is_paced_by_its_own_rate_limit_headers(fake_x: tuple[FakeX, str]) -> None:
+    """X limits each endpoint per user and says so on every answer (x-rate-limit-*, reset in epoch
+    seconds): when the mentions timeline says 0 remaining, the next cycle does not call it (it
+    would be a 429) but the recent search, another endpoint, still runs."""
+    fake, url = fake_x
+    fake.add_tweet("11", "@marca sin señal")
+    fake.limits[f"GET /2/users/{ME}/mentions"] = Windows(limit=1, period_s=900)
+    with httpx.Client(base_url=url) as raw:
+        answer = raw.get("/2/users/me", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.headers["x-rate-limit-limit"] == "900" and answer.headers["x-rate-limit-remaining"] == "899"
+    assert int(answer.headers["x-rate-limit-reset"]) > time.time()
+    with make(url, search_query="moviplus -is:retweet") as conn:
+        first = conn.fetch({})
+        mentions_calls = sum(1 for c in fake.calls if c[1] == f"/2/users/{ME}/mentions")
+        searches = sum(1 for c in fake.calls if c[1] == "/2/tweets/search/recent")
+        second = conn.fetch(first.cursor)
+    assert sum(1 for c in fake.calls if c[1] == f"/2/users/{ME}/mentions") == mentions_calls  # not sent
+    assert sum(1 for c in fake.calls if c[1] == "/2/tweets/search/recent") == searches + 1
+    assert second.retry_after_s is not None and 0 < second.retry_after_s <= 900
+    assert any("menciones" in e and "no se envía" in e for e in second.errors)

@@ -35,7 +35,7 @@ _WINDOW_HEADERS = (
     ("ratelimit-remaining", "ratelimit-reset"),
 )
 # Meta's usage headers: percentages of the app's / the business use case's budget.
-_META_USAGE_HEADERS = ("x-app-usage", "x-ad-account-usage", "x-business-use-case-usage")
+_META_USAGE_HEADERS = ("x-app-usage", "x-page-usage", "x-ad-account-usage", "x-business-use-case-usage")
 _MAX_PACE_S = 24 * 3600.0
 
 
@@ -209,6 +209,20 @@ def forget_rate_windows() -> None:
     """Drop every remembered window (tests; an operator who raised a limit)."""
     with _PACED_LOCK:
         _PACED.clear()
+
+
+def hold(key: tuple[str, str], seconds: float, why: str) -> None:
+    """Remember that the network asked for `seconds` of quiet on `key` (an account and a scope)."""
+    if seconds > 0:
+        with _PACED_LOCK:
+            _PACED[key] = (time.monotonic() + min(seconds, _MAX_PACE_S), why)
+
+
+def held(key: tuple[str, str]) -> float:
+    """Seconds still to wait on `key` (0 when free)."""
+    with _PACED_LOCK:
+        paced = _PACED.get(key)
+    return max(0.0, paced[0] - time.monotonic()) if paced else 0.0
 
 
 class HttpClient:

@@ -32,13 +32,17 @@ from cauce.connectors.base import (
     make_mention,
     secret,
 )
-from cauce.connectors.http import HttpClient, parse_json
+from cauce.connectors.http import HttpClient, account_key, held, hold, parse_json
 from cauce.connectors.terms import TermMatcher
 from cauce.mentions.schemas import MentionIn
 
 NETWORK = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_WEBHOOK_BYTES = 1_000_000
+# Flood control (Bot API FAQ: about one message per second in a chat, 20 per minute in a group):
+# a 429 names the wait in parameters.retry_after and applies to that chat. Until it passes, nothing
+# more is sent to the chat (Telegram lengthens the wait of a bot that keeps trying), while the
+# other chats and getUpdates go on.
 
 
 class TelegramConfig(ConnectorConfig):
@@ -70,6 +74,11 @@ class TelegramConnector(Connector):
         return f"TelegramConnector(bot={self._username!r}, brand={self.config.brand!r})"
 
     def call(self, method: str, body: Mapping[str, Any] | None = None) -> Any:
+        chat = (body or {}).get("chat_id")
+        flood_key = (account_key(NETWORK, secret(self.config.bot_token)), f"chat:{chat}") if chat is not None else None
+        if flood_key is not None and (wait := held(flood_key)) > 0:
+            raise RateLimited("telegram: control de flujo de este chat; no se envía hasta que pase la espera "
+                              "que pidió Telegram", wait)
         # The token is part of the path; it never appears in our errors or logs.
         response = self.http.request(
             "POST", f"/bot{secret(self.config.bot_token)}/{method}", json_body=dict(body or {}), check=False
@@ -87,7 +96,10 @@ class TelegramConnector(Connector):
             raise AuthExpired(f"telegram: token del bot inválido ({reason})")
         if code == 429:
             retry = (data.get("parameters") or {}).get("retry_after")
-            raise RateLimited(f"telegram: límite de envíos ({reason})", float(retry) if retry else 30.0)
+            wait = float(retry) if isinstance(retry, int | float) and retry > 0 else 30.0
+            if flood_key is not None:
+                hold(flood_key, wait, "control de flujo")
+            raise RateLimited(f"telegram: límite de envíos ({reason})", wait)
         if code >= 500:
             raise TransientError(f"telegram: error del servidor ({reason})")
         raise PermanentError(f"telegram: {method} rechazado ({reason})", code)

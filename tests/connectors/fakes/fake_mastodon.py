@@ -15,6 +15,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
+from connectors.fakes.ratelimits import Windows, mastodon_limits, middleware
+
 TOKEN = "fake-mastodon-token"
 
 
@@ -23,7 +25,7 @@ def rate_limited(seconds: float, *, limit: int = 300) -> tuple[int, dict[str, st
     Retry-After; X-RateLimit-Reset is an ISO 8601 instant; the body is {"error": "Too many requests"}."""
     reset = datetime.now(UTC) + timedelta(seconds=seconds)
     return 429, {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0",
-                 "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")}, \
+                 "X-RateLimit-Reset": reset.isoformat(timespec="microseconds").replace("+00:00", "Z")}, \
         {"error": "Too many requests"}
 HOST = "social.example"
 
@@ -61,6 +63,8 @@ class FakeMastodon:
     stream_events: list[Any] = field(default_factory=list)
     stream_subscriptions: list[dict[str, Any]] = field(default_factory=list)
     stream_connections: int = 0
+    # rack-attack's throttle_per_token_api: 300 calls per 5 minutes, X-RateLimit-* on every answer.
+    limits: Windows = field(default_factory=lambda: Windows(limit=300, period_s=300))
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
 
     def add_status(
@@ -252,6 +256,7 @@ class FakeMastodon:
 
     def app(self) -> Starlette:
         return Starlette(
+            middleware=[middleware(mastodon_limits(self.limits))],
             routes=[
                 Route("/api/v1/accounts/verify_credentials", self.verify),
                 Route("/api/v1/accounts/lookup", self.lookup),

@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connectors.fakes.ratelimits import Windows, meta_buc_limits, middleware
+
 PAGE_TOKEN = "EAAG-fake-page-token"
 PAGE_ID = "1122334455"
 IG_ID = "17841400000000001"
@@ -21,6 +23,8 @@ class FakeGraph:
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
     fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Pages Business Use Case with a Page token: 4800 calls x engaged users per 24 h (one user here).
+    buc: Windows = field(default_factory=lambda: Windows(limit=4800, period_s=86400))
     _ids: Any = field(default_factory=lambda: itertools.count(900))
 
     async def handle(self, request: Request) -> Response:
@@ -67,4 +71,5 @@ class FakeGraph:
         return JSONResponse({"error": {"message": "Unknown path", "code": 803}}, status_code=404)
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/v21.0/{path:path}", self.handle, methods=["GET", "POST"])])
+        return Starlette(middleware=[middleware(meta_buc_limits(self.buc, PAGE_ID))],
+                         routes=[Route("/v21.0/{path:path}", self.handle, methods=["GET", "POST"])])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +12,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from connectors.fakes.ratelimits import Windows
 
 TOKEN = "123456:ABC-fake-bot-token"
 BOT = {"id": 999, "is_bot": True, "first_name": "Marca Soporte", "username": "MarcaSoporteBot"}
@@ -29,6 +33,10 @@ class FakeTelegram:
     sent: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fail_next: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    # Flood control per chat (Bot API FAQ: ~20 messages a minute in a group). Past it: HTTP 429,
+    # {"ok": false, "error_code": 429, "description": "Too Many Requests: retry after N",
+    #  "parameters": {"retry_after": N}}; no rate-limit headers on any answer.
+    per_chat: Windows = field(default_factory=lambda: Windows(limit=20, period_s=60))
     _update_ids: Any = field(default_factory=lambda: itertools.count(5000))
     _message_ids: Any = field(default_factory=lambda: itertools.count(10))
 
@@ -72,6 +80,12 @@ class FakeTelegram:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
             return JSONResponse({"ok": True, "result": self.updates[: int(body.get("limit") or 100)]})
         if name == "sendMessage":
+            left, reset = self.per_chat.hit(str(body.get("chat_id")))
+            if left < 0:
+                wait = max(1, math.ceil(reset - time.time()))
+                return JSONResponse({"ok": False, "error_code": 429,
+                                     "description": f"Too Many Requests: retry after {wait}",
+                                     "parameters": {"retry_after": wait}}, status_code=429)
             if not str(body.get("text") or "").strip():
                 return JSONResponse(
                     {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"},

@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connectors.fakes.ratelimits import Windows, middleware, x_limits
+
 TOKEN = "x-user-token"
 ME = "2244994945"
 
@@ -34,6 +36,9 @@ class FakeX:
     calls: list[tuple[str, str, Any]] = field(default_factory=list)
     reads: int = 0
     fail_next: list[tuple[int, dict[str, str], Any]] = field(default_factory=list)
+    # Per endpoint and user, 15-minute windows; x-rate-limit-* on every answer.
+    limits: dict[str, Windows] = field(default_factory=dict)
+    default_limit: Windows = field(default_factory=lambda: Windows(limit=900, period_s=900))
     _ids: Any = field(default_factory=lambda: itertools.count(1_800_000_000_000_000_000))
 
     def add_user(self, uid: str, username: str, name: str, followers: int) -> None:
@@ -163,4 +168,5 @@ class FakeX:
         return JSONResponse({"title": "Not Found Error", "detail": f"no route {path}"}, status_code=404)
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/{path:path}", self.handle, methods=["GET", "POST", "PUT"])])
+        return Starlette(middleware=[middleware(x_limits(self.limits, self.default_limit))],
+                         routes=[Route("/{path:path}", self.handle, methods=["GET", "POST", "PUT"])])
