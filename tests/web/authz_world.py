@@ -26,8 +26,8 @@ from cauce.auth.models import User
 from cauce.brands import service as brands
 from cauce.brands.models import ChannelAccount
 from cauce.cases.models import Area, Case, FollowUp, SavedView
-from cauce.macros.models import Macro
 from cauce.db import Base, Database, import_all_models, utcnow
+from cauce.macros.models import Macro
 from cauce.mentions.models import Mention
 from cauce.mentions.service import ingest
 from cauce.people import identity

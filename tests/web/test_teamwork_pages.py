@@ -178,7 +178,7 @@ def test_macros_settings_keep_what_was_typed_and_agents_only_use_them(team: Team
                         headers={"X-CSRF-Token": laura_csrf, "HX-Request": "true"})
     assert filled.status_code == 200
     assert f"Hola Ana, soy Laura de Marca A (#{case_id})." in html.unescape(filled.text)
-    assert 'hx-post="/cases/%d/composer/check"' % case_id in filled.text and "load" in filled.text
+    assert f'hx-post="/cases/{case_id}/composer/check"' in filled.text and "load" in filled.text
     assert laura.post(f"/cases/{team.foreign}/composer/macro", data={"macro_id": str(macro_id)},
                       headers={"X-CSRF-Token": laura_csrf, "HX-Request": "true"}).status_code == 404
     edit = sol.post(f"/settings/macros/{macro_id}", data={"csrf_token": csrf, "title": "", "text": "Hola"})
