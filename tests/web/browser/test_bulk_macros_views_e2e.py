@@ -40,7 +40,7 @@ def test_bulk_assign_a_saved_reply_and_a_saved_view(page: Any, live_server: Live
     expect(page.locator("#new-title")).to_have_value("Pedir datos por privado")
     check_a11y(page, "saved replies with an error")
     page.locator("#new-text").fill("Hola {nombre}, soy {agente} de {marca}. [Escríbenos|Escríbanos] por "
-                                   "mensaje privado tu número de cuenta para revisar el caso {caso}.")
+                                   "mensaje privado [tu|su] número de cuenta para revisar el caso {caso}.")
     page.get_by_role("button", name="Crear").click()
     expect(page.get_by_text("Cambios guardados.")).to_be_visible()
     shot(page, "team-saved-replies", full_page=True)
@@ -89,8 +89,10 @@ def test_bulk_assign_a_saved_reply_and_a_saved_view(page: Any, live_server: Live
                            "&& document.getElementById('reply-text').value.includes('Valentina')")
     text = reply.input_value()
     assert f"caso #{ids[0]}" in text and "de Conectel" in text and "{" not in text, text
+    assert "Escríbanos" in text and "su número" in text, text  # Conectel treats its customers as usted
     # The box re-ran the tone check on load: a verdict replaces the empty findings panel.
     page.wait_for_selector('#findings:not([data-verdict="none"])')
+    assert page.locator("#findings").get_attribute("data-verdict") != "block"
     shot(page, "team-macro-inserted", full_page=True)
     check_a11y(page, "case page with a saved reply")
     assert [e for e in page.js_errors if "status of 422" not in e] == []  # the refused saved reply answered 422
