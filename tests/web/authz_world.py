@@ -25,8 +25,9 @@ from cauce.auth import service as auth
 from cauce.auth.models import User
 from cauce.brands import service as brands
 from cauce.brands.models import ChannelAccount
-from cauce.cases.models import Area, Case, FollowUp
+from cauce.cases.models import Area, Case, FollowUp, SavedView
 from cauce.db import Base, Database, import_all_models, utcnow
+from cauce.macros.models import Macro
 from cauce.mentions.models import Mention
 from cauce.mentions.service import ingest
 from cauce.people import identity
@@ -86,6 +87,9 @@ class Target:
     page_token_id: int = 0
     any_token_id: int = 0
     noise_mention_id: int = 0  # stored as noise (no case): brought into the queue, marked noise again
+    macro_id: int = 0  # a saved reply of the brand (edited, filled for a case)
+    delete_macro_id: int = 0  # another one, for the delete routes
+    view_id: int = 0  # a saved inbox view of the brand's staff user: personal, 404 to everyone else
 
 
 @dataclass(frozen=True)
@@ -204,7 +208,13 @@ def _brand_world(db: Database, letter: str, organisation: str, n: int) -> Target
                         follow_up.id, crisis.id, cause.id, improvement.id, channel.id, area.id, staff.id,
                         *[0] * 10,  # the identity objects: `_identity_world`
                         noise_mention_id=noise_mention_id)
-        return replace(target, delete_channel_id=doomed.id)
+        macro = Macro(brand_id=brand_id, title=f"Macro {marker(letter)}", text=f"Hola {{nombre}} {marker(letter)}")
+        doomed_macro = Macro(brand_id=brand_id, title=f"Macro a borrar {marker(letter)}", text="Hola")
+        view = SavedView(user_id=staff.id, name=f"Vista {marker(letter)}", filters={"q": marker(letter)})
+        s.add_all([macro, doomed_macro, view])
+        s.flush()
+        return replace(target, delete_channel_id=doomed.id, macro_id=macro.id, delete_macro_id=doomed_macro.id,
+                       view_id=view.id)
 
 
 def seed(db: Database) -> dict[str, Target]:

@@ -302,6 +302,33 @@ RULES: dict[str, Rule] = {
                                                    ids=lambda t: {"mention_id": t.noise_mention_id}),
     "POST /noise/{mention_id}/mark": R(USER, OBJECT, body=lambda t, own: {"reason": "Homónimo"},
                                        ids=lambda t: {"mention_id": t.noise_mention_id}),
+    # --- bulk actions: each id is refused on its own ("not found", like a missing one), never another brand's ---
+    "POST /api/v1/cases/bulk": R(USER, LIST, body=lambda t, own: {"action": "tag", "case_ids": [t.case_id],
+                                                                "tag": "revisar"}),
+    "POST /inbox/bulk": R(USER, LIST, body=lambda t, own: {"action": "tag", "case_ids": str(t.case_id),
+                                                         "tag": "revisar"}),
+    # --- saved views: personal; anyone but the owner (admins too) gets 404 ---
+    "POST /inbox/views": R(USER, body=lambda t, own: {"name": f"Vista {next(_n)}", "status": "nuevo"}),
+    "POST /inbox/views/{view_id}/rename": R(USER, OBJECT, refusals=(404,), ids=lambda t: {"view_id": t.view_id},
+                                            body=lambda t, own: {"name": "Renombrada"}),
+    "POST /inbox/views/{view_id}/delete": R(USER, OBJECT, refusals=(404,), ids=lambda t: {"view_id": t.view_id}),
+    # --- macros (the brand's saved replies): supervisors write them, every agent of the brand uses them ---
+    "GET /api/v1/brands/{brand_id}/macros": R(USER, OBJECT),
+    "POST /api/v1/brands/{brand_id}/macros": R(SUPERVISOR, OBJECT, body=lambda t, own: {
+        "title": f"Macro {next(_n)}", "text": "Hola {nombre}"}),
+    "PUT /api/v1/macros/{macro_id}": R(SUPERVISOR, OBJECT, ids=lambda t: {"macro_id": t.macro_id},
+                                       body=lambda t, own: {"title": f"Macro {next(_n)}", "text": "Hola {nombre}"}),
+    "DELETE /api/v1/macros/{macro_id}": R(SUPERVISOR, OBJECT, refusals=(404,),
+                                          ids=lambda t: {"macro_id": t.delete_macro_id}),
+    "GET /api/v1/cases/{case_id}/macros/{macro_id}": R(USER, OBJECT, ids=lambda t: {"macro_id": t.macro_id}),
+    "GET /settings/macros": R(SUPERVISOR, LIST),
+    "POST /settings/macros": R(SUPERVISOR, OBJECT, body=lambda t, own: {
+        "brand_id": str(t.brand_id), "title": f"Macro {next(_n)}", "text": "Hola {nombre}"}),
+    "POST /settings/macros/{macro_id}": R(SUPERVISOR, OBJECT, ids=lambda t: {"macro_id": t.macro_id},
+                                          body=lambda t, own: {"title": f"Macro {next(_n)}", "text": "Hola"}),
+    "POST /settings/macros/{macro_id}/delete": R(SUPERVISOR, OBJECT, refusals=(404,),
+                                                 ids=lambda t: {"macro_id": t.delete_macro_id}),
+    "POST /cases/{case_id}/composer/macro": R(USER, OBJECT, body=lambda t, own: {"macro_id": str(t.macro_id)}),
 }
 PUBLIC_MOUNTS = {"/static"}  # static files (CSS, JS, icons): public by design
 

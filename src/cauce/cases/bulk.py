@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from cauce.vocabulary import BULK_ACTIONS
 from cauce.audit.service import Actor, record_changes
 from cauce.cases import lifecycle
 from cauce.cases import service as cases
 from cauce.db import utcnow
 from cauce.errors import CauceError, InvalidInput
+from cauce.vocabulary import BULK_ACTIONS
 
 ACTIONS = tuple(BULK_ACTIONS)
 MAX_CASES = 200

@@ -41,7 +41,8 @@ def _unique(session: Session, user_id: int, name: str, exclude: int | None = Non
         raise Conflict(f"Ya tiene una vista llamada «{name}».")
 
 
-def save(session: Session, *, user_id: int, name: str, filters: Mapping[str, str], allowed: tuple[str, ...]) -> SavedView:
+def save(session: Session, *, user_id: int, name: str, filters: Mapping[str, str],
+         allowed: tuple[str, ...]) -> SavedView:
     """Save the given filters (only the keys in `allowed`, non-empty) under a name of the user's."""
     name = clean_name(name)
     _unique(session, user_id, name)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, FastAPI, Response
 from pydantic import BaseModel, Field
 
 from cauce.apimodel import StrictOut
-from cauce.app_deps.deps import CurrentPrincipal, DbSession, scope_of
+from cauce.app_deps.deps import CurrentPrincipal, DbSession, Supervisor, scope_of
 from cauce.app_deps.openapi import PathId
 from cauce.cases import service as cases
 from cauce.errors import NotFound
@@ -51,7 +51,7 @@ def list_macros(brand_id: PathId, session: DbSession, principal: CurrentPrincipa
 
 
 @router.post("/brands/{brand_id}/macros", status_code=201, response_model=MacroOut)
-def create_macro(brand_id: PathId, body: MacroIn, session: DbSession, principal: CurrentPrincipal) -> MacroOut:
+def create_macro(brand_id: PathId, body: MacroIn, session: DbSession, principal: Supervisor) -> MacroOut:
     macro = macros.create(session, brand_id=brand_id, title=body.title, text=body.text, actor=principal.actor,
                           user_id=principal.user_id, brand_ids=principal.brand_ids,
                           is_supervisor=principal.is_supervisor)
@@ -59,14 +59,14 @@ def create_macro(brand_id: PathId, body: MacroIn, session: DbSession, principal:
 
 
 @router.put("/macros/{macro_id}", response_model=MacroOut)
-def update_macro(macro_id: PathId, body: MacroIn, session: DbSession, principal: CurrentPrincipal) -> MacroOut:
+def update_macro(macro_id: PathId, body: MacroIn, session: DbSession, principal: Supervisor) -> MacroOut:
     macro = macros.update(session, macro_id=macro_id, title=body.title, text=body.text, actor=principal.actor,
                           brand_ids=principal.brand_ids, is_supervisor=principal.is_supervisor)
     return MacroOut.of(macro)
 
 
 @router.delete("/macros/{macro_id}", status_code=204, response_class=Response)
-def delete_macro(macro_id: PathId, session: DbSession, principal: CurrentPrincipal) -> Response:
+def delete_macro(macro_id: PathId, session: DbSession, principal: Supervisor) -> Response:
     macros.delete(session, macro_id=macro_id, actor=principal.actor, brand_ids=principal.brand_ids,
                   is_supervisor=principal.is_supervisor)
     return Response(status_code=204)
