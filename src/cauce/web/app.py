@@ -152,7 +152,7 @@ def _include_optional(app: FastAPI) -> None:
     import importlib
 
     for module_name in ("cauce.replies.api", "cauce.playbook.api", "cauce.connectors.api",
-                        "cauce.reports.api", "cauce.corrections.api", "cauce.web.pages"):
+                        "cauce.reports.api", "cauce.corrections.api", "cauce.notifications.api", "cauce.web.pages"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
