@@ -86,6 +86,7 @@ class Target:
     page_token_id: int = 0
     any_token_id: int = 0
     noise_mention_id: int = 0  # stored as noise (no case): brought into the queue, marked noise again
+    notification_id: int = 0  # a notification of the brand's staff user: only its owner may mark it read
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,17 @@ def seed(db: Database) -> dict[str, Target]:
     with db.session() as s:
         identity.sweep(s)
     _proposal(db, own.person_id, bait)  # brand A's person × a person of brand B: hidden from brand A's staff
-    return {name: _token_world(db, _identity_world(db, t, new_people[name])) for name, t in targets.items()}
+    return {name: _notification_world(db, _token_world(db, _identity_world(db, t, new_people[name])))
+            for name, t in targets.items()}
+
+
+def _notification_world(db: Database, t: Target) -> Target:
+    from cauce.notifications import service as notifications
+
+    with db.session() as s:
+        [row] = notifications.notify(s, kind="crisis", key=f"matrix:{t.letter}", brand_id=t.brand_id,
+                                     user_ids=[t.user_id], title=f"Aviso {marker(t.letter)}")
+        return replace(t, notification_id=row.id)
 
 
 def _token_world(db: Database, t: Target) -> Target:

@@ -36,8 +36,7 @@ def read_all(session: DbSession, principal: CurrentPrincipal) -> MarkedOut:
                                                         brand_ids=principal.brand_ids))
 
 
-@router.post("/{notification_id}/read", response_model=NotificationOut,
-             responses={404: {"description": "Not the caller's notification, or no such notification"}})
+@router.post("/{notification_id}/read", response_model=NotificationOut)
 def read_one(notification_id: PathId, session: DbSession, principal: CurrentPrincipal) -> NotificationOut:
     """Mark one of the caller's notifications as read (anyone else's answers 404, like a missing id)."""
     return _out(notifications.mark_read(session, notification_id=notification_id, user_id=principal.user_id,
