@@ -90,6 +90,7 @@ class Target:
     macro_id: int = 0  # a saved reply of the brand (edited, filled for a case)
     delete_macro_id: int = 0  # another one, for the delete routes
     view_id: int = 0  # a saved inbox view of the brand's staff user: personal, 404 to everyone else
+    notification_id: int = 0  # a notification of the brand's staff user: only its owner may mark it read
 
 
 @dataclass(frozen=True)
@@ -228,7 +229,17 @@ def seed(db: Database) -> dict[str, Target]:
     with db.session() as s:
         identity.sweep(s)
     _proposal(db, own.person_id, bait)  # brand A's person × a person of brand B: hidden from brand A's staff
-    return {name: _token_world(db, _identity_world(db, t, new_people[name])) for name, t in targets.items()}
+    return {name: _notification_world(db, _token_world(db, _identity_world(db, t, new_people[name])))
+            for name, t in targets.items()}
+
+
+def _notification_world(db: Database, t: Target) -> Target:
+    from cauce.notifications import service as notifications
+
+    with db.session() as s:
+        [row] = notifications.notify(s, kind="crisis", key=f"matrix:{t.letter}", brand_id=t.brand_id,
+                                     user_ids=[t.user_id], title=f"Aviso {marker(t.letter)}")
+        return replace(t, notification_id=row.id)
 
 
 def _token_world(db: Database, t: Target) -> Target:

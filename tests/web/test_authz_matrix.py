@@ -329,6 +329,20 @@ RULES: dict[str, Rule] = {
     "POST /settings/macros/{macro_id}/delete": R(SUPERVISOR, OBJECT, refusals=(404,),
                                                  ids=lambda t: {"macro_id": t.delete_macro_id}),
     "POST /cases/{case_id}/composer/macro": R(USER, OBJECT, body=lambda t, own: {"macro_id": str(t.macro_id)}),
+    # --- notifications (the caller's own: anyone else's is 404, as a missing id), activity, export ---
+    "GET /api/v1/notifications": R(USER, LIST),
+    "POST /api/v1/notifications/read-all": R(USER),
+    "POST /api/v1/notifications/{notification_id}/read": R(USER, OBJECT, refusals=(404,),
+                                                           ids=lambda t: {"notification_id": t.notification_id}),
+    "GET /notifications": R(USER, LIST),
+    "GET /notifications/bell": R(USER),
+    "POST /notifications/read-all": R(USER),
+    "POST /notifications/{notification_id}/read": R(USER, OBJECT, refusals=(404,),
+                                                    ids=lambda t: {"notification_id": t.notification_id}),
+    "GET /notifications/settings": R(USER),
+    "POST /notifications/settings": R(USER, body=lambda t, own: {"crisis.shown": "1", "crisis.in_app": "1"}),
+    "GET /activity": R(USER, LIST, query=lambda t, own: {"brand_id": t.brand_id}),
+    "GET /inbox/export.{fmt}": R(USER, LIST, query=lambda t, own: {"brand_id": t.brand_id}),
 }
 PUBLIC_MOUNTS = {"/static"}  # static files (CSS, JS, icons): public by design
 

@@ -252,7 +252,8 @@ def _email_text(row: Notification, base_url: str) -> str:
     lines = [row.title, "", row.body] if row.body else [row.title]
     if row.link:
         lines += ["", base_url.rstrip("/") + row.link]
-    lines += ["", "—", "Cauce. Elija qué avisos recibe por correo en " + base_url.rstrip("/") + "/notifications/settings"]
+    settings_url = base_url.rstrip("/") + "/notifications/settings"
+    lines += ["", "—", f"Cauce. Elija qué avisos recibe por correo en {settings_url}"]
     return "\n".join(lines)
 
 
@@ -268,8 +269,13 @@ def deliver_emails(session: Session, *, base_url: str = "http://127.0.0.1:8000",
     sent = failed = 0
     for row in rows:
         user = session.get(User, row.user_id)
-        if user is None or not user.active or (
-                row.brand_id is not None and not auth.can_access_brand(session, user_id=user.id, brand_id=row.brand_id)):
+        if user is None:
+            allowed = False
+        elif row.brand_id is None:
+            allowed = user.active
+        else:
+            allowed = auth.can_access_brand(session, user_id=user.id, brand_id=row.brand_id)
+        if user is None or not allowed:
             row.email_pending, row.email_error = False, "destinatario sin acceso"
             continue
         try:

@@ -160,7 +160,8 @@ def _include_optional(app: FastAPI) -> None:
     import importlib
 
     for module_name in ("cauce.replies.api", "cauce.playbook.api", "cauce.connectors.api",
-                        "cauce.reports.api", "cauce.corrections.api", "cauce.macros.api", "cauce.web.pages"):
+                        "cauce.reports.api", "cauce.corrections.api", "cauce.macros.api", "cauce.notifications.api",
+                        "cauce.web.pages"):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

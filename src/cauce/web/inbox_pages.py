@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,9 +19,9 @@ from cauce.cases import lifecycle, saved_views
 from cauce.cases import service as cases
 from cauce.cases.models import Case
 from cauce.db import Database, utcnow
-from cauce.errors import Unauthorized
+from cauce.errors import NotFound, Unauthorized
 from cauce.web.live import CaseBroadcaster
-from cauce.web.rendering import render
+from cauce.web.rendering import language_of, render
 from cauce.web.session import LoginRequired, ReadSession, Viewer, WebUser
 from cauce.web.views import assignable_users, inbox_rows, matches
 
@@ -129,6 +129,38 @@ def render_inbox(request: Request, session: Any, user: WebUser, *, extra: dict[s
                    errors={}, values={}, bulk_result=None, bulk_checked=set())
     context.update(extra or {})
     return render(request, "inbox.html", context, status_code=status_code)
+
+
+@router.get("/inbox/export.{fmt}")
+def inbox_export(fmt: str, request: Request, user: Viewer) -> Response:
+    """Every case the shown filters match (not only the page on screen), as CSV (`?csv=es|intl`, by
+    default the reader's language) or XLSX, read from the database in batches while it streams."""
+    from cauce.reports import case_list, export
+
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(f"Formato {fmt[:10]!r} no disponible: use csv o xlsx.")
+    filters, _ = parse_filters(request.query_params, user)
+    db: Database = request.app.state.db
+    stamp = utcnow().strftime("%Y%m%d-%H%M")
+    headers = {"Content-Disposition": f'attachment; filename="casos-{stamp}.{fmt}"', "Cache-Control": "no-store"}
+    if fmt == "csv":
+        style = export.csv_style(request.query_params.get("csv"), language_of(request))
+
+        def chunks() -> Iterator[bytes]:
+            with db.read_session() as session:
+                yield from case_list.csv_chunks(session, scope=user.scope, filters=filters, style=style)
+
+        return StreamingResponse(chunks(), media_type="text/csv; charset=utf-8", headers=headers)
+    with db.read_session() as session:
+        spooled = case_list.xlsx_file(session, scope=user.scope, filters=filters)
+
+    def pieces() -> Iterator[bytes]:
+        with spooled:
+            while block := spooled.read(64 * 1024):
+                yield block
+
+    return StreamingResponse(pieces(), headers=headers,
+                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @router.get("/inbox/rows")

@@ -138,6 +138,7 @@ def _install_static(app: FastAPI) -> None:
 
 def install(app: FastAPI) -> None:
     from cauce.web import (
+        activity_pages,
         auth_pages,
         case_pages,
         composer_pages,
@@ -146,6 +147,7 @@ def install(app: FastAPI) -> None:
         inbox_pages,
         moderation_pages,
         noise_pages,
+        notification_pages,
         person_pages,
         search_pages,
         settings_forms,
@@ -162,7 +164,7 @@ def install(app: FastAPI) -> None:
     _install_error_pages(app)
     for module in (auth_pages, inbox_pages, case_pages, composer_pages, moderation_pages, person_pages,
                    search_pages, dashboard_pages, settings_pages, settings_forms, corrections_pages, noise_pages,
-                   survey_pages, teamwork_pages):
+                   survey_pages, teamwork_pages, notification_pages, activity_pages):
         app.include_router(module.router, include_in_schema=False)
     _install_static(app)
     if not vendor_ready():

@@ -73,6 +73,8 @@
   source.addEventListener("cases", function (evt) {
     var ids = String(evt.data).split(",").filter(Boolean);
     if (ids.length) refresh(ids);
+    // A change to a case I may see can be a notice for me (assigned, escalated, crisis, appeal): refresh the bell.
+    document.body.dispatchEvent(new CustomEvent("cauce-notifications"));
   });
   source.onerror = function () { setState("reconnecting"); };
   window.addEventListener("beforeunload", function () { source.close(); });
