@@ -111,7 +111,7 @@ def test_a_supervisors_day(page: Any, day_server: LiveServer) -> None:
     shot(page, "supervisor-report", full_page=True)
     check_a11y(page, "management report")
     # Appeals: one accepted (the warning is reversed), one rejected with the reason kept.
-    page.go_back()  # the printable report has no menu; back on the dashboard
+    page.get_by_role("link", name="Volver al tablero").click()  # the printable report has no menu
     page.get_by_role("link", name="Moderación", exact=True).click()
     page.wait_for_url("**/moderation")
     queue = page.locator("#moderation ul.queue").last
