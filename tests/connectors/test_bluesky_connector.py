@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -184,10 +185,15 @@ def test_errors_are_typed(fake_url: tuple[FakeBluesky, str]) -> None:
     fake, url = fake_url
     with make(url, read_dms=False) as conn:  # one source: its failure is the cycle's
         conn.test_connection()
-        fake.fail_next.append((429, {"ratelimit-reset": "30"}, {"error": "RateLimitExceeded", "message": "slow"}))
+        # The reference PDS's 429 (RateLimit-Reset is epoch seconds); without Retry-After the reset decides.
+        reset = str(int(time.time()) + 30)
+        fake.fail_next.append((429, {"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": reset,
+                                     "RateLimit-Policy": "3000;w=300"},
+                               {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}))
         with pytest.raises(RateLimited) as limited:
             conn.fetch({})
-        assert limited.value.retry_after_s == 30
+        assert 28 <= limited.value.retry_after_s <= 30
+        forget_rate_windows()
         fake.fail_next.append((502, {}, {"error": "UpstreamFailure"}))
         with pytest.raises(TransientError):
             conn.fetch({})
