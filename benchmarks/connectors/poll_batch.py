@@ -2,7 +2,7 @@
 single-document triage call per mention) and after (the batched `ingest_many` path), each inside the
 transaction that saves the cursor. Real triage models; SQLite, and PostgreSQL when reachable.
 
-Run: .venv/bin/python benchmarks/connectors/poll_batch.py [N=2000] [--sqlite-only]
+Run: .venv/bin/python benchmarks/connectors/poll_batch.py [N=2000] [--sqlite-only | --postgres-only]
 Prints mentions/s; bounded to 5,000 mentions.
 """
 
@@ -104,7 +104,7 @@ def main() -> None:
     os.environ.setdefault("CAUCE_ENCRYPTION_KEY", Fernet.generate_key().decode())
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CAUCE_DATA_DIR"] = tmp
-        targets = [("SQLite", lambda tag: f"sqlite:///{tmp}/{tag}.db")]
+        targets = [] if "--postgres-only" in sys.argv else [("SQLite", lambda tag: f"sqlite:///{tmp}/{tag}.db")]
         if "--sqlite-only" not in sys.argv:
             targets.append(("PostgreSQL", _pg_database))
         for name, make in targets:

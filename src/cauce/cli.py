@@ -78,7 +78,7 @@ def demo(port: int = 8000, host: str = "127.0.0.1",
 
 @app.command()
 def worker(once: bool = False) -> None:
-    """Background jobs: SLA sweeps, crisis watch, the outbox, channel polling and metric refresh."""
+    """Background jobs of the roles in CAUCE_JOBS (outbox, polling, streams, metrics, sweeps, retraining)."""
     from cauce.clitools import log_to_stderr
     from cauce.worker import run_worker
 
