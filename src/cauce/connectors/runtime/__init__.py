@@ -1,1 +1,1 @@
-"""The connector runtime: polling (per channel), live streams and metric refresh; `connectors/jobs.py` registers them."""
+"""The connector runtime: polling per channel, live streams, metric refresh (registered by connectors/jobs.py)."""
