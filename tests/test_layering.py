@@ -42,11 +42,11 @@ def _imported_modules(tree: ast.AST, module: str) -> list[tuple[int, str]]:
     return found
 
 
-def _offenders(root: Path, forbidden: str, *, skip: set[str]) -> list[str]:
+def _offenders(root: Path, forbidden: str, *, skip: set[str], above: tuple[str, ...] = ("web/",)) -> list[str]:
     offenders = []
     for path in sorted(root.rglob("*.py")):
         relative = path.relative_to(root).as_posix()
-        if relative.startswith("web/") or relative in skip:
+        if relative.startswith(above) or relative in skip:
             continue
         module = "cauce." + relative[:-3].replace("/", ".").removesuffix(".__init__")
         if relative.endswith("__init__.py"):
@@ -61,6 +61,27 @@ def test_no_feature_imports_the_web_layer() -> None:
     offenders = _offenders(SRC, "cauce.web", skip=RUNTIME)
     assert not offenders, "move what these need below the features (cauce.app_deps, cauce.vocabulary):\n" + \
         "\n".join(offenders)
+
+
+# The background-job composition root (#16) sits on top too: features register their jobs through
+# `cauce.jobspec`; only the entry points that start an executor (and the web app) import it.
+RUNTIME_IMPORTERS = {"cli.py", "worker.py", "demo/runner.py"}
+
+
+def test_no_feature_imports_the_job_runtime() -> None:
+    offenders = _offenders(SRC, "cauce.runtime", skip=RUNTIME_IMPORTERS, above=("web/", "runtime/"))
+    assert not offenders, "features register jobs through cauce.jobspec, never cauce.runtime:\n" + \
+        "\n".join(offenders)
+
+
+def test_the_runtime_check_sees_a_feature_importing_it(tmp_path: Path) -> None:
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "runtime").mkdir()
+    (tmp_path / "cases" / "jobs.py").write_text("from cauce.runtime.registry import Registry\n", encoding="utf-8")
+    (tmp_path / "runtime" / "local.py").write_text("from cauce.runtime import leases\n", encoding="utf-8")
+    (tmp_path / "worker.py").write_text("from cauce.runtime import local_executor\n", encoding="utf-8")
+    offenders = _offenders(tmp_path, "cauce.runtime", skip=RUNTIME_IMPORTERS, above=("web/", "runtime/"))
+    assert [o.split(":")[0] for o in offenders] == ["cases/jobs.py", "cases/jobs.py"]
 
 
 def test_the_check_sees_every_kind_of_import(tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ def populate(url: str, n_cases: int, n_agents: int) -> dict[str, Any]:
 
 
 def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, CAUCE_DATABASE_URL=url, CAUCE_SLA_CHECK_SECONDS="1000000", CAUCE_BACKGROUND="0")
+    env = dict(os.environ, CAUCE_DATABASE_URL=url, CAUCE_SLA_CHECK_SECONDS="1000000", CAUCE_JOBS="none")
     proc = subprocess.Popen([str(ROOT / ".venv/bin/cauce"), "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60

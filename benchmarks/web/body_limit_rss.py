@@ -101,7 +101,7 @@ def main() -> int:
     parser.add_argument("--mb", type=int, default=300)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cauce-rss-") as tmp:
-        env = {**os.environ, "CAUCE_DATABASE_URL": f"sqlite:///{tmp}/cauce.db", "CAUCE_BACKGROUND": "0",
+        env = {**os.environ, "CAUCE_DATABASE_URL": f"sqlite:///{tmp}/cauce.db", "CAUCE_JOBS": "none",
                "CAUCE_DATA_DIR": tmp}
         cli = [sys.executable, "-c", "from cauce.cli import main; main()"]
         subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)

@@ -61,10 +61,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the API and the web app."""
     import uvicorn
 
+    from cauce.runtime import multinode
     from cauce.web.app import create_app
     from cauce.web.security import UVICORN_OPTIONS
-
-    from cauce.runtime import multinode
 
     url = multinode.broker_url()
     # With a broker this is a web node of a cluster: it runs no jobs and hands webhook batches to the workers.

@@ -1,88 +1,44 @@
-"""The background worker: periodic jobs that keep cases honest when nobody is looking.
+"""`cauce worker`: this process runs the background jobs of its roles (CAUCE_JOBS, default all).
 
-Two threads: the SLA/crisis sweeps, and the connector runtime (outbox delivery, channel polling,
-metric refresh) from `cauce.connectors.runtime.loops`.
+The jobs themselves live with their features (`<feature>/jobs.py`) and are collected by the
+composition root `cauce.runtime`; this module only starts an executor. Without a broker it is the
+local one (`cauce.runtime.local`): periodic jobs under database leases, so several workers (and
+`cauce serve`) on one database run each job once per interval.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from typing import Any
 
-from cauce.cases import service as cases
 from cauce.config import Settings
-from cauce.db import Database, Outage
+from cauce.db import Database
+from cauce.vocabulary import JobRole
 
 log = logging.getLogger(__name__)
 
-
-def sweep(db: Database) -> dict[str, Any]:
-    """One pass of the time-driven checks: SLA breaches and escalation, identity proposals, crisis watch."""
-    out: dict[str, Any] = {}
-    with db.session() as session:
-        out["sla"] = cases.check_sla(session).__dict__
-    from cauce.people import identity
-
-    # Identity proposals read only what arrived since the last pass: ingest itself never waits for them.
-    with db.session() as session:
-        out["identity"] = identity.sweep(session).as_dict()
-
-    out.update(_privacy_and_anchor(db))
-    out.update(_adapters(db))
-    try:
-        from cauce.playbook import crisis
-    except ModuleNotFoundError:
-        return out
-    with db.session() as session:
-        out["crisis"] = crisis.crisis_sweep(session).as_dict()
-    return out
+SWEEP_ROLES = (JobRole.sweep, JobRole.retrain)
 
 
-def _privacy_and_anchor(db: Database) -> dict[str, Any]:
-    """Retention (closed cases past their brand's period are anonymised), then an audit checkpoint."""
-    from cauce.audit import anchor
-    from cauce.people import privacy
+def sweep(db: Database, settings: Settings | None = None) -> dict[str, Any]:
+    """One pass of the time-driven checks (SLA, identity, retention, audit checkpoint, crisis watch,
+    adapter retraining), in this process and regardless of leases; keyed by job name."""
+    from cauce.runtime import local_executor
 
-    out: dict[str, Any] = {}
-    with db.session() as session:
-        out["retention"] = privacy.retention_sweep(session).model_dump()
-    with db.session() as session:
-        point = anchor.write_checkpoint(session)
-        out["audit_checkpoint"] = point.number if point else None
-    return out
-
-
-def _adapters(db: Database) -> dict[str, Any]:
-    """Retrain the triage adapter of every organisation with enough new corrections (guarded)."""
-    try:
-        from cauce.corrections import training
-    except ModuleNotFoundError:
-        return {}
-    with db.session() as session:
-        return {"adapters": training.retrain_due(session)}
+    return local_executor(db, settings, roles=SWEEP_ROLES).run_once()
 
 
 def run_worker(db: Database, settings: Settings, *, once: bool = False) -> None:
-    from cauce.connectors.runtime import loops
+    from cauce.runtime import local_executor
 
+    executor = local_executor(db, settings)
     if once:
-        result = sweep(db)
-        result["connectors"] = loops.run_once(db)
-        print(result)
+        # Every periodic job once, whatever CAUCE_JOBS says; live streams are no one-off job.
+        try:
+            print(executor.run_once([role for role in JobRole if role != JobRole.stream]))
+        finally:
+            executor.stop()
         return
-    stop = threading.Event()
-    runtime = threading.Thread(target=loops.run_forever, args=(db, settings), kwargs={"stop": stop},
-                               name="connectors", daemon=True)
-    runtime.start()
-    outage = Outage("worker sweep", logger=log)
-    try:
-        while True:
-            # Keep sweeping: neither a bad pass nor a database outage stops the worker.
-            swept = outage.run(lambda: sweep(db))
-            if swept is not None:
-                log.info("sweep: %s", swept)
-            time.sleep(outage.wait_s(settings.sla_check_seconds))
-    finally:
-        stop.set()
+    if not executor.roles:
+        log.warning("CAUCE_JOBS is none: this worker has nothing to run")
+    executor.run_forever()

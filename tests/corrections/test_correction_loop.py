@@ -197,7 +197,14 @@ def test_the_guard_refuses_an_adapter_worse_than_the_shipped_model(world: dict[s
 
 
 def test_the_worker_retrains_when_enough_corrections_are_new(world: dict[str, Any], db: Database) -> None:
-    from cauce.worker import _adapters
+    from cauce.corrections.models import AdapterRun
+    from cauce.runtime import local_executor
+    from cauce.vocabulary import JobRole
+
+    def _adapters(db: Database) -> list[int]:
+        """The worker's retraining pass: the organisations it found due (each trained by its own task)."""
+        due: list[int] = local_executor(db, roles=[JobRole.retrain]).run_once()["corrections.retrain"]
+        return due
 
     texts = [f"{FAN} {i}" for i in range(training.MIN_NEW_EXAMPLES)]
     with db.session() as s:
@@ -207,14 +214,17 @@ def test_the_worker_retrains_when_enough_corrections_are_new(world: dict[str, An
     with db.session() as s:
         for row in s.scalars(select(Mention).where(Mention.brand_id == world["a"].id)).all():
             corrections.correct(s, mention_id=row.id, values={"threat": True}, who=supervisor)
-    assert _adapters(db) == {"adapters": {}}  # one short of the threshold
+    assert _adapters(db) == []  # one short of the threshold
     with db.session() as s:
         mentions_service.ingest_many(s, [mention("w-last", brand="conectel", handle="@wl", text=texts[-1])])
         last = s.scalar(select(Mention).where(Mention.external_id == "w-last"))
         assert last is not None
         corrections.correct(s, mention_id=last.id, values={"threat": True}, who=supervisor)
-    assert _adapters(db) == {"adapters": {str(world["a"].organisation_id): {"version": 1, "accepted": True}}}
-    assert _adapters(db) == {"adapters": {}}  # nothing new since
+    assert _adapters(db) == [world["a"].organisation_id]
+    with db.read_session() as s:
+        runs = s.scalars(select(AdapterRun).where(AdapterRun.organisation_id == world["a"].organisation_id)).all()
+        assert [(r.version, r.accepted, r.trigger) for r in runs] == [(1, True, "worker")]
+    assert _adapters(db) == []  # nothing new since
 
 
 def _principal(db: Database, email: str) -> auth.Principal:

@@ -322,7 +322,7 @@ def test_the_worker_sweep_proposes(db: Database) -> None:
     with scripted_triage():
         _ingest(db, "x1", channel="twitter", handle="@ana_perez")
         _ingest(db, "ig1", channel="instagram", handle="ana.perez")
-    assert sweep(db)["identity"]["proposed"] == 1
+    assert sweep(db)["people.identity"]["proposed"] == 1
 
 
 def test_one_handle_on_four_networks_collapses_to_one_person(db: Database) -> None:

@@ -189,8 +189,8 @@ def test_retention_anonymises_closed_cases_past_the_brands_period(world: World) 
     from cauce.worker import sweep
 
     out = sweep(db)  # the worker's periodic pass runs it
-    assert out["retention"]["cases"] == 1 and out["retention"]["brands"] == {"marca-a": 1}
-    assert out["audit_checkpoint"] == 1
+    assert out["people.retention"]["cases"] == 1 and out["people.retention"]["brands"] == {"marca-a": 1}
+    assert out["audit.checkpoint"] == 1
     assert TEXT not in _dump(db, "mentions") and NOTE not in _dump(db, "notes")
     assert NOTE not in _dump(db, "audit_events")
     assert OTHER in _dump(db, "mentions")  # in a recent case

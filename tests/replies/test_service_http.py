@@ -22,7 +22,7 @@ GOOD = ("Hola Ana, lamentamos mucho el doble cobro de tu factura de octubre. Ya 
 @pytest.fixture
 def api(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, World, dict[str, dict[str, str]]]]:
     monkeypatch.setenv("CAUCE_ENCRYPTION_KEY", TEST_KEY)
-    monkeypatch.setenv("CAUCE_BACKGROUND", "0")
+    monkeypatch.setenv("CAUCE_JOBS", "none")
     with scripted_triage():
         w = build_world(db)
         with db.session() as s:

@@ -44,7 +44,8 @@ def test_a_race_of_many_claimants_has_exactly_one_winner(db: Database) -> None:
         barrier = threading.Barrier(8)
         won: list[str] = []
 
-        def contend(holder: str, name: str = name, barrier: threading.Barrier = barrier) -> None:
+        def contend(holder: str, name: str = name, barrier: threading.Barrier = barrier,
+                    won: list[str] = won) -> None:
             barrier.wait()
             if leases.claim(db, name, holder, 30):
                 won.append(holder)

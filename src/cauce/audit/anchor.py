@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from cauce.audit import keys
 from cauce.audit import service as audit
+from cauce.config import get_settings
 from cauce.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def _files(directory: Path) -> dict[int, Path]:
 
 def checkpoint_interval() -> timedelta:
     """At most one checkpoint per interval (`CAUCE_AUDIT_CHECKPOINT_SECONDS`, default 600)."""
-    return timedelta(seconds=float(os.environ.get("CAUCE_AUDIT_CHECKPOINT_SECONDS", "600")))
+    return timedelta(seconds=get_settings().audit_checkpoint_seconds)
 
 
 def write_checkpoint(session: Session, *, force: bool = False) -> Checkpoint | None:

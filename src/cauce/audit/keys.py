@@ -23,7 +23,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from cauce.config import default_data_dir
+from cauce.config import default_data_dir, get_settings
 from cauce.errors import CauceError
 
 CHAIN_KEY_FILE = "audit.key"
@@ -52,7 +52,7 @@ def _create_once(path: Path, content: bytes) -> bytes:
 
 
 def chain_key() -> bytes:
-    env = os.environ.get("CAUCE_AUDIT_KEY", "").strip()
+    env = (get_settings().audit_key or "").strip()
     if env:
         if len(env) < MIN_KEY_CHARS:
             raise AuditKeyError(f"CAUCE_AUDIT_KEY es demasiado corta: use al menos {MIN_KEY_CHARS} caracteres "
@@ -75,13 +75,11 @@ def key_id(key: bytes) -> str:
 
 
 def anchor_dir() -> Path:
-    env = os.environ.get("CAUCE_AUDIT_ANCHOR_DIR", "").strip()
-    return Path(env) if env else default_data_dir() / ANCHOR_DIR
+    return get_settings().audit_anchor_dir or default_data_dir() / ANCHOR_DIR
 
 
 def signing_key() -> Ed25519PrivateKey:
-    env = os.environ.get("CAUCE_AUDIT_SIGNING_KEY_FILE", "").strip()
-    path = Path(env) if env else default_data_dir() / SIGNING_KEY_FILE
+    path = get_settings().audit_signing_key_file or default_data_dir() / SIGNING_KEY_FILE
     if path.exists():
         pem = path.read_bytes()
     else:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from cauce.apimodel import StrictOut
 from cauce.audit.service import SYSTEM, Actor, record, record_changes
 from cauce.brands.models import Brand, ChannelAccount
-from cauce.config import default_data_dir
+from cauce.config import default_data_dir, get_settings
 from cauce.errors import CauceError, Conflict, InvalidInput, NotFound
 
 KEY_FILE = "secret.key"
@@ -55,7 +55,7 @@ def _key_from_file(data_dir: Path) -> bytes:
 
 
 def encryption_key() -> bytes:
-    env = os.environ.get("CAUCE_ENCRYPTION_KEY", "").strip()
+    env = (get_settings().encryption_key or "").strip()
     return env.encode() if env else _key_from_file(default_data_dir())
 
 

@@ -1,9 +1,8 @@
-"""HTTP routes for channel accounts (admins; credentials masked) and the background loops' hooks."""
+"""HTTP routes for channel accounts (admins; credentials masked) and the webhooks."""
 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -121,27 +120,9 @@ def test_channel(channel_id: PathId, session: DbSession, principal: Admin) -> Ch
     return ChannelTestOut(ok=True, account=account)
 
 
-def _background_enabled(app: FastAPI) -> bool:
-    if os.environ.get("CAUCE_BACKGROUND", "1").strip().lower() in ("0", "false", "no", "off"):
-        return False
-    return bool(getattr(app.state, "run_scheduler", True))
-
-
 def install(app: FastAPI) -> None:
-    from cauce.connectors.runtime.loops import outbox_hook, polling_hook
-
     app.include_router(router, prefix="/api/v1")
     app.include_router(webhooks)
-
-    async def outbox(app_: Any) -> None:
-        if _background_enabled(app_):
-            await outbox_hook(app_)
-
-    async def polling(app_: Any) -> None:
-        if _background_enabled(app_):
-            await polling_hook(app_)
-
-    app.state.startup_hooks.extend([outbox, polling])
 
 
 # --- webhooks ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from cauce.config import Settings
 from cauce.connectors.runtime import batches, polling
+from cauce.connectors.runtime import streams as streams_module
 from cauce.connectors.runtime.metrics import refresh_open_metrics
 from cauce.connectors.runtime.streams import Streams
 from cauce.db import utcnow
@@ -61,7 +62,7 @@ def _streams_of(ctx: JobContext) -> Streams:
         if streams is None:
             release = getattr(ctx, "release", None)
             streams = _streams[ctx.holder] = Streams(
-                ctx.db,
+                ctx.db, backoff=streams_module.BACKOFF, max_wait_s=streams_module.MAX_WAIT_S,
                 claim=lambda cid: ctx.claim(stream_lease(cid), STREAM_LEASE_S),
                 release=(lambda cid: release(stream_lease(cid))) if release is not None else None,
                 renew_s=STREAM_LEASE_S / 3,

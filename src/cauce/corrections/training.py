@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cauce.config import get_settings
 from cauce.corrections import service
 from cauce.corrections.models import AdapterRun, TriageExample
 from cauce.errors import CauceError, InvalidInput
@@ -42,8 +42,8 @@ _BATCH = 512
 
 
 def corpus_dir() -> Path:
-    configured = os.environ.get("CAUCE_CORPUS")
-    return Path(configured) if configured else Path(__file__).resolve().parents[3] / "data" / "corpus"
+    configured = get_settings().corpus
+    return configured if configured else Path(__file__).resolve().parents[3] / "data" / "corpus"
 
 
 @lru_cache(maxsize=1)
@@ -52,8 +52,7 @@ def shipped() -> tuple[Any, Any, str]:
     from cauce.triage.model_classifier import load_models
     from cauce.triage.pipeline import MODELS_DIR, from_models
 
-    configured = os.environ.get("CAUCE_TRIAGE_MODELS")
-    loaded = load_models(Path(configured) if configured else MODELS_DIR)
+    loaded = load_models(get_settings().triage_models or MODELS_DIR)
     if loaded is None:
         raise InvalidInput("No hay modelos de triage entrenados: ejecute `cauce train` antes de adaptar.")
     models, version = loaded

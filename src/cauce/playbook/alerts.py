@@ -8,13 +8,13 @@ CAUCE_SMTP_STARTTLS=1. A failed alert is recorded on the crisis, never raised.
 
 from __future__ import annotations
 
-import os
 import smtplib
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
 
+from cauce.config import get_settings
 from cauce.db import utcnow
 from cauce.playbook.policy import CrisisPolicy
 
@@ -22,9 +22,8 @@ TIMEOUT_SECONDS = 5.0
 
 
 def targets(policy: CrisisPolicy) -> tuple[list[str], list[str]]:
-    hooks = [u for u in (policy.webhook_url, os.environ.get("CAUCE_CRISIS_WEBHOOK_URL")) if u]
-    mails = list(policy.email_to) or [a.strip() for a in os.environ.get("CAUCE_CRISIS_EMAIL_TO", "").split(",")
-                                      if a.strip()]
+    hooks = [u for u in (policy.webhook_url, get_settings().crisis_webhook_url) if u]
+    mails = list(policy.email_to) or get_settings().crisis_emails
     return list(dict.fromkeys(hooks)), mails
 
 
@@ -41,22 +40,23 @@ def _post(url: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mail(to: list[str], subject: str, body: str) -> dict[str, Any]:
-    host = os.environ.get("CAUCE_SMTP_HOST")
+    settings = get_settings()
+    host = settings.smtp_host
     result: dict[str, Any] = {"channel": "email", "target": ", ".join(to), "at": utcnow().isoformat()}
     if not host:
         return result | {"ok": False, "error": "CAUCE_SMTP_HOST no está configurado"}
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = os.environ.get("CAUCE_SMTP_FROM", "cauce@localhost")
+    message["From"] = settings.smtp_from
     message["To"] = ", ".join(to)
     message.set_content(body)
     try:
-        with smtplib.SMTP(host, int(os.environ.get("CAUCE_SMTP_PORT", "25")), timeout=TIMEOUT_SECONDS) as smtp:
-            if os.environ.get("CAUCE_SMTP_STARTTLS") == "1":
+        with smtplib.SMTP(host, settings.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
+            if settings.smtp_starttls:
                 smtp.starttls()
-            user = os.environ.get("CAUCE_SMTP_USER")
+            user = settings.smtp_user
             if user:
-                smtp.login(user, os.environ.get("CAUCE_SMTP_PASSWORD", ""))
+                smtp.login(user, settings.smtp_password)
             smtp.send_message(message)
         return result | {"ok": True, "error": None}
     except (OSError, smtplib.SMTPException) as exc:

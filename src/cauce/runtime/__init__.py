@@ -8,13 +8,31 @@ top of the features: none of them imports it (tests/test_layering.py).
 
 from __future__ import annotations
 
-from cauce.config import Settings, get_settings
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from cauce.config import Settings, get_settings, parse_roles
 from cauce.runtime.registry import JobContext, Periodic, Registry, Task
 from cauce.vocabulary import JobRole
 
-__all__ = ["ALL_ROLES", "JobContext", "JobRole", "Periodic", "Registry", "Task", "build_registry", "parse_roles"]
+if TYPE_CHECKING:
+    from cauce.db import Database
+    from cauce.runtime.local import LocalExecutor
+
+__all__ = ["ALL_ROLES", "JobContext", "JobRole", "Periodic", "Registry", "Task", "build_registry", "local_executor",
+           "parse_roles"]
 
 ALL_ROLES = frozenset(JobRole)
+
+
+def local_executor(db: Database, settings: Settings | None = None, roles: Iterable[JobRole] | None = None,
+                   *, web: bool = False) -> LocalExecutor:
+    """An in-process executor of every registered job, running `roles` (default: CAUCE_JOBS)."""
+    from cauce.runtime.local import LocalExecutor
+
+    settings = settings or get_settings()
+    chosen = settings.job_roles(web=web) if roles is None else frozenset(roles)
+    return LocalExecutor(db, build_registry(settings), chosen)
 
 
 def build_registry(settings: Settings | None = None) -> Registry:
@@ -34,17 +52,3 @@ def build_registry(settings: Settings | None = None) -> Registry:
         feature.register(registry, settings)
     registry.on_stop(connectors_jobs.stop_streams)
     return registry
-
-
-def parse_roles(spec: str) -> frozenset[JobRole]:
-    """CAUCE_JOBS: `all`, `none`/empty, or a comma list of roles (outbox, poll, stream, sweep, metrics, retrain)."""
-    words = [w.strip().lower() for w in spec.split(",") if w.strip()]
-    if not words or words == ["none"]:
-        return frozenset()
-    if words == ["all"]:
-        return ALL_ROLES
-    unknown = [w for w in words if w not in JobRole.__members__]
-    if unknown:
-        raise ValueError(f"unknown job role(s) {', '.join(unknown)}; use all, none or a comma list of "
-                         f"{', '.join(JobRole)}")
-    return frozenset(JobRole(w) for w in words)

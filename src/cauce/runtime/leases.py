@@ -2,7 +2,7 @@
 
 `claim` is one atomic statement on SQLite and PostgreSQL:
 INSERT … ON CONFLICT (name) DO UPDATE … WHERE the lease expired OR this holder already has it.
-The row count says whether this holder has the lease now. A crashed holder never releases:
+RETURNING says whether this holder has the lease now. A crashed holder never releases:
 its lease expires after `ttl_s` and the next claimant takes over.
 """
 
@@ -39,9 +39,11 @@ def claim(db: Database, name: str, holder: str, ttl_s: float, now: datetime | No
         set_={"holder": stmt.excluded.holder, "expires_at": stmt.excluded.expires_at,
               "updated_at": stmt.excluded.updated_at},
         where=or_(table.c.expires_at < now, table.c.holder == holder),
-    )
+    ).returning(table.c.holder)
     with db.engine.begin() as conn:
-        return bool(conn.execute(stmt).rowcount == 1)
+        # A row comes back only when it was inserted or the WHERE let the update through
+        # (the driver's rowcount is not reliable for ON CONFLICT on every backend).
+        return conn.execute(stmt).first() is not None
 
 
 def release(db: Database, name: str, holder: str) -> bool:

@@ -9,7 +9,6 @@ files shipped in `cauce/triage/models/` and falls back to the lexicon rules when
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -161,6 +160,7 @@ def from_models(models: TextModels, version: str) -> Pipeline:
 def load_default(models_dir: Path | None = None, components: Sequence[str] | None = None) -> Pipeline:
     """The configured pipeline. `CAUCE_TRIAGE_MODELS` points at another models folder (e.g. an
     opt-in model trained elsewhere); otherwise the files shipped in the package are used."""
-    configured = os.environ.get("CAUCE_TRIAGE_MODELS")
-    folder = models_dir or (Path(configured) if configured else MODELS_DIR)
+    from cauce.config import get_settings
+
+    folder = models_dir or get_settings().triage_models or MODELS_DIR
     return build(PipelineConfig(components=tuple(components or DEFAULT_COMPONENTS), models_dir=folder))

@@ -18,7 +18,7 @@ from cauce import __version__, logsafety
 from cauce.apimodel import StrictOut
 from cauce.app_deps.openapi import ERROR_RESPONSES
 from cauce.config import Settings, get_settings
-from cauce.db import Database, Outage, database_unreachable, ping
+from cauce.db import Database, database_unreachable, ping
 from cauce.errors import CauceError
 from cauce.web.availability import Availability, AvailabilityMiddleware, unavailable_response
 from cauce.web.limits import BodyLimitMiddleware
@@ -39,16 +39,6 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return body
 
 
-async def _sweep_loop(app: FastAPI, every: float) -> None:
-    """SLA breaches/escalation and crisis watch, every `every` seconds (see cauce.worker.sweep)."""
-    from cauce.worker import sweep
-
-    outage = Outage("periodic sweep (web server)", logger=log)  # the scheduler outlives bad sweeps
-    while True:
-        await asyncio.sleep(outage.wait_s(every))
-        await asyncio.to_thread(outage.run, lambda: sweep(app.state.db))
-
-
 def create_app(settings: Settings | None = None, *, db: Database | None = None, run_scheduler: bool = True,
                check_migrations: bool = True) -> FastAPI:
     settings = settings or get_settings()
@@ -60,7 +50,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(_sweep_loop(app, settings.sla_check_seconds))] if run_scheduler else []
+        tasks = []
+        executor = None
+        if run_scheduler:
+            # The background jobs of the roles in CAUCE_JOBS, in this process (cauce.runtime).
+            from cauce.runtime import local_executor
+
+            executor = local_executor(db, settings, web=True)
+            if executor.roles:
+                executor.start()
+            app.state.executor = executor
         if not availability.ready:
             tasks.append(asyncio.create_task(availability.wait_for_database(db)))
         for hook in app.state.startup_hooks:
@@ -68,12 +67,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
         yield
         for task in tasks:
             task.cancel()
+        if executor is not None and executor.roles:
+            await asyncio.to_thread(executor.stop)
 
     app = FastAPI(title="Cauce API", version=__version__, openapi_url="/openapi.json", docs_url="/api/docs",
                   redoc_url=None, lifespan=lifespan, responses=ERROR_RESPONSES)
     app.state.db = db
     app.state.settings = settings
-    app.state.run_scheduler = run_scheduler  # background hooks of features honour it too
+    app.state.run_scheduler = run_scheduler  # False: no background jobs in this app (tests)
+    app.state.executor = None
     app.state.startup_hooks = []
     app.state.availability = availability
     app.add_middleware(BodyLimitMiddleware)

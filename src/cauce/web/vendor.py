@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
+
+from cauce.config import get_settings
 
 # Files served at /static/vendor/<name>: URL name -> path inside node_modules.
 VENDOR_FILES = {
@@ -15,9 +16,9 @@ VENDOR_FILES = {
 
 def node_modules_dir() -> Path:
     """CAUCE_NODE_MODULES, else the checkout's node_modules (the README's set-up puts it there)."""
-    configured = os.environ.get("CAUCE_NODE_MODULES")
+    configured = get_settings().node_modules
     if configured:
-        return Path(configured)
+        return configured
     for candidate in (Path(__file__).resolve().parents[3] / "node_modules", Path.cwd() / "node_modules"):
         if candidate.is_dir():
             return candidate

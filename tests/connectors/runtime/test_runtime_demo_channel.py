@@ -78,7 +78,7 @@ def test_the_worker_loop_delivers_until_stopped(db: Database) -> None:
     import threading
     import time
 
-    from cauce.connectors.runtime.loops import run_forever
+    from cauce.runtime import local_executor
 
     brand = make_brand(db)
     with db.session() as s:
@@ -96,27 +96,29 @@ def test_the_worker_loop_delivers_until_stopped(db: Database) -> None:
         principal = auth.principal_for(s, user)
         assert case_id is not None
         reply = replies.create_reply(s, case_id=case_id, text=REPLY, visibility="public", principal=principal)
-    stop = threading.Event()
-    worker = threading.Thread(target=run_forever, args=(db,), kwargs={"stop": stop}, daemon=True)
-    worker.start()
+    before = set(threading.enumerate())
+    executor = local_executor(db)  # what `cauce worker` and `cauce serve` start: every role
+    executor.start()
     deadline = time.monotonic() + 20
     state = "queued"
     while time.monotonic() < deadline and state != "sent":
         time.sleep(0.1)
         with db.read_session() as s:
             state = replies.get_reply(s, reply_id=reply.id, principal=principal).state
-    stop.set()
-    worker.join(timeout=10)
-    assert state == "sent" and not worker.is_alive()
+    executor.stop()
+    assert state == "sent" and not [t for t in set(threading.enumerate()) - before if t.name.startswith("jobs-")]
     assert len(demo_channel.LOG.messages) == 1
 
 
 def test_run_once_does_one_pass_of_everything(db: Database) -> None:
-    from cauce.connectors.runtime.loops import run_once
+    from cauce.runtime import local_executor
 
     brand = make_brand(db)
     with db.session() as s:
         demo_channel.ensure_demo_channel(s, brand)
-    result = run_once(db)
-    assert result["channels_polled"] == 1 and result["outbox"]["sent"] == 0
-    assert run_once(db)["channels_polled"] == 0  # the demo channel is not due again for a minute
+    result = local_executor(db).run_once()  # `cauce worker --once`
+    assert result["connectors.poll_due"]["channels_polled"] == 1 and result["replies.outbox"]["sent"] == 0
+    assert {"cases.sla", "people.identity", "people.retention", "audit.checkpoint", "playbook.crisis",
+            "corrections.retrain", "connectors.metrics", "connectors.streams"} <= result.keys()
+    again = local_executor(db).run_once()
+    assert again["connectors.poll_due"]["channels_polled"] == 0  # the demo channel is not due again for a minute

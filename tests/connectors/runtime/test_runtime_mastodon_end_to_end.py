@@ -39,7 +39,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
     url = f"sqlite:///{tmp_path}/e2e.db"
     monkeypatch.setenv("CAUCE_DATABASE_URL", url)
     monkeypatch.setenv("CAUCE_ENCRYPTION_KEY", TEST_KEY)
-    monkeypatch.setenv("CAUCE_BACKGROUND", "0")
+    monkeypatch.setenv("CAUCE_JOBS", "none")
     assert runner.invoke(cli_app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(cli_app, ["brands", "add", "Conectel"]).exit_code == 0
     db = Database(url)

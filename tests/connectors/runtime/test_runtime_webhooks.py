@@ -28,7 +28,7 @@ TG_SECRET = "tg-secreto-123"
 @pytest.fixture
 def hooks(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, int]]]:
     monkeypatch.setenv("CAUCE_ENCRYPTION_KEY", TEST_KEY)
-    monkeypatch.setenv("CAUCE_BACKGROUND", "0")
+    monkeypatch.setenv("CAUCE_JOBS", "none")
     brand = make_brand(db)
     with db.session() as s:
         generic = construction.add_channel(
@@ -115,7 +115,7 @@ def test_telegram_webhook_checks_the_secret_token_header(
 @pytest.fixture
 def meta_x(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, int, int]]:
     monkeypatch.setenv("CAUCE_ENCRYPTION_KEY", TEST_KEY)
-    monkeypatch.setenv("CAUCE_BACKGROUND", "0")
+    monkeypatch.setenv("CAUCE_JOBS", "none")
     brand = make_brand(db)
     with db.session() as s:
         meta = construction.add_channel(

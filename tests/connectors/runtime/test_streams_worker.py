@@ -17,7 +17,6 @@ from cauce.audit.service import SYSTEM
 from cauce.brands.models import ChannelAccount
 from cauce.connectors import construction
 from cauce.connectors.backoff import Backoff
-from cauce.connectors.runtime.loops import run_forever
 from cauce.connectors.runtime.streams import Streams, streamable_channels
 from cauce.db import Database
 from cauce.mentions.models import Mention
@@ -82,20 +81,29 @@ def _mentions(db: Database) -> list[tuple[str, int | None]]:
 
 def _run_worker(db: Database, until: Callable[[], bool], *, timeout_s: float = 20.0) -> bool:
     """Run the worker loop (outbox, polling, streams) until `until()` holds or time runs out."""
-    stop = threading.Event()
-    worker = threading.Thread(
-        target=run_forever, args=(db,), kwargs={"stop": stop, "streams": Streams(db, backoff=FAST, max_wait_s=0.1)},
-        daemon=True,
-    )
-    worker.start()
+    from unittest import mock
+
+    from cauce.connectors.runtime import streams as streams_module
+    from cauce.runtime import local_executor
+
+    with mock.patch.object(streams_module, "BACKOFF", FAST), mock.patch.object(streams_module, "MAX_WAIT_S", 0.1):
+        before = set(threading.enumerate())
+        executor = local_executor(db)  # every role, as `cauce worker` runs them
+        executor.start()
+        try:
+            return _wait(until, timeout_s)
+        finally:
+            executor.stop()
+            assert not [t for t in set(threading.enumerate()) - before if t.name.startswith(("jobs-", "stream-"))], \
+                "the worker did not stop"
+
+
+def _wait(until: Callable[[], bool], timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
     reached = False
     while time.monotonic() < deadline and not (reached := until()):
         time.sleep(0.1)
     time.sleep(0.3)  # let a late batch (and its cursor) land before stopping
-    stop.set()
-    worker.join(15)
-    assert not worker.is_alive(), "the worker did not stop"
     return reached
 
 

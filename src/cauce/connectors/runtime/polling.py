@@ -1,7 +1,7 @@
 """Polling: one fetch cycle per channel, and the scheduler that decides which channels are due.
 
-A cycle fetches from the persisted cursor, ingests every mention and saves the new cursor in
-the SAME transaction, so after a crash either both the mentions and the cursor are stored or
+A cycle fetches from the persisted cursor, ingests every mention (batched: `ingest_many`) and saves
+the new cursor in the SAME transaction, so after a crash either both the mentions and the cursor are stored or
 neither is: no gaps, and re-fetching a page only meets duplicates, which ingest skips.
 """
 
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from cauce.audit.service import Actor
@@ -198,11 +199,23 @@ def ingest_items(
     now: datetime,
     into: PollResult,
 ) -> PollResult:
-    """Ingest what a channel delivered (poll or webhook), counting outcomes into `into`."""
-    for item in items:
-        # A connector speaks for its own brand only.
-        item = item.model_copy(update={"brand": brand_slug}) if item.brand != brand_slug else item
-        outcome = mentions.ingest_one_safely(session, item, actor=actor, source=f"connector:{channel_id}", now=now)
+    """Ingest what a channel delivered (poll or webhook) in the caller's transaction, counting outcomes
+    into `into`. The batched path (`ingest_many`): one triage call for the whole page, written in a few
+    batched inserts; when that fails it is rolled back to its savepoint and redone with each mention in
+    its own savepoint, so one bad item is reported and never sinks the good ones."""
+    # A connector speaks for its own brand only.
+    items = [item.model_copy(update={"brand": brand_slug}) if item.brand != brand_slug else item for item in items]
+    source = f"connector:{channel_id}"
+    try:
+        # Fast path: the page in a few batched inserts, inside a savepoint of the caller's transaction.
+        with session.begin_nested():
+            outcomes = mentions.ingest_many(session, items, actor=actor, source=source, now=now, isolated=False)
+    except OperationalError:
+        raise  # the database itself failed (lock, outage): the whole cycle is retried later
+    except Exception:  # one item broke the batch: rolled back, redone with every mention isolated
+        log.debug("batched ingest of channel %s failed; retrying each mention isolated", channel_id, exc_info=True)
+        outcomes = mentions.ingest_many(session, items, actor=actor, source=source, now=now)
+    for outcome in outcomes:
         if outcome.status == "created":
             into.ingested += 1
         elif outcome.status == "duplicate":
@@ -229,22 +242,45 @@ def due_channels(db: Database, *, now: datetime) -> list[int]:
         )
 
 
+def due_channel_intervals(db: Database, *, now: datetime) -> list[tuple[int, float]]:
+    """The due channels (as `due_channels`) with each one's polling interval (its lease's length)."""
+    ids = due_channels(db, now=now)
+    if not ids:
+        return []
+    with db.read_session() as session:
+        found = session.scalars(select(ChannelAccount).where(ChannelAccount.id.in_(ids)))
+        rows = {c.id: interval_for(c) for c in found}
+    return [(cid, rows[cid]) for cid in ids if cid in rows]
+
+
+def is_due(db: Database, channel_id: int, *, now: datetime) -> bool:
+    with db.read_session() as session:
+        when = session.scalar(select(ChannelAccount.next_poll_at).where(ChannelAccount.id == channel_id))
+    return when is None or when <= now
+
+
+def poll_safely(
+    db: Database, channel_id: int, *, now: datetime, provider: ConnectorProvider | None = None
+) -> PollResult:
+    """`poll_channel`, with a channel that cannot be polled marked unhealthy and a bug logged: one
+    failing channel never stops the others."""
+    try:
+        return poll_channel(db, channel_id, now=now, provider=provider)
+    except CauceError as exc:
+        with db.session() as session:
+            channel = session.get(ChannelAccount, channel_id)
+            if channel is not None:
+                channels.mark_unhealthy(session, channel, error=exc.message)
+        return PollResult(channel_id, error=exc.message)
+    except Exception as exc:  # a bug in one connector must not stop the scheduler
+        log.exception("polling channel %s failed", channel_id)
+        return PollResult(channel_id, error=f"error interno: {type(exc).__name__}")
+
+
 def poll_due(
     db: Database, now: datetime | None = None, *, provider: ConnectorProvider | None = None
 ) -> list[PollResult]:
-    """Poll every enabled, healthy channel whose time has come; one failing channel never stops the rest."""
+    """Poll every enabled, healthy channel whose time has come, in this process and without leases
+    (tests and tools; the runtime's `connectors.poll_due` job claims each channel first)."""
     now = now or utcnow()
-    results: list[PollResult] = []
-    for channel_id in due_channels(db, now=now):
-        try:
-            results.append(poll_channel(db, channel_id, now=now, provider=provider))
-        except CauceError as exc:
-            with db.session() as session:
-                channel = session.get(ChannelAccount, channel_id)
-                if channel is not None:
-                    channels.mark_unhealthy(session, channel, error=exc.message)
-            results.append(PollResult(channel_id, error=exc.message))
-        except Exception as exc:  # a bug in one connector must not stop the scheduler
-            log.exception("polling channel %s failed", channel_id)
-            results.append(PollResult(channel_id, error=f"error interno: {type(exc).__name__}"))
-    return results
+    return [poll_safely(db, channel_id, now=now, provider=provider) for channel_id in due_channels(db, now=now)]

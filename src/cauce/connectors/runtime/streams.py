@@ -1,4 +1,4 @@
-"""Live streams in the worker: one thread per streaming channel, beside the polling loop.
+"""Live streams: one thread per streaming channel, beside polling (the `connectors.streams` job).
 
 A channel streams when its network pushes events: kind `jetstream` always (Bluesky's Jetstream,
 filtered by the brand's terms, resumed from a persisted `time_us` cursor) and `mastodon` when
@@ -262,40 +262,81 @@ def _poll_soon(db: Database, channel_id: int) -> None:
 
 
 class Streams:
-    """The worker's stream threads: started for channels that qualify, stopped for those that no longer do."""
+    """A process' stream threads: started for channels that qualify, stopped for those that no longer do.
 
-    def __init__(self, db: Database, *, backoff: Backoff = BACKOFF, max_wait_s: float = MAX_WAIT_S) -> None:
+    With `claim` (channel id → True when this process holds the channel's stream lease, taken or
+    renewed) a channel streams in one process only: `sync` starts a stream only once claimed, and a
+    keeper thread renews the leases of running streams every `renew_s` and stops any it lost.
+    """
+
+    def __init__(self, db: Database, *, backoff: Backoff = BACKOFF, max_wait_s: float = MAX_WAIT_S,
+                 claim: Callable[[int], bool] | None = None, release: Callable[[int], object] | None = None,
+                 renew_s: float = 10.0) -> None:
         self.db = db
         self.backoff = backoff
         self.max_wait_s = max_wait_s
+        self.claim = claim
+        self.release = release
+        self.renew_s = renew_s
         self.running: dict[int, tuple[threading.Thread, threading.Event]] = {}
         self.stats: dict[int, StreamStats] = {}
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self._keeper: threading.Thread | None = None
 
     def sync(self) -> list[int]:
         """Start and stop streams to match the channels; returns the ids being streamed."""
         wanted = set(streamable_channels(self.db))
-        for cid, (thread, event) in list(self.running.items()):
-            if cid not in wanted:
-                event.set()
-            if not thread.is_alive():
-                del self.running[cid]
-        for cid in sorted(wanted - self.running.keys()):
-            event = threading.Event()
-            stats = self.stats.setdefault(cid, StreamStats())
-            thread = threading.Thread(
-                target=stream_channel,
-                args=(self.db, cid),
-                kwargs={"stop": event, "backoff": self.backoff, "max_wait_s": self.max_wait_s, "stats": stats},
-                name=f"stream-{cid}",
-                daemon=True,
-            )
-            self.running[cid] = (thread, event)
-            thread.start()
-        return sorted(self.running)
+        with self._lock:
+            for cid, (thread, event) in list(self.running.items()):
+                if cid not in wanted:
+                    event.set()
+                if not thread.is_alive():
+                    del self.running[cid]
+            for cid in sorted(wanted - self.running.keys()):
+                if self.claim is not None and not self.claim(cid):
+                    continue  # another process streams it
+                event = threading.Event()
+                stats = self.stats.setdefault(cid, StreamStats())
+                thread = threading.Thread(
+                    target=stream_channel,
+                    args=(self.db, cid),
+                    kwargs={"stop": event, "backoff": self.backoff, "max_wait_s": self.max_wait_s, "stats": stats},
+                    name=f"stream-{cid}",
+                    daemon=True,
+                )
+                self.running[cid] = (thread, event)
+                thread.start()
+            if self.claim is not None and self._keeper is None:
+                self._keeper = threading.Thread(target=self._keep, name="stream-leases", daemon=True)
+                self._keeper.start()
+            return sorted(self.running)
+
+    def _keep(self) -> None:
+        assert self.claim is not None
+        while not self._closed.wait(self.renew_s):
+            with self._lock:
+                running = list(self.running.items())
+            for cid, (_, event) in running:
+                try:
+                    kept = self.claim(cid)
+                except Exception:
+                    log.warning("renewing the stream lease of channel %s failed", cid, exc_info=True)
+                    kept = False  # cannot prove we still hold it: stop rather than risk two streams
+                if not kept:
+                    event.set()
 
     def stop(self, timeout_s: float = 10.0) -> None:
+        self._closed.set()
         for _, event in self.running.values():
             event.set()
         for thread, _ in self.running.values():
             thread.join(timeout_s)
+        if self.release is not None:
+            for cid, (thread, _) in self.running.items():
+                if not thread.is_alive():
+                    try:
+                        self.release(cid)
+                    except Exception:
+                        log.debug("releasing the stream lease of channel %s failed", cid, exc_info=True)
         self.running = {cid: entry for cid, entry in self.running.items() if entry[0].is_alive()}

@@ -7,7 +7,6 @@ downloaded; when unset, drafting never touches the network.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 
 import httpx
@@ -31,16 +30,13 @@ class LLMSettings:
 
     @classmethod
     def from_env(cls) -> LLMSettings | None:
-        base = os.environ.get("CAUCE_LLM_BASE_URL", "").strip()
-        if not base:
+        from cauce.config import get_settings
+
+        settings = get_settings()
+        if not settings.llm_base_url:
             return None
-        timeout = os.environ.get("CAUCE_LLM_TIMEOUT", "30")
-        try:
-            seconds = float(timeout)
-        except ValueError:
-            seconds = 30.0
-        return cls(base_url=base, model=os.environ.get("CAUCE_LLM_MODEL", "llama3.1").strip() or "llama3.1",
-                   api_key=os.environ.get("CAUCE_LLM_API_KEY") or None, timeout=seconds)
+        return cls(base_url=settings.llm_base_url, model=settings.llm_model.strip() or "llama3.1",
+                   api_key=settings.llm_api_key, timeout=settings.llm_timeout)
 
     @property
     def endpoint(self) -> str:
