@@ -322,9 +322,9 @@ def test_five_thousand_mentions_two_webs_three_workers_one_killed(database: str,
 
         with world.db.read_session() as s:
             # Every mention stored once (the unique key would refuse a second row; count them all).
-            external = Counter(s.scalars(select(Mention.external_id)).all())
+            external = Counter(s.execute(select(Mention.brand_id, Mention.channel, Mention.external_id)).all())
             assert len(external) == MENTIONS + 2 * TELEGRAM_USERS and max(external.values()) == 1
-            assert {f"m{n}" for n in range(MENTIONS)} <= set(external)
+            assert {f"m{n}" for n in range(MENTIONS)} <= {key[2] for key in external}
             # Every case once: an author's thread (same brand, same person) is never split in two open
             # cases, which concurrent ingest of one organisation would do.
             per_person = Counter(s.execute(select(Case.brand_id, Case.person_id)).all())
