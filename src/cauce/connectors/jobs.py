@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from cauce.config import Settings
-from cauce.connectors.runtime import polling
+from cauce.connectors.runtime import batches, polling
 from cauce.connectors.runtime import streams as streams_module
 from cauce.connectors.runtime.metrics import refresh_open_metrics
 from cauce.connectors.runtime.streams import Streams
@@ -93,4 +93,6 @@ def register(registry: JobRegistry, settings: Settings | None = None) -> None:
     registry.add(Task("connectors.poll_channel", JobRole.poll, poll_channel,
                       order_key=lambda payload: str(payload["channel_id"])))
     registry.add(Periodic("connectors.streams", STREAMS_EVERY_S, JobRole.stream, sync_streams))
+    # A webhook's batch, enqueued by a web node of a cluster (multi-node mode), ingested by a worker.
+    registry.add(batches.INGEST_BATCH)
     registry.add(Periodic("connectors.metrics", METRICS_EVERY_S, JobRole.metrics, refresh_metrics))
