@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -47,6 +48,7 @@ from sqlalchemy import select
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+LOOK_BACK = 2000  # mention ids
 
 
 @dataclass
@@ -168,9 +170,11 @@ class Poller(threading.Thread):
 
         last = 0
         while not self.stop.is_set():
+            # Concurrent batches commit out of id order (ids are reserved before the commit): look
+            # back over a window wider than everything in flight (workers × threads × batch).
             with self.db.read_session() as session:
-                rows = session.execute(select(Mention.id, Mention.external_id).where(Mention.id > last)
-                                       .order_by(Mention.id)).all()
+                rows = session.execute(select(Mention.id, Mention.external_id)
+                                       .where(Mention.id > last - LOOK_BACK)).all()
             now = time.perf_counter()
             for mention_id, external in rows:
                 self.seen.setdefault(external, now)
@@ -221,7 +225,7 @@ def one_run(k: int, args: argparse.Namespace, port0: int) -> Run:
     from cauce.vocabulary import JobRole
 
     run = Run(workers=k, threads=args.threads, mentions=args.mentions, batch=args.batch, rate=args.rate)
-    with fresh_database() as db_url, vhost() as broker, tempfile.TemporaryDirectory() as tmp:
+    with fresh_database() as db_url, vhost() as broker, tempfile.TemporaryDirectory(prefix="cauce-mn-") as tmp:
         brands = seed(db_url)
         from cauce.db import Database
 
@@ -292,6 +296,10 @@ def one_run(k: int, args: argparse.Namespace, port0: int) -> Run:
         finally:
             poller.stop.set()
             stop_workers(procs)
+            if args.logs:  # the workers' JSON logs, kept for a look
+                args.logs.mkdir(parents=True, exist_ok=True)
+                for path in Path(tmp).glob("worker*.log"):
+                    shutil.copy(path, args.logs / f"k{k}-{path.name}")
             engine.close()
             db.dispose()
     return run
@@ -305,6 +313,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="CAUCE_WORKER_THREADS per worker")
     parser.add_argument("--rate", type=float, default=0.0, help="mentions/s; 0 = the whole burst at once")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--logs", type=Path, help="copy the workers' logs into this folder")
     args = parser.parse_args()
     runs = []
     for index, k in enumerate(int(x) for x in args.workers.split(",")):
