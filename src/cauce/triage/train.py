@@ -68,8 +68,9 @@ def _fit_rows(name: str, X: Any, messages: Sequence[LabelledMessage], label: Cal
     return _fit(name, X[rows], [label(messages[i]) for i in rows])
 
 
-def tune_threshold(name: str, X: Any, y: Sequence[bool]) -> float:
-    """Decision threshold maximising F1 on out-of-fold predictions of the training split."""
+def tune_threshold(name: str, X: Any, y: Sequence[bool], select: Sequence[bool] | None = None) -> float:
+    """Decision threshold maximising F1 on out-of-fold predictions of the training split (scored on the
+    `select`ed rows only, when given)."""
     labels = np.asarray(y, dtype=bool)
     positives = int(labels.sum())
     folds = min(5, positives, len(labels) - positives)
@@ -79,6 +80,9 @@ def tune_threshold(name: str, X: Any, y: Sequence[bool]) -> float:
     for train_idx, test_idx in StratifiedKFold(folds, shuffle=True, random_state=SEED).split(X, labels):
         model = make_classifier(name).fit(X[train_idx], labels[train_idx])
         scores[test_idx] = model.predict_proba(X[test_idx])[:, list(model.classes_).index(True)]
+    if select is not None:
+        chosen = np.asarray(select, dtype=bool)
+        scores, labels, positives = scores[chosen], labels[chosen], int(labels[chosen].sum())
     best, best_f1 = 0.5, -1.0
     for threshold in np.round(np.arange(0.15, 0.86, 0.05), 2):
         predicted = scores >= threshold
@@ -144,7 +148,10 @@ def fit_text_models(messages: Sequence[LabelledMessage], *, tune: bool = True,
         if name != "complaint":
             heads[name] = _fit(name, X, y)
         if heads.get(name) is not None:
-            thresholds[name] = tune_threshold(name, X, y) if tune else 0.5
+            # The complaint threshold is chosen on brand-directed text: relevance keeps the off-domain
+            # messages out of cases, and their many easy negatives would pull the threshold down.
+            select = [not m.offdomain for m in messages] if name == "complaint" else None
+            thresholds[name] = tune_threshold(name, X, y, select) if tune else 0.5
     if tune and heads["customer"] is not None:
         thresholds.update(tune_relevance(X, messages))
     return TextModels(featurizer=featurizer, heads=heads, thresholds=thresholds)
