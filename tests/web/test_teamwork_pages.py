@@ -101,7 +101,7 @@ def test_web_bulk_assign_then_a_refused_close_keeps_the_selection_and_what_was_t
     done = client.post("/inbox/bulk", data={"csrf_token": csrf, "action": "assign", "user_id": str(team.laura),
                                             "case_ids": [str(i) for i in team.own]})
     assert done.status_code == 200
-    assert "3 casos actualizados" in done.text
+    assert "Casos actualizados: 3." in done.text
     # Closing needs the outcome: refused as a whole, inline, the typed reason and the selection kept.
     bad = client.post("/inbox/bulk", data={"csrf_token": csrf, "action": "close", "reason": "Ya resuelto hoy",
                                            "case_ids": [str(i) for i in team.own[:2]]})
@@ -116,12 +116,17 @@ def test_web_bulk_assign_then_a_refused_close_keeps_the_selection_and_what_was_t
                                                "outcome": "not_applicable",
                                                "case_ids": [str(i) for i in team.own[:2]] + [str(team.foreign)]})
     assert refused.status_code == 200
-    assert "0 casos actualizados" in refused.text
+    assert "Casos actualizados: 0." in refused.text
     for case_id in [*team.own[:2], team.foreign]:
         assert f'data-refused="{case_id}"' in refused.text
     assert "primera respuesta" in refused.text and SECRET_B not in refused.text
     with team.db.read_session() as s:
         assert all(s.get(Case, i).is_open for i in team.own)  # type: ignore[union-attr]
+    # Tagging in bulk: the tag shows in the inbox row and on the case page.
+    tagged = client.post("/inbox/bulk", data={"csrf_token": csrf, "action": "tag", "tag": "Doble cobro",
+                                              "case_ids": [str(team.own[0])]})
+    assert tagged.status_code == 200 and "Casos actualizados: 1." in tagged.text
+    assert "#doble-cobro" in client.get("/inbox").text and "#doble-cobro" in client.get(f"/cases/{team.own[0]}").text
 
 
 def test_saved_views_are_their_owners_only(team: Team) -> None:

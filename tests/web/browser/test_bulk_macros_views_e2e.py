@@ -69,7 +69,7 @@ def test_bulk_assign_a_saved_reply_and_a_saved_view(page: Any, live_server: Live
     expect(page.locator("#bulk-tag")).to_be_hidden()  # only the chosen action's fields
     page.locator("#bulk-user").select_option(label="Laura Gómez")
     page.get_by_role("button", name="Aplicar a los seleccionados").click()
-    expect(page.locator("#bulk-result")).to_contain_text("3 casos actualizados")
+    expect(page.locator("#bulk-result")).to_contain_text("Casos actualizados: 3.")
     shot(page, "team-bulk-assigned", full_page=True)
     check_a11y(page, "inbox after a bulk action")
     with server.db.read_session() as s:

@@ -93,7 +93,7 @@
   function boxes() { return Array.prototype.slice.call(document.querySelectorAll("[data-bulk-check]")); }
   function update() {
     var n = boxes().filter(function (b) { return b.checked; }).length;
-    if (counter) counter.textContent = (counter.textContent || "").replace(/^\d+/, String(n));
+    if (counter) counter.textContent = (counter.textContent || "").replace(/\d+/, String(n));
   }
   function showFields() {
     var chosen = action ? action.value : "";
