@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from notify_world import World, build, ingest
 from sqlalchemy import select
 
 from cauce.audit.service import Actor
@@ -21,6 +20,7 @@ from cauce.notifications.models import Notification
 from cauce.playbook import crisis, moderation
 from cauce.playbook.moderation import ModerationRequest, Principalish
 from helpers import T0, scripted_triage
+from notify_world import World, build, ingest
 
 
 @pytest.fixture
@@ -194,3 +194,24 @@ def test_no_smtp_settings_sends_nothing(db: Database, world: World, monkeypatch:
                              title="Crisis")
         assert notifications.deliver_emails(s).skipped
     assert _rows(db, key="crisis:10")[0].email_pending
+
+
+def test_the_worker_sweep_sends_the_sla_warnings(db: Database, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cauce.db import utcnow
+    from cauce.worker import sweep
+
+    monkeypatch.delenv("CAUCE_SMTP_HOST", raising=False)
+    now = utcnow()
+    with db.session() as s:
+        cases.assign(s, case_id=world.case_a, actor=Actor.user(world.super_a, "Valentina"), user_id=world.agent_a)
+        case = s.get(Case, world.case_a)
+        assert case is not None
+        # 51 of 60 minutes of the first-response target used (85 %): in the warning zone, not breached.
+        case.opened_at, case.first_response_due = now - timedelta(minutes=51), now + timedelta(minutes=9)
+        case.last_inbound_at, case.next_response_due = case.opened_at, None
+        case.resolution_due = case.area_due = case.legal_due = None
+    out = sweep(db)
+    assert out["notifications"]["sla"]["notified"] == 1
+    assert out["notifications"]["email"]["skipped"]
+    assert [n.kind for n in _rows(db, user_id=world.agent_a)] == ["case_assigned", "sla_warning"]
+    assert sweep(db)["notifications"]["sla"]["notified"] == 0
