@@ -211,7 +211,7 @@ def test_the_worker_sweep_sends_the_sla_warnings(db: Database, world: World, mon
         case.last_inbound_at, case.next_response_due = case.opened_at, None
         case.resolution_due = case.area_due = case.legal_due = None
     out = sweep(db)
-    assert out["notifications"]["sla"]["notified"] == 1
-    assert out["notifications"]["email"]["skipped"]
+    assert out["notifications.sla"]["notified"] == 1
+    assert out["notifications.email"]["skipped"]
     assert [n.kind for n in _rows(db, user_id=world.agent_a)] == ["case_assigned", "sla_warning"]
-    assert sweep(db)["notifications"]["sla"]["notified"] == 0
+    assert sweep(db)["notifications.sla"]["notified"] == 0

@@ -95,6 +95,4 @@ def register(registry: JobRegistry, settings: Settings | None = None) -> None:
     # A webhook's batch handed to a worker (multi-node web nodes enqueue it; see runtime.engine).
     registry.add(batches.INGEST_BATCH)
     registry.add(Periodic("connectors.streams", STREAMS_EVERY_S, JobRole.stream, sync_streams))
-    # A webhook's batch, enqueued by a web node of a cluster (multi-node mode), ingested by a worker.
-    registry.add(batches.INGEST_BATCH)
     registry.add(Periodic("connectors.metrics", METRICS_EVERY_S, JobRole.metrics, refresh_metrics))

@@ -1,17 +1,18 @@
 """Plain-text e-mail through the installation's SMTP server.
 
 The same settings the crisis alerts use (cauce.playbook.alerts): CAUCE_SMTP_HOST, CAUCE_SMTP_PORT (25),
-CAUCE_SMTP_FROM, CAUCE_SMTP_USER, CAUCE_SMTP_PASSWORD, CAUCE_SMTP_STARTTLS=1. Read at send time, so
-a changed environment needs no restart of the sweep.
+CAUCE_SMTP_FROM, CAUCE_SMTP_USER, CAUCE_SMTP_PASSWORD, CAUCE_SMTP_STARTTLS, typed in cauce.config.
+Read at send time, so a changed environment needs no restart of the sweep.
 """
 
 from __future__ import annotations
 
-import os
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+
+from cauce.config import get_settings
 
 TIMEOUT_SECONDS = 10.0
 
@@ -31,13 +32,12 @@ class SmtpSettings:
 
     @classmethod
     def from_env(cls) -> SmtpSettings | None:
-        env = os.environ
-        host = env.get("CAUCE_SMTP_HOST", "").strip()
+        config = get_settings()
+        host = (config.smtp_host or "").strip()
         if not host:
             return None
-        return cls(host=host, port=int(env.get("CAUCE_SMTP_PORT", "25")),
-                   sender=env.get("CAUCE_SMTP_FROM", "cauce@localhost"), user=env.get("CAUCE_SMTP_USER") or None,
-                   password=env.get("CAUCE_SMTP_PASSWORD", ""), starttls=env.get("CAUCE_SMTP_STARTTLS") == "1")
+        return cls(host=host, port=config.smtp_port, sender=config.smtp_from, user=config.smtp_user or None,
+                   password=config.smtp_password, starttls=config.smtp_starttls)
 
 
 def send(to: str, subject: str, body: str, *, settings: SmtpSettings | None = None) -> str:
