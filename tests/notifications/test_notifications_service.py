@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from cauce.audit.service import Actor
 from cauce.cases import service as cases
-from cauce.cases import sla
+from cauce.cases import sla, sla_warnings
 from cauce.cases.models import Case
 from cauce.db import Database
 from cauce.errors import NotFound
@@ -124,12 +124,12 @@ def test_sla_sweep_warns_the_assignee_at_80_percent_once(db: Database, world: Wo
         opened, due = case.opened_at, case.first_response_due
     span = due - opened
     with db.session() as s:
-        early = notifications.sla_sweep(s, now=opened + span * 0.7)
+        early = sla_warnings.warn_assignees(s, now=opened + span * 0.7)
     assert early.notified == 0
     at_85 = opened + span * 0.85
     for _ in range(2):
         with db.session() as s:
-            notifications.sla_sweep(s, now=at_85)
+            sla_warnings.warn_assignees(s, now=at_85)
     warned = _rows(db, kind="sla_warning")
     assert [(n.user_id, n.case_id) for n in warned] == [(world.agent_a, world.case_a)]
     assert sla.CLOCK_LABELS["first_response"] in warned[0].title
@@ -211,7 +211,7 @@ def test_the_worker_sweep_sends_the_sla_warnings(db: Database, world: World, mon
         case.last_inbound_at, case.next_response_due = case.opened_at, None
         case.resolution_due = case.area_due = case.legal_due = None
     out = sweep(db)
-    assert out["notifications.sla"]["notified"] == 1
+    assert out["cases.sla_warnings"]["notified"] == 1
     assert out["notifications.email"]["skipped"]
     assert [n.kind for n in _rows(db, user_id=world.agent_a)] == ["case_assigned", "sla_warning"]
-    assert sweep(db)["notifications.sla"]["notified"] == 0
+    assert sweep(db)["cases.sla_warnings"]["notified"] == 0

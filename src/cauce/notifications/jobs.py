@@ -1,4 +1,4 @@
-"""Background jobs of notifications: SLA-about-to-breach notices, then the pending notification e-mails."""
+"""Background jobs of notifications: the pending notification e-mails (SLA warnings come from cases)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from cauce.notifications import service
 from cauce.vocabulary import JobRole
 
 
-def sla_notices(ctx: JobContext) -> dict[str, Any]:
-    with ctx.db.session() as session:
-        return service.sla_sweep(session).as_dict()
-
-
 def send_emails(ctx: JobContext, *, base_url: str) -> dict[str, Any]:
     with ctx.db.session() as session:
         return service.deliver_emails(session, base_url=base_url).as_dict()
@@ -23,6 +18,5 @@ def send_emails(ctx: JobContext, *, base_url: str) -> dict[str, Any]:
 def register(registry: JobRegistry, settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     base_url = settings.base_url
-    registry.add(Periodic("notifications.sla", settings.sla_check_seconds, JobRole.sweep, sla_notices))
     registry.add(Periodic("notifications.email", settings.sla_check_seconds, JobRole.sweep,
                           lambda ctx: send_emails(ctx, base_url=base_url)))

@@ -1,9 +1,9 @@
 """Create, list and deliver notifications.
 
 The service that causes an event calls one of the `on_*` functions in the same transaction
-(cases.assign, playbook.crisis, playbook.moderation.appeal); the periodic sweep calls `sla_sweep`
-for cases about to breach. Every notification has an event key, unique per user, so running the
-same cause twice never notifies twice. Only active users who may see the event's brand receive it
+(cases.assign, playbook.crisis, playbook.moderation.appeal); the cases' periodic sweep
+(cases.sla_warnings) calls `notify` for cases about to breach. Every notification has an event key,
+unique per user, so running the same cause twice never notifies twice. Only active users who may see the event's brand receive it
 (auth.service.can_access_brand), and each user's preferences say which kinds reach them in the app
 and which by e-mail. E-mail goes out from `deliver_emails` (the worker sweep), never inside the
 transaction that caused it.
@@ -138,51 +138,6 @@ def on_appeal_filed(session: Session, *, action: Any, reason: str, actor_user_id
                   user_ids=staff_of_brand(session, brand_id=action.brand_id, supervisors_only=True),
                   title=f"Apelación pendiente de la acción de moderación #{action.id}",
                   link=f"/moderation?person_id={action.person_id}", body=f"Motivo: {reason.strip()[:500]}")
-
-
-@dataclass(frozen=True)
-class SlaNotices:
-    checked: int
-    notified: int
-
-    def as_dict(self) -> dict[str, int]:
-        return {"checked": self.checked, "notified": self.notified}
-
-
-def sla_sweep(session: Session, *, now: datetime | None = None, batch: int = 1000) -> SlaNotices:
-    """Tell each assignee when a running SLA clock of their case enters its warning zone (by default
-    80 % of the target used: the brand's `escalate_at_fraction_left`), once per clock and due time."""
-    from cauce.brands.models import Brand
-    from cauce.cases import sla
-    from cauce.cases.models import Case
-
-    now = now or utcnow()
-    checked = notified = 0
-    last_id = 0
-    fractions: dict[int, float] = {}
-    while True:
-        rows = list(session.scalars(select(Case).where(Case.is_open.is_(True), Case.assigned_user_id.is_not(None),
-                                                       Case.id > last_id).order_by(Case.id).limit(batch)))
-        if not rows:
-            break
-        last_id = rows[-1].id
-        for case in rows:
-            checked += 1
-            if case.brand_id not in fractions:
-                brand = session.get(Brand, case.brand_id)
-                assert brand is not None
-                fractions[case.brand_id] = sla.policy_and_calendar(brand)[0].escalate_at_fraction_left
-            for clock in sla.clocks(case, now=now, warn_fraction=fractions[case.brand_id]):
-                if clock.done_at is not None or clock.state != "warning":
-                    continue
-                assert case.assigned_user_id is not None
-                made = notify(session, kind="sla_warning", brand_id=case.brand_id, case_id=case.id,
-                              key=f"sla_warning:{case.id}:{clock.name}:{clock.due.isoformat()}",
-                              user_ids=[case.assigned_user_id], link=f"/cases/{case.id}",
-                              title=f"Por vencer: {clock.label} del caso #{case.id}",
-                              body=f"Caso #{case.id} · {case.title}. Vence {clock.due:%Y-%m-%d %H:%M} UTC.")
-                notified += len(made)
-    return SlaNotices(checked, notified)
 
 
 # --- reading and marking ------------------------------------------------------------------------
