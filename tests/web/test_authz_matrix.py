@@ -303,7 +303,7 @@ RULES: dict[str, Rule] = {
     "POST /noise/{mention_id}/mark": R(USER, OBJECT, body=lambda t, own: {"reason": "Homónimo"},
                                        ids=lambda t: {"mention_id": t.noise_mention_id}),
     # --- bulk actions: each id is refused on its own ("not found", like a missing one), never another brand's ---
-    "POST /api/v1/cases/bulk": R(USER, LIST, body=lambda t, own: {"action": "tag", "case_ids": [t.case_id],
+    "POST /api/v1/bulk/cases": R(USER, LIST, body=lambda t, own: {"action": "tag", "case_ids": [t.case_id],
                                                                 "tag": "revisar"}),
     "POST /inbox/bulk": R(USER, LIST, body=lambda t, own: {"action": "tag", "case_ids": str(t.case_id),
                                                          "tag": "revisar"}),

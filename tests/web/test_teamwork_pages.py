@@ -80,7 +80,7 @@ def _error(page: str, key: str) -> str:
 
 def test_api_bulk_assign_refuses_another_brands_case_per_case(team: Team) -> None:
     with TestClient(create_app(team.app_settings, db=team.db, run_scheduler=False)) as client:
-        response = client.post("/api/v1/cases/bulk", headers={"Authorization": f"Bearer {team.token}"},
+        response = client.post("/api/v1/bulk/cases", headers={"Authorization": f"Bearer {team.token}"},
                                json={"action": "assign", "case_ids": [*team.own, team.foreign],
                                      "user_id": team.laura, "reason": "Reparto de la mañana"})
     assert response.status_code == 200, response.text

@@ -31,6 +31,8 @@ from cauce.db import utcnow
 from cauce.mentions import service as mentions
 
 router = APIRouter(prefix="/cases", tags=["cases"])
+# Outside /cases/…: a GET of /cases/bulk would otherwise reach the one-case route (422, not 405).
+bulk_router = APIRouter(prefix="/bulk", tags=["cases"])
 
 
 @router.get("", response_model=list[CaseOut])
@@ -53,7 +55,7 @@ def list_cases(
     return [CaseOut.of(c, now=now) for c in rows]
 
 
-@router.post("/bulk", response_model=BulkOut)
+@bulk_router.post("/cases", response_model=BulkOut)
 def bulk_action(body: BulkIn, session: DbSession, principal: CurrentPrincipal) -> BulkOut:
     """One action on several cases; each case is audited on its own and refused on its own (another
     brand's case answers "not found", exactly like a missing id)."""

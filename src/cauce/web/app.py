@@ -141,12 +141,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None, 
 
     from cauce.auth.api import router as auth_router
     from cauce.brands.api import router as brands_router
+    from cauce.cases.api import bulk_router as cases_bulk_router
     from cauce.cases.api import router as cases_router
     from cauce.mentions.api import router as mentions_router
     from cauce.people.api import router as people_router
     from cauce.search.api import router as search_router
 
-    for router in (mentions_router, cases_router, people_router, auth_router, brands_router, search_router):
+    for router in (mentions_router, cases_router, cases_bulk_router, people_router, auth_router, brands_router,
+                   search_router):
         app.include_router(router, prefix="/api/v1")
     _include_optional(app)
     # Last, so outermost: the request id is bound around every other middleware (security headers,

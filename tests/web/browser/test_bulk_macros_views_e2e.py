@@ -71,6 +71,15 @@ def test_bulk_assign_a_saved_reply_and_a_saved_view(page: Any, live_server: Live
     page.get_by_role("button", name="Aplicar a los seleccionados").click()
     expect(page.locator("#bulk-result")).to_contain_text("Casos actualizados: 3.")
     shot(page, "team-bulk-assigned", full_page=True)
+    # Shift+x ticks the range from the last ticked row to this one.
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("Shift+X")
+    expect(page.locator("#bulk-count")).to_contain_text("3")
+    expect(page.locator("[data-bulk-check]:checked")).to_have_count(3)
     check_a11y(page, "inbox after a bulk action")
     with server.db.read_session() as s:
         laura = s.scalar(select(User.id).where(User.email == "laura@conectel.demo"))
