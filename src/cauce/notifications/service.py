@@ -5,8 +5,8 @@ The service that causes an event calls one of the `on_*` functions in the same t
 (cases.sla_warnings) calls `notify` for cases about to breach. Every notification has an event key,
 unique per user, so running the same cause twice never notifies twice. Only active users who may see
 the event's brand receive it (auth.service.can_access_brand), and each user's preferences say which
-kinds reach them in the app and which by e-mail. E-mail goes out from `deliver_emails` (the worker sweep), never inside the
-transaction that caused it.
+kinds reach them in the app and which by e-mail. E-mail goes out from `deliver_emails` (the worker
+sweep), never inside the transaction that caused it.
 """
 
 from __future__ import annotations
