@@ -152,4 +152,8 @@ def test_reply_check_reads_the_case_from_the_database(env: Path) -> None:
 def test_worker_once_runs_the_sweeps_and_the_connector_runtime(env: Path) -> None:
     code, out, err = invoke("worker", "--once")
     assert code == 0, err
-    assert "'sla'" in out and "'connectors'" in out
+    # Every periodic job of every feature, once, keyed by job name.
+    for job in ("'cases.sla'", "'replies.outbox'", "'connectors.poll_due'", "'connectors.metrics'",
+                "'people.identity'", "'people.retention'", "'audit.checkpoint'", "'playbook.crisis'",
+                "'corrections.retrain'"):
+        assert job in out

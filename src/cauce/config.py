@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     jobs: str | None = None
     # Message broker of a multi-node installation (amqp://… RabbitMQ); empty: embedded, no broker.
     broker_url: str = Field(default="", repr=False)
+    # Threads of a `cauce worker` consuming the broker's queues (multi-node mode).
+    worker_threads: int = Field(default=4, ge=1, le=64)
     # Deprecated: CAUCE_BACKGROUND=0 means CAUCE_JOBS=none (logged as a warning).
     background: bool | None = None
     # --- operations ----------------------------------------------------------------------------

@@ -33,7 +33,11 @@ def run_worker(db: Database, settings: Settings, *, once: bool = False) -> None:
 
     executor = local_executor(db, settings)
     if once:
-        print(executor.run_once(JobRole))  # every periodic job once, whatever CAUCE_JOBS says
+        # Every periodic job once, whatever CAUCE_JOBS says; live streams are no one-off job.
+        try:
+            print(executor.run_once([role for role in JobRole if role != JobRole.stream]))
+        finally:
+            executor.stop()
         return
     if not executor.roles:
         log.warning("CAUCE_JOBS is none: this worker has nothing to run")

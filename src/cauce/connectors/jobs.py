@@ -92,7 +92,7 @@ def register(registry: JobRegistry, settings: Settings | None = None) -> None:
     registry.add(Periodic("connectors.poll_due", POLL_EVERY_S, JobRole.poll, poll_due))
     registry.add(Task("connectors.poll_channel", JobRole.poll, poll_channel,
                       order_key=lambda payload: str(payload["channel_id"])))
-    registry.add(Periodic("connectors.streams", STREAMS_EVERY_S, JobRole.stream, sync_streams))
-    # A webhook's batch, enqueued by a web node of a cluster (multi-node mode), ingested by a worker.
+    # A webhook's batch handed to a worker (multi-node web nodes enqueue it; see runtime.engine).
     registry.add(batches.INGEST_BATCH)
+    registry.add(Periodic("connectors.streams", STREAMS_EVERY_S, JobRole.stream, sync_streams))
     registry.add(Periodic("connectors.metrics", METRICS_EVERY_S, JobRole.metrics, refresh_metrics))

@@ -38,6 +38,8 @@ from cauce.runtime.registry import Periodic, Registry, Task
 from cauce.vocabulary import JobRole
 
 log = logging.getLogger(__name__)
+# pika logs every connection step at INFO.
+logging.getLogger("pika").setLevel(logging.WARNING)
 
 MAX_RETRIES = 8
 MIN_BACKOFF_MS = 1_000

@@ -8,36 +8,29 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from typing import Any
 
+from cauce.config import get_settings
 from cauce.db import Database
 from cauce.runtime.engine import Engine, run_worker, status
 from cauce.vocabulary import JobRole
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THREADS = 4
-
 
 def broker_url() -> str | None:
-    return (os.environ.get("CAUCE_BROKER_URL") or "").strip() or None
+    return get_settings().broker_url.strip() or None
 
 
 def worker_threads() -> int:
-    return max(1, int(os.environ.get("CAUCE_WORKER_THREADS", str(DEFAULT_THREADS))))
+    return get_settings().worker_threads
 
 
 def roles_from_env() -> set[JobRole]:
     """CAUCE_JOBS for a worker: a comma list of roles, `all` (default) or `none`."""
-    raw = (os.environ.get("CAUCE_JOBS") or "all").strip().lower()
-    if raw == "all":
-        return set(JobRole)
-    if raw == "none":
-        return set()
-    return {JobRole(part.strip()) for part in raw.split(",") if part.strip()}
+    return set(get_settings().job_roles())
 
 
 def make_engine(db: Database, url: str, *, holder: str | None = None) -> Engine:

@@ -157,3 +157,37 @@ def test_polling_a_stream_only_channel_says_the_worker_runs_it(db: Database) -> 
                                    actor=SYSTEM).id
     with pytest.raises(construction.StreamOnlyChannel, match="cauce worker"):
         polling.poll_channel(db, cid)
+
+
+def test_a_poll_is_ingested_in_one_batch_and_one_bad_item_never_sinks_the_good_ones(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#16: a page goes through `ingest_many` (one triage call for the page); an item that breaks the
+    batched write is redone isolated and reported, the rest of the page and the cursor are stored."""
+    from cauce.mentions import service as mentions_service
+
+    cid = _channel(db)
+    net = Network(pages=[page(1, 2, 3, 4, cursor="4")])
+    calls: list[int] = []
+    real_assess_all = mentions_service._assess_all
+
+    def counting(pairs: list[object]) -> object:
+        calls.append(len(pairs))
+        return real_assess_all(pairs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mentions_service, "_assess_all", counting)
+    real_route = mentions_service._route
+
+    def route(session: object, prepared: object, *args: object, **kwargs: object) -> object:
+        if getattr(prepared, "item").id == "3":  # noqa: B009
+            raise RuntimeError("un dato que rompe la escritura")
+        return real_route(session, prepared, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(mentions_service, "_route", route)
+    result = polling.poll_channel(db, cid, now=T0, provider=provider(net))
+    assert (result.ingested, result.duplicates, result.errors) == (3, 0, 1)
+    assert result.error_details == ["3: error interno: RuntimeError"]
+    assert calls and calls[0] == 4  # the whole page in one triage call
+    with db.session() as s:
+        assert sorted(m.external_id for m in s.scalars(select(Mention))) == ["1", "2", "4"]
+    assert _row(db, cid).cursor == {"since": "4"}
