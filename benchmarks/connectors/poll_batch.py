@@ -2,7 +2,7 @@
 single-document triage call per mention) and after (the batched `ingest_many` path), each inside the
 transaction that saves the cursor. Real triage models; SQLite, and PostgreSQL when reachable.
 
-Run: .venv/bin/python benchmarks/connectors/poll_batch.py [N=2000] [--sqlite-only]
+Run: .venv/bin/python benchmarks/connectors/poll_batch.py [N=2000] [--sqlite-only | --postgres-only]
 Prints mentions/s; bounded to 5,000 mentions.
 """
 
@@ -104,14 +104,25 @@ def main() -> None:
     os.environ.setdefault("CAUCE_ENCRYPTION_KEY", Fernet.generate_key().decode())
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["CAUCE_DATA_DIR"] = tmp
-        targets = [("SQLite", lambda tag: f"sqlite:///{tmp}/{tag}.db")]
+        targets = [] if "--postgres-only" in sys.argv else [("SQLite", lambda tag: f"sqlite:///{tmp}/{tag}.db")]
         if "--sqlite-only" not in sys.argv:
             targets.append(("PostgreSQL", _pg_database))
+        lines = []
         for name, make in targets:
             before = run(make("before"), n, batched=False)
             after = run(make("after"), n, batched=True)
-            print(f"{name}: poll of {n} mentions: before {before:,.0f} mentions/s, after {after:,.0f} mentions/s "
-                  f"(x{after / before:.1f})", flush=True)
+            lines.append(f"| {name} | {n:,} | {before:,.0f} | {after:,.0f} | x{after / before:.1f} |")
+            print(lines[-1], flush=True)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from report import write_section
+
+    write_section(f"poll_batch {'+'.join(t for t, _ in targets)}", "\n".join([
+        f"## Polling ingest, one page ({', '.join(t for t, _ in targets)})", "",
+        "`benchmarks/connectors/poll_batch.py`: one poll of a page, ingested inside the cursor's transaction",
+        "with the real triage models; before #16 one savepoint and one single-document triage per mention,",
+        "after it the batched `ingest_many`. Shared 2-core machine, other sessions running.", "",
+        "| database | mentions | before (mentions/s) | after (mentions/s) | speed-up |", "|---|---|---|---|---|",
+        *lines]))
 
 
 def _pg_database(tag: str) -> str:

@@ -90,7 +90,7 @@ def demo(port: int = 8000, host: str = "127.0.0.1",
 def worker(once: bool = False,
            threads: Annotated[int | None, typer.Option(help="Hilos del motor (CAUCE_WORKER_THREADS, 4)")] = None,
            ) -> None:
-    """Background jobs: SLA sweeps, crisis watch, the outbox, channel polling and metric refresh.
+    """Background jobs of the roles in CAUCE_JOBS (outbox, polling, streams, metrics, sweeps, retraining).
 
     With CAUCE_BROKER_URL set: an engine worker of the cluster (queues of its CAUCE_JOBS roles)."""
     from cauce.clitools import log_to_stderr

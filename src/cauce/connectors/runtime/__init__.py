@@ -1,1 +1,1 @@
-"""The connector runtime: polling scheduler, metric refresh and the background loops (outbox too)."""
+"""The connector runtime: polling per channel, live streams, metric refresh (registered by connectors/jobs.py)."""
