@@ -21,8 +21,11 @@ def _rabbit_vhost() -> tuple[str, Callable[[], None]]:
     vhost = f"cauce-bench-{uuid.uuid4().hex[:8]}"
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True)
     subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], check=True)
-    return f"amqp://guest:guest@127.0.0.1:5672/{vhost}", lambda: subprocess.run(
-        ["rabbitmqctl", "-q", "delete_vhost", vhost], check=False)
+
+    def cleanup() -> None:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False)
+
+    return f"amqp://guest:guest@127.0.0.1:5672/{vhost}", cleanup
 
 
 def _redis_db() -> tuple[str, Callable[[], None]]:
@@ -30,7 +33,11 @@ def _redis_db() -> tuple[str, Callable[[], None]]:
 
     client = redis.Redis(host="127.0.0.1", port=6379, db=13)
     client.flushdb()
-    return "redis://127.0.0.1:6379/13", lambda: client.flushdb() and None
+
+    def cleanup() -> None:
+        client.flushdb()
+
+    return "redis://127.0.0.1:6379/13", cleanup
 
 
 def measure_dramatiq(kind: str, messages: int, threads: int) -> dict[str, Any]:

@@ -338,8 +338,8 @@ def test_five_thousand_mentions_two_webs_three_workers_one_killed(database: str,
         assert len(brand_ids) == 3
 
         # Every reply sent exactly once, counted at the fake network.
-        sent_texts = Counter((m["chat_id"], m.get("reply_to_message_id"))
-                             for bot in bots for m in bot.sent)
+        sent_texts = Counter((number, m["chat_id"], m.get("reply_to_message_id"))
+                             for number, bot in enumerate(bots) for m in bot.sent)
         assert len(reply_ids) == 2 * TELEGRAM_USERS
         assert sum(sent_texts.values()) == len(reply_ids) and max(sent_texts.values()) == 1, sent_texts
 
