@@ -143,7 +143,6 @@ def configure(fmt: str | None = None, level: str | int | None = None, stream: An
     handler.setFormatter(SafeJsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
-    logging.getLogger("pika").setLevel(max(logging.WARNING, root.level))  # a line per AMQP channel otherwise
     return handler
 
 
