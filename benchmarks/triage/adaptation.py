@@ -120,7 +120,8 @@ def _markdown(r: dict[str, Any]) -> str:
         "never in the training data, none a complaint to an organisation. Simulated agents review the datasets' "
         f"train tweets in a fixed shuffled order ({r['pool_reviewed']} reviewed to reach 1,000 corrections) and "
         "correct every false complaint (is_complaint → false, PQR → otro). Held out: "
-        f"{r['held_out_tweets']} test tweets + the corpus test split ({r['corpus_test']} brand-directed messages, "
+        f"{r['held_out_tweets']} test tweets + the corpus test split ({r['corpus_test']} messages: "
+        "batches 01–31 brand-directed, 32–33 off-domain; "
         f"{r['corpus_test_complaints']} complaints). Precision and recall of the complaint decision on that mix.",
         "",
         "| corrections | precision | recall | F1 | flagged | held-out tweets flagged | corpus test complaint F1 | "

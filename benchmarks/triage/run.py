@@ -137,7 +137,8 @@ def render(results: dict[str, Any]) -> str:
         lines.append(f"| {gold} | " + " | ".join(str(row[r]) for r in ("cliente", "hostil", "troll", "ninguno")) + " |")
     od, whole = q.get("offdomain_test"), q.get("with_offdomain")
     if od and whole:
-        lines += ["", f"Off-domain batch 32, its test part ({od['n']} messages, never trained on): complaint share "
+        lines += ["", f"Off-domain batches 32–33, their test part ({od['n']} messages, never trained on): "
+                  f"complaint share "
                   f"{od['complaint_share']:.3f}; threat P / R / F1 {_pr(od['threat'])}. Whole test split "
                   f"({whole['n']} messages): complaint F1 {whole['complaint']['f1']:.3f}, PQR macro-F1 "
                   f"{whole['pqr_macro_f1']:.3f}, sentiment macro-F1 {whole['sentiment_macro_f1']:.3f}. Real off-domain "
