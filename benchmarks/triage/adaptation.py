@@ -30,7 +30,7 @@ from typing import Any
 
 from benchmarks.triage.anchors import DATA, _tsv
 from cauce.corrections import training
-from cauce.triage.adaptation import Adapter, LabelledText
+from cauce.triage.adaptation import LabelledText
 from cauce.triage.evaluation import text_scores
 
 STEPS = (0, 50, 200, 1000)
@@ -58,7 +58,7 @@ def _pr(gold: list[bool], guess: list[bool]) -> dict[str, float]:
 
 def main() -> dict[str, Any]:
     started = time.perf_counter()
-    _, featurizer, version = training.shipped()
+    version = training.shipped()[2]
     corpus_messages, corpus_base = training.corpus_test()
     pool = _tweets("train")
     random.Random(SEED).shuffle(pool)
@@ -81,16 +81,15 @@ def main() -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     for n in STEPS:
         used = corrections[:2 * n]
-        adapter = Adapter.fit(featurizer, used, training.complaint_scores, version=n,
-                              anchors=training.anchors(None, version))
+        chosen = training.guarded_fit(used, version=n)
+        adapter = chosen.adapter
         fitted = time.perf_counter()
         adapted_tweets = adapter.apply(held_tweets, held_base)
         adapted_corpus = adapter.apply([m.text for m in corpus_messages], corpus_base)
         apply_s = time.perf_counter() - fitted
         guess = [a.is_complaint for a in adapted_tweets + adapted_corpus]
-        base_scores, adapted_scores = text_scores(corpus_messages, corpus_base), \
-            text_scores(corpus_messages, adapted_corpus)
-        refused = training.guard(base_scores, adapted_scores)
+        adapted_scores = text_scores(corpus_messages, adapted_corpus)
+        refused = chosen.reason
         rows.append({
             "corrections": n,
             "stream": _pr(gold, guess),
@@ -98,6 +97,9 @@ def main() -> dict[str, Any]:
             "corpus_test_complaint": adapted_scores["complaint"],
             "corpus_test_pqr_macro_f1": adapted_scores["pqr_macro_f1"],
             "guard": "accepted" if refused is None else refused,
+            "mode": f"score correction, L2 {chosen.mode.l2:g}" if chosen.mode.corrects_score
+            else "near-duplicate overrides only",
+            "modes_refused": sum(1 for t in chosen.tried if t["refused"]),
             "apply_mentions_per_s": round((len(held_tweets) + len(corpus_messages)) / apply_s),
         })
         print(json.dumps(rows[-1], ensure_ascii=False))
@@ -125,19 +127,21 @@ def _markdown(r: dict[str, Any]) -> str:
         f"{r['corpus_test_complaints']} complaints). Precision and recall of the complaint decision on that mix.",
         "",
         "| corrections | precision | recall | F1 | flagged | held-out tweets flagged | corpus test complaint F1 | "
-        "corpus test PQR macro-F1 | guard |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "corpus test PQR macro-F1 | adapter chosen | guard |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for s in r["steps"]:
         c = s["corpus_test_complaint"]
         lines.append(f"| {s['corrections']} | {s['stream']['precision']:.3f} | {s['stream']['recall']:.3f} | "
                      f"{s['stream']['f1']:.3f} | {s['stream']['flagged']} | {100 * s['tweets_flagged_share']:.1f} % | "
-                     f"{c['f1']:.3f} | {s['corpus_test_pqr_macro_f1']:.3f} | {s['guard']} |")
+                     f"{c['f1']:.3f} | {s['corpus_test_pqr_macro_f1']:.3f} | {s.get('mode', '—')} | {s['guard']} |")
     lines += [
         "",
         "0 corrections is the shipped model. The guard refuses an adapter that lowers any of complaint F1, "
         "PQR macro-F1, category accuracy of detected complaints, sentiment macro-F1 or the abusive/threat/legal-risk "
-        "F1 on the corpus test split; a refused adapter is recorded with its reason and never used.",
+        "F1 on the corpus test split; a refused adapter is recorded with its reason and never used. Training tries, "
+        "in order, the full adapter (score correction with L2 4), stiffer score corrections (L2 16, 64), then "
+        "near-duplicate overrides alone, and keeps the first the guard accepts (`corrections.training.MODES`).",
         "",
         "Adapter cost at assessment time, on top of the shipped pipeline (featurise again, one sparse product, "
         "near-duplicate search over the corrected texts): "

@@ -277,3 +277,42 @@ def test_correcting_relevance_moves_a_mention_between_the_queue_and_the_noise(wo
     with db.session() as s:
         fields = s.scalars(select(TriageExample.field).where(TriageExample.mention_id == row.id)).all()
     assert list(fields).count("relevant") == 2
+
+
+def test_a_score_correction_the_guard_refuses_falls_back_to_near_duplicate_overrides(
+        world: dict[str, Any], db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When every score correction would lower the corpus test split (made so here: the real one does after
+    hundreds of stream corrections, benchmarks/triage/ADAPTATION_REPORT.md), the team's corrections still
+    teach the next near-identical mention through the overrides-only adapter, which is what the run stores
+    and what ingest refits."""
+    real = training.evaluate_on_corpus
+
+    def worse_with_a_score_correction(adapter: Any, folder: Path | None = None) -> tuple[dict[str, Any], ...]:
+        base, adapted = real(adapter, folder)
+        if adapter.corrects_score:
+            adapted = json.loads(json.dumps(adapted))
+            adapted["complaint"]["f1"] = base["complaint"]["f1"] - 0.01
+        return base, adapted
+
+    monkeypatch.setattr(training, "evaluate_on_corpus", worse_with_a_score_correction)
+    texts = [f"{FAN} {word}" for word in ("hoy", "mañana", "siempre", "otra vez", "ya", "de nuevo", "por fin",
+                                          "señores", "amigos", "gente", "todos", "jamás")]
+    assert len(texts) >= 10  # enough complaint labels for a score correction (adaptation.MIN_LOGISTIC)
+    with db.session() as s:
+        mentions_service.ingest_many(s, [mention(f"f-{i}", brand="conectel", handle=f"@f{i}", text=t, minutes=i)
+                                         for i, t in enumerate(texts)])
+    supervisor = _principal(db, "super@conectel.co")
+    with db.session() as s:
+        for row in s.scalars(select(Mention).where(Mention.brand_id == world["a"].id)).all():
+            corrections.correct(s, mention_id=row.id, values={"is_complaint": False}, who=supervisor)
+    with db.session() as s:
+        run = training.train_organisation(s, organisation_id=world["a"].organisation_id)
+        assert run.accepted is True and run.reason is None
+        assert run.metrics["mode"] == {"l2": training.MODES[-1].l2, "corrects_score": False}
+        assert [t["refused"] is not None for t in run.metrics["modes_tried"]] == [True, True, True, False]
+        assert training.mode_of(run) == training.MODES[-1]
+    with db.session() as s:
+        mentions_service.ingest_many(s, [mention("f-next", brand="conectel", handle="@nuevo", text=FAN_AGAIN,
+                                                 minutes=99)])
+    again = _mention(db, "f-next")
+    assert "+org-" in again.assessment["model_version"] and again.assessment["is_complaint"] is False

@@ -24,7 +24,7 @@ def lookup(session: Any, organisation_id: int) -> Adapter | None:
         adapter = _fitted.get(key)
         if adapter is None:
             examples = service.examples_of(session, organisation_id=organisation_id, up_to_id=run.last_example_id)
-            adapter = training.fit_adapter(examples, version=run.version)
+            adapter = training.fit_adapter(examples, version=run.version, mode=training.mode_of(run))
             for old in [k for k in _fitted if k[:2] == key[:2]]:
                 del _fitted[old]
             _fitted[key] = adapter

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from cauce.config import get_settings
 from cauce.corrections import service
 from cauce.corrections.models import AdapterRun, TriageExample
 from cauce.errors import CauceError, InvalidInput
-from cauce.triage.adaptation import COMPLAINT_TYPES, Adapter, LabelledText
+from cauce.triage.adaptation import COMPLAINT_TYPES, L2, Adapter, LabelledText
 from cauce.triage.schemas import Assessment, History
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,24 @@ GUARDED: tuple[tuple[str, ...], ...] = (
     ("abusive", "f1"), ("threat", "f1"), ("legal_risk", "f1"),
 )
 TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Mode:
+    """How an adapter is fitted: the score correction's L2 penalty, or no score correction at all."""
+
+    l2: float = L2
+    corrects_score: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"l2": self.l2, "corrects_score": self.corrects_score}
+
+
+# Tried in order until one passes the guard: the full adapter, then stiffer score corrections, then
+# near-duplicate overrides alone (they change only mentions that closely match a corrected text, so the
+# team's corrections still make the next similar mention right when a score correction would cost the
+# corpus anything).
+MODES: tuple[Mode, ...] = (Mode(L2), Mode(4 * L2), Mode(16 * L2), Mode(L2, corrects_score=False))
 _BATCH = 512
 
 
@@ -159,14 +178,15 @@ def gold_labels(examples: Sequence[LabelledText]) -> dict[str, dict[str, str]]:
     return gold
 
 
-def heldout_scores(train: Sequence[LabelledText], test: Sequence[LabelledText]) -> dict[str, Any]:
+def heldout_scores(train: Sequence[LabelledText], test: Sequence[LabelledText], mode: Mode = MODES[0]
+                   ) -> dict[str, Any]:
     """Complaint precision/recall and per-field accuracy on held-out corrections: shipped vs adapter."""
     gold = gold_labels(test)
     texts = sorted(gold)
     if not texts:
         return {"n": 0}
     base = shipped_assessments(texts)
-    probe = Adapter.fit(shipped()[1], train, complaint_scores, anchors=anchors(None, shipped()[2]))
+    probe = _fit(train, version=0, mode=mode)
     adapted = probe.apply(texts, base)
     out: dict[str, Any] = {"n": len(texts), "train_examples": len(train)}
     complaint_rows = [i for i, t in enumerate(texts) if "is_complaint" in gold[t]]
@@ -190,10 +210,43 @@ def heldout_scores(train: Sequence[LabelledText], test: Sequence[LabelledText]) 
     return out
 
 
-def fit_adapter(examples: Sequence[TriageExample], *, version: int) -> Adapter:
+def _fit(examples: Sequence[LabelledText], *, version: int, mode: Mode) -> Adapter:
+    return Adapter.fit(shipped()[1], examples, complaint_scores, version=version,
+                       anchors=anchors(None, shipped()[2]), l2=mode.l2, correct_score=mode.corrects_score)
+
+
+def mode_of(run: AdapterRun) -> Mode:
+    """The mode a run's adapter was fitted with (runs before modes existed: the first)."""
+    stored = (run.metrics or {}).get("mode")
+    return Mode(float(stored["l2"]), bool(stored["corrects_score"])) if stored else MODES[0]
+
+
+def fit_adapter(examples: Sequence[TriageExample], *, version: int, mode: Mode = MODES[0]) -> Adapter:
     """Deterministic: the same examples on the same shipped model and corpus give the same adapter."""
-    return Adapter.fit(shipped()[1], labelled(examples), complaint_scores, version=version,
-                       anchors=anchors(None, shipped()[2]))
+    return _fit(labelled(examples), version=version, mode=mode)
+
+
+@dataclass(frozen=True)
+class GuardedFit:
+    adapter: Adapter
+    mode: Mode
+    base: dict[str, Any]  # the shipped model's scores on the corpus test split
+    adapted: dict[str, Any]  # the chosen adapter's
+    reason: str | None  # why even the last mode was refused; None: accepted
+    tried: tuple[dict[str, Any], ...]  # each mode tried, with its refusal
+
+
+def guarded_fit(examples: Sequence[LabelledText], *, version: int, folder: Path | None = None) -> GuardedFit:
+    """The first adapter of `MODES` that the guard accepts (or the last one tried, refused)."""
+    tried: list[dict[str, Any]] = []
+    for mode in MODES:
+        adapter = _fit(examples, version=version, mode=mode)
+        base_scores, adapted_scores = evaluate_on_corpus(adapter, folder)
+        reason = guard(base_scores, adapted_scores)
+        tried.append(mode.as_dict() | {"refused": reason})
+        if reason is None or mode == MODES[-1]:
+            return GuardedFit(adapter, mode, base_scores, adapted_scores, reason, tuple(tried))
+    raise AssertionError("MODES is empty")
 
 
 def evaluate_on_corpus(adapter: Adapter, folder: Path | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -212,16 +265,17 @@ def train_organisation(session: Session, *, organisation_id: int, trigger: str =
         raise InvalidInput("La organización aún no tiene correcciones con las que entrenar.")
     version = 1 + max((r.version for r in service.runs_of(session, organisation_id=organisation_id)), default=0)
     texts = labelled(examples)
-    heldout = heldout_scores([e for e in texts if not held_out(e.text)], [e for e in texts if held_out(e.text)])
-    adapter = fit_adapter(examples, version=version)
-    base_scores, adapted_scores = evaluate_on_corpus(adapter, folder)
-    reason = guard(base_scores, adapted_scores)
-    picked = {".".join(p): {"base": _metric(base_scores, p), "adapted": _metric(adapted_scores, p)} for p in GUARDED}
+    fitted = guarded_fit(texts, version=version, folder=folder)
+    heldout = heldout_scores([e for e in texts if not held_out(e.text)], [e for e in texts if held_out(e.text)],
+                             fitted.mode)
+    reason = fitted.reason
+    picked = {".".join(p): {"base": _metric(fitted.base, p), "adapted": _metric(fitted.adapted, p)} for p in GUARDED}
     run = AdapterRun(organisation_id=organisation_id, version=version, examples_used=len(examples),
                      last_example_id=examples[-1].id, base_model_version=shipped()[2], accepted=reason is None,
                      reason=reason, trigger=trigger,
-                     metrics={"heldout": heldout, "corpus_test": picked, "texts": adapter.size,
-                              "corrects_score": adapter.corrects_score})
+                     metrics={"heldout": heldout, "corpus_test": picked, "texts": fitted.adapter.size,
+                              "corrects_score": fitted.adapter.corrects_score, "mode": fitted.mode.as_dict(),
+                              "modes_tried": list(fitted.tried)})
     session.add(run)
     session.flush()
     log.info("adapter v%s of organisation %s: %s", version, organisation_id, reason or "accepted")

@@ -62,7 +62,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
-def _fit_offset_logistic(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray) -> np.ndarray:
+def _fit_offset_logistic(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray, l2: float = L2) -> np.ndarray:
     """min Σ log(1+exp(-y(o + Xw))) + L2/2 |w|²: deterministic L-BFGS from zero.
 
     No intercept: corrections are mostly one-sided (agents fix false alarms), and a global bias
@@ -71,8 +71,8 @@ def _fit_offset_logistic(X: sp.csr_matrix, y: np.ndarray, offset: np.ndarray) ->
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         margin = y * (offset + X @ w)
-        value = float(np.logaddexp(0.0, -margin).sum() + 0.5 * L2 * (w @ w))
-        grad = X.T @ (-y * _sigmoid(-margin)) + L2 * w
+        value = float(np.logaddexp(0.0, -margin).sum() + 0.5 * l2 * (w @ w))
+        grad = X.T @ (-y * _sigmoid(-margin)) + l2 * w
         return value, np.asarray(grad, dtype=np.float64)
 
     result = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 300})
@@ -112,12 +112,14 @@ class Adapter:
 
     @classmethod
     def fit(cls, featurizer: Any, examples: Sequence[LabelledText], complaint_scores: Callable[[list[str]], Any],
-            *, version: int = 0, anchors: Sequence[tuple[str, bool]] = ()) -> Adapter:
+            *, version: int = 0, anchors: Sequence[tuple[str, bool]] = (), l2: float = L2,
+            correct_score: bool = True) -> Adapter:
         """`examples` oldest first (a later correction of the same text and field wins);
         `complaint_scores(texts)` gives the shipped model's complaint probability of each text;
         `anchors` (text, is complaint) are labelled messages of the shipped model's own domain (the
         corpus train split): they enter the score correction's loss, so a feature the corrections
-        share with real complaints ("me", "no", "@") is not pushed down for everyone."""
+        share with real complaints ("me", "no", "@") is not pushed down for everyone. `l2` is the
+        penalty of that correction; without `correct_score` only near-duplicate overrides are learned."""
         adapter = cls(featurizer, version)
         latest: dict[tuple[str, str], str] = {}
         order: dict[str, int] = {}
@@ -141,7 +143,7 @@ class Adapter:
         X = features(featurizer, adapter.texts)
         adapter.memory = normalize(X, norm="l2", copy=True).tocsr()
         rows = [i for i, v in enumerate(adapter.labels["is_complaint"]) if v is not None]
-        if len(rows) >= MIN_LOGISTIC:
+        if correct_score and len(rows) >= MIN_LOGISTIC:
             texts = [adapter.texts[i] for i in rows] + [text for text, _ in anchors]
             y = np.array([1.0 if adapter.labels["is_complaint"][i] == "true" else -1.0 for i in rows]
                          + [1.0 if label else -1.0 for _, label in anchors])
@@ -151,7 +153,7 @@ class Adapter:
                 Xr = sp.vstack([Xr, features(featurizer, [text for text, _ in anchors])], format="csr")
             # Only what the corrected texts contain may move; the anchors only hold it in place.
             columns = np.unique(X[rows].indices)
-            weights = _fit_offset_logistic(Xr[:, columns].astype(np.float64).tocsr(), y, offset)
+            weights = _fit_offset_logistic(Xr[:, columns].astype(np.float64).tocsr(), y, offset, l2)
             adapter.weights = np.zeros(X.shape[1])
             adapter.weights[columns] = weights
             adapter.corrects_score = True
