@@ -400,6 +400,11 @@ def test_a_live_stream_outlives_a_database_outage_and_replays_what_it_could_not_
         with pg.read_session() as s:
             return list(s.scalars(select(Mention.text).order_by(Mention.id)))
 
+    def saved_cursor() -> dict[str, Any]:
+        with pg.read_session() as s:
+            row = s.get(ChannelAccount, channel_id)
+            return dict(row.cursor or {}) if row is not None else {}
+
     proxied = Database(proxied_url)
     stop = threading.Event()
     fake.events.append(json.dumps(post_event("did:plc:u1", 1001, "moviplus me cobró dos veces")))
@@ -410,6 +415,9 @@ def test_a_live_stream_outlives_a_database_outage_and_replays_what_it_could_not_
         worker.start()
         try:
             _wait(lambda: texts() == ["moviplus me cobró dos veces"], 30, "the first event")
+            # The cursor is saved just after the mentions commit: cut only once it is (a cut in between
+            # replays from the start, which loses nothing but is not what this test is about).
+            _wait(lambda: bool(saved_cursor()), 30, "the cursor saved after the first event")
             px.cut()
             fake.events.append(json.dumps(post_event("did:plc:u2", 1002, "moviplus sin señal en Cali")))
             time.sleep(OUTAGE_S)

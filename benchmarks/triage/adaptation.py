@@ -97,8 +97,8 @@ def main() -> dict[str, Any]:
             "corpus_test_complaint": adapted_scores["complaint"],
             "corpus_test_pqr_macro_f1": adapted_scores["pqr_macro_f1"],
             "guard": "accepted" if refused is None else refused,
-            "mode": f"score correction, L2 {chosen.mode.l2:g}" if chosen.mode.corrects_score
-            else "near-duplicate overrides only",
+            "mode": (f"score correction, L2 {chosen.mode.l2:g}, locality {chosen.mode.locality:g}"
+                     if chosen.mode.corrects_score else "near-duplicate overrides only"),
             "modes_refused": sum(1 for t in chosen.tried if t["refused"]),
             "apply_mentions_per_s": round((len(held_tweets) + len(corpus_messages)) / apply_s),
         })
@@ -140,8 +140,9 @@ def _markdown(r: dict[str, Any]) -> str:
         "0 corrections is the shipped model. The guard refuses an adapter that lowers any of complaint F1, "
         "PQR macro-F1, category accuracy of detected complaints, sentiment macro-F1 or the abusive/threat/legal-risk "
         "F1 on the corpus test split; a refused adapter is recorded with its reason and never used. Training tries, "
-        "in order, the full adapter (score correction with L2 4), stiffer score corrections (L2 16, 64), then "
-        "near-duplicate overrides alone, and keeps the first the guard accepts (`corrections.training.MODES`).",
+        "in order, the full adapter (score correction with L2 4), a stiffer one (L2 16), score corrections limited "
+        "to mentions within cosine 0.4, then 0.5, of a corrected text, then near-duplicate overrides alone, and "
+        "keeps the first the guard accepts (`corrections.training.MODES`).",
         "",
         "Adapter cost at assessment time, on top of the shipped pipeline (featurise again, one sparse product, "
         "near-duplicate search over the corrected texts): "

@@ -308,8 +308,9 @@ def test_a_score_correction_the_guard_refuses_falls_back_to_near_duplicate_overr
     with db.session() as s:
         run = training.train_organisation(s, organisation_id=world["a"].organisation_id)
         assert run.accepted is True and run.reason is None
-        assert run.metrics["mode"] == {"l2": training.MODES[-1].l2, "corrects_score": False}
-        assert [t["refused"] is not None for t in run.metrics["modes_tried"]] == [True, True, True, False]
+        assert run.metrics["mode"] == training.MODES[-1].as_dict() and not training.MODES[-1].corrects_score
+        assert [t["refused"] is not None for t in run.metrics["modes_tried"]] == [True] * (len(training.MODES) - 1) \
+            + [False]
         assert training.mode_of(run) == training.MODES[-1]
     with db.session() as s:
         mentions_service.ingest_many(s, [mention("f-next", brand="conectel", handle="@nuevo", text=FAN_AGAIN,

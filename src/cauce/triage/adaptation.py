@@ -16,6 +16,7 @@ here (`set_lookup`); without one, or without an adapter, assessments pass throug
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import importlib
 import logging
@@ -109,6 +110,9 @@ class Adapter:
         self.labels: dict[str, list[str | None]] = {}
         self.weights: np.ndarray = np.zeros(0)
         self.corrects_score = False
+        # The score correction moves only mentions at least this similar (cosine on the shipped features)
+        # to some corrected text; 0: every mention (see corrections.training.MODES).
+        self.locality = 0.0
 
     @classmethod
     def fit(cls, featurizer: Any, examples: Sequence[LabelledText], complaint_scores: Callable[[list[str]], Any],
@@ -159,6 +163,12 @@ class Adapter:
             adapter.corrects_score = True
         return adapter
 
+    def localised(self, locality: float) -> Adapter:
+        """This adapter with its score correction limited to mentions near a corrected text."""
+        other = copy.copy(self)
+        other.locality = locality
+        return other
+
     @property
     def size(self) -> int:
         return len(self.texts)
@@ -172,6 +182,8 @@ class Adapter:
         if self.corrects_score:
             base = np.array([a.complaint_score for a in assessments], dtype=np.float64)
             shift = X @ self.weights
+            if self.locality > 0:
+                shift = shift * (sims.max(axis=1) >= self.locality)
             corrected = _sigmoid(_logit(base) + shift)
         near = {field: self._nearest(field, sims) for field in self.labels}
         return [self._one(a, {f: near[f][row] for f in self.labels},

@@ -39,6 +39,21 @@ def net() -> Iterator[mailnet.MailNet]:
         yield running
 
 
+@pytest.fixture(autouse=True)
+def empty_mailboxes(net: mailnet.MailNet) -> None:
+    """The servers live for the module (both database variants): each test starts with empty inboxes."""
+    for account in (SENDER, LAURA, PEDRO):
+        conn = imaplib.IMAP4("127.0.0.1", net.imap_port, timeout=30)
+        conn.login(account.address, account.password)
+        try:
+            _, data = conn.select("INBOX")
+            if int((data[0] or b"0").decode()):
+                conn.store("1:*", "+FLAGS", "\\Deleted")
+                conn.expunge()
+        finally:
+            conn.logout()
+
+
 def _inbox(net: mailnet.MailNet, account: mailnet.Account) -> list[Message]:
     conn = imaplib.IMAP4("127.0.0.1", net.imap_port, timeout=30)
     conn.login(account.address, account.password)
