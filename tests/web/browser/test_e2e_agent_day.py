@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -154,5 +155,10 @@ def test_an_agents_day_and_the_customers_survey(page: Any, browser: Any, day_ser
     page.reload()
     expect(page.locator("[data-csat-score]")).to_have_text("4/5")
     assert page.locator(".action:has-text('Encuesta de satisfacción')").count() == 0  # the step is done
-    assert page.locator(".action:has-text('Seguimiento')").count() == 0  # the sent follow-up closed its step
+    # The sent follow-up closes its step once the outbox has delivered it (a background job: give it time).
+    deadline = time.monotonic() + 20
+    while page.locator(".action:has-text('Seguimiento')").count() and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        page.reload()
+    assert page.locator(".action:has-text('Seguimiento')").count() == 0
     assert not page.js_errors, page.js_errors
