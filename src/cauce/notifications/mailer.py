@@ -40,7 +40,8 @@ class SmtpSettings:
                    password=config.smtp_password, starttls=config.smtp_starttls)
 
 
-def send(to: str, subject: str, body: str, *, settings: SmtpSettings | None = None) -> str:
+def send(to: str, subject: str, body: str, *, settings: SmtpSettings | None = None,
+         timeout_s: float = TIMEOUT_SECONDS) -> str:
     """Send one message; returns its Message-ID. Raises OSError/SMTPException on failure."""
     settings = settings or SmtpSettings.from_env()
     if settings is None:
@@ -52,7 +53,7 @@ def send(to: str, subject: str, body: str, *, settings: SmtpSettings | None = No
     message["Message-ID"] = make_msgid(domain=settings.sender.rpartition("@")[2] or "cauce.local")
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to the robot
     message.set_content(body)
-    with smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT_SECONDS) as smtp:
+    with smtplib.SMTP(settings.host, settings.port, timeout=timeout_s) as smtp:
         if settings.starttls:
             smtp.starttls()
         if settings.user:

@@ -2,20 +2,20 @@
 
 Targets come from the brand's playbook policy (`crisis.webhook_url`, `crisis.email_to`) or, for
 the whole installation, from CAUCE_CRISIS_WEBHOOK_URL and CAUCE_CRISIS_EMAIL_TO. SMTP settings:
-CAUCE_SMTP_HOST, CAUCE_SMTP_PORT (25), CAUCE_SMTP_FROM, CAUCE_SMTP_USER, CAUCE_SMTP_PASSWORD,
-CAUCE_SMTP_STARTTLS=1. A failed alert is recorded on the crisis, never raised.
+the installation's CAUCE_SMTP_* settings, sent by the same mailer as the notification e-mails
+(cauce.notifications.mailer). A failed alert is recorded on the crisis, never raised.
 """
 
 from __future__ import annotations
 
 import smtplib
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
 
 from cauce.config import get_settings
 from cauce.db import utcnow
+from cauce.notifications import mailer
 from cauce.playbook.policy import CrisisPolicy
 
 TIMEOUT_SECONDS = 5.0
@@ -40,25 +40,12 @@ def _post(url: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mail(to: list[str], subject: str, body: str) -> dict[str, Any]:
-    settings = get_settings()
-    host = settings.smtp_host
     result: dict[str, Any] = {"channel": "email", "target": ", ".join(to), "at": utcnow().isoformat()}
-    if not host:
-        return result | {"ok": False, "error": "CAUCE_SMTP_HOST no está configurado"}
-    message = EmailMessage()
-    message["Subject"] = subject
-    message["From"] = settings.smtp_from
-    message["To"] = ", ".join(to)
-    message.set_content(body)
     try:
-        with smtplib.SMTP(host, settings.smtp_port, timeout=TIMEOUT_SECONDS) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            user = settings.smtp_user
-            if user:
-                smtp.login(user, settings.smtp_password)
-            smtp.send_message(message)
+        mailer.send(", ".join(to), subject, body, timeout_s=TIMEOUT_SECONDS)
         return result | {"ok": True, "error": None}
+    except mailer.MailNotConfigured as exc:
+        return result | {"ok": False, "error": str(exc)}
     except (OSError, smtplib.SMTPException) as exc:
         return result | {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
 
